@@ -1,0 +1,49 @@
+# One entry point for every task a user or CI runs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help setup test test-fast lint emulators run up down bench clean
+
+help:
+	@echo "make run        - set up, start the local services, run every workflow once through Airflow, print a summary"
+	@echo "make up         - keep Airflow's UI and the local services running (prints URL and login)"
+	@echo "make test       - the whole test suite (sets up first if needed)"
+	@echo "make emulators  - start the local NetSuite and SuiteProjects Pro services in the foreground"
+	@echo "make lint       - ruff"
+	@echo "make bench      - benchmarks (BENCH_QUICK=1 for a short run)"
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+emulators: $(STAMP)
+	$(PY) -m include.emulators $(EMULATOR_ARGS)
+
+run: $(STAMP)
+	$(PY) -m include.runtime.main_job run
+
+up: $(STAMP)
+	$(PY) -m include.runtime.main_job up
+
+down: $(STAMP)
+	$(PY) -m include.runtime.main_job down
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache
