@@ -1,0 +1,205 @@
+"""The two ends of a workflow: where records are read (source) and written (target).
+
+An import reads NetSuite and writes SuiteProjects Pro; an export reads SuiteProjects Pro and
+writes NetSuite. These adapters hide which client sits at which end, so the engine's
+extract → transform → validate → plan → load → commit steps are the same for both directions.
+
+Idempotency lives here:
+
+* SPP writes (imports) create with ``Add lookup="externalid"`` where externalid is the NetSuite
+  internalId, so a retried or re-run create updates the record it already made;
+* NetSuite writes (exports) always go through ``upsertList`` keyed by a deterministic
+  externalId (``spp-<type>-<id>``), so a write whose response was lost is simply repeated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from include.engine.window import SyncWindow
+from include.results import WriteResult
+
+log = logging.getLogger(__name__)
+
+
+class Source(Protocol):
+    system: str
+
+    def server_time(self) -> dt.datetime: ...
+
+    def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]: ...
+
+
+class Target(Protocol):
+    system: str
+
+    def find_existing(self, source_ids: list[str]) -> dict[str, str]: ...
+
+    def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]: ...
+
+    def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]: ...
+
+
+def source_id_of(doc: dict[str, Any], system: str) -> str:
+    """The id of a source document in its own system."""
+    return str(doc["internalId"] if system == "netsuite" else doc["id"])
+
+
+# --------------------------------------------------------------------------------------------
+# NetSuite
+# --------------------------------------------------------------------------------------------
+class NetSuiteSource:
+    """Reads a NetSuite record type with the workflow's filters (imports)."""
+
+    system = "netsuite"
+
+    def __init__(self, client: Any, workflow: Any) -> None:
+        self.client = client
+        self.workflow = workflow
+
+    def server_time(self) -> dt.datetime:
+        return self.client.server_time()
+
+    def _filters(self) -> dict[str, Any]:
+        filters = dict(self.workflow.source.filters or {})
+        kwargs: dict[str, Any] = {}
+        if "isInactive" in filters:
+            kwargs["is_inactive"] = bool(filters.pop("isInactive"))
+        custom = {k: bool(v) for k, v in filters.items() if k.startswith("cust")}
+        if custom:
+            kwargs["custom_booleans"] = custom
+        return kwargs
+
+    def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+        rtype = self.workflow.source.type
+        filters = self._filters()
+        docs: dict[str, dict[str, Any]] = {}
+        if window.mode == "records":
+            for doc in self.client.search(rtype, internal_ids=list(window.record_ids), **filters):
+                docs[str(doc["internalId"])] = doc
+            return list(docs.values())
+        for doc in self.client.search(
+            rtype, modified_after=window.since, modified_before=window.until, **filters
+        ):
+            docs[str(doc["internalId"])] = doc
+        retry = [i for i in retry_ids if i not in docs]
+        if retry:
+            for doc in self.client.search(rtype, internal_ids=retry, **filters):
+                docs[str(doc["internalId"])] = doc
+        return list(docs.values())
+
+
+class NetSuiteTarget:
+    """Writes NetSuite records by externalId upsert (exports)."""
+
+    system = "netsuite"
+
+    def __init__(self, client: Any, workflow: Any) -> None:
+        self.client = client
+        self.workflow = workflow
+
+    def find_existing(self, source_ids: list[str]) -> dict[str, str]:
+        # Exports know an SPP record was exported from its NetSuite ID field (handled in plan);
+        # a lost response is covered by the externalId upsert, so no lookup is needed here.
+        return {}
+
+    def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
+        return self.client.upsert_list(self.workflow.target.type, docs)
+
+    def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
+        return self.client.upsert_list(self.workflow.target.type, docs)
+
+
+# --------------------------------------------------------------------------------------------
+# SuiteProjects Pro
+# --------------------------------------------------------------------------------------------
+class SppSource:
+    """Reads an SPP object type (exports), with sublist children such as expense lines."""
+
+    system = "spp"
+
+    def __init__(self, client: Any, workflow: Any) -> None:
+        self.client = client
+        self.workflow = workflow
+
+    def server_time(self) -> dt.datetime:
+        return self.client.server_time()
+
+    def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+        otype = self.workflow.source.type
+        equal_to = {k: str(v) for k, v in (self.workflow.source.filters or {}).items()}
+        docs: dict[str, dict[str, Any]] = {}
+        if window.mode == "records":
+            for doc in self.client.read(otype, ids=list(window.record_ids)):
+                if all(doc.get(k) == v for k, v in equal_to.items()):
+                    docs[str(doc["id"])] = doc
+        else:
+            for doc in self.client.read(
+                otype, updated_after=window.since, updated_before=window.until, equal_to=equal_to or None
+            ):
+                docs[str(doc["id"])] = doc
+            retry = [i for i in retry_ids if i not in docs]
+            if retry:
+                for doc in self.client.read(otype, ids=retry):
+                    if all(doc.get(k) == v for k, v in equal_to.items()):
+                        docs[str(doc["id"])] = doc
+        self._attach_children(list(docs.values()))
+        return list(docs.values())
+
+    def _attach_children(self, docs: list[dict[str, Any]]) -> None:
+        for sub in getattr(self.workflow, "sublists", None) or []:
+            if not docs:
+                return
+            parent_ids = [str(d["id"]) for d in docs]
+            children: dict[str, list[dict[str, Any]]] = {}
+            for child in self.client.read(sub.source_type, equal_to_any={sub.parent_field: parent_ids}):
+                children.setdefault(str(child.get(sub.parent_field)), []).append(child)
+            for doc in docs:
+                doc[sub.name] = children.get(str(doc["id"]), [])
+
+
+class SppTarget:
+    """Writes SPP objects (imports): create by externalid upsert, update by id."""
+
+    system = "spp"
+
+    def __init__(self, client: Any, workflow: Any) -> None:
+        self.client = client
+        self.workflow = workflow
+
+    def find_existing(self, source_ids: list[str]) -> dict[str, str]:
+        """SPP ids of objects already holding these NetSuite ids (the NetSuite ID field first,
+        then externalid), for records the cross-reference does not know yet."""
+        if not source_ids:
+            return {}
+        found: dict[str, str] = {}
+        otype = self.workflow.target.type
+        id_field = self.workflow.netsuite_id_field
+        for field in [f for f in (id_field, "externalid") if f]:
+            missing = [s for s in source_ids if s not in found]
+            if not missing:
+                break
+            for doc in self.client.read(otype, equal_to_any={field: missing}, fields=["id", field]):
+                key = str(doc.get(field) or "")
+                if key and key in missing and key not in found:
+                    found[key] = str(doc["id"])
+        return found
+
+    def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
+        otype = self.workflow.target.type
+        if otype == "User":  # SPP creates users only through CreateUser
+            return self.client.create_user(docs)
+        return self.client.add(otype, docs, lookup_external=True)
+
+    def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
+        return self.client.modify(self.workflow.target.type, docs)
+
+
+def endpoints_for(workflow: Any, netsuite: Any, spp: Any) -> tuple[Source, Target]:
+    """The (source, target) pair for a workflow's direction."""
+    if workflow.direction == "import":
+        return NetSuiteSource(netsuite, workflow), SppTarget(spp, workflow)
+    return SppSource(spp, workflow), NetSuiteTarget(netsuite, workflow)

@@ -1,0 +1,430 @@
+"""One run of one workflow: extract → transform → validate → plan → load → commit.
+
+The runner is plain Python (no Airflow): operators call its three phases from separate tasks
+(``plan`` once, ``load_batch`` once per mapped batch, ``finish`` once), tests and the CLI can
+call ``run()`` to do all three in one process.
+
+What a run guarantees:
+
+* **nothing duplicated** — creates are idempotent writes (see ``endpoints``), and every
+  successful write is committed to the cross-reference in the same batch, before the next one;
+* **nothing lost** — a record the target rejects is logged with its reason and retried by id on
+  the next run; the watermark advances only when no batch failed as a whole, and only to the
+  source system's own clock reading taken at the start of the run;
+* **nothing rewritten needlessly** — a source record whose monitored fields hash to what was
+  last written is skipped (unless the run is a full synchronisation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from include.engine.endpoints import endpoints_for, source_id_of
+from include.engine.progress import Progress
+from include.engine.window import SyncWindow, resolve_window
+from include.results import WriteResult
+
+log = logging.getLogger(__name__)
+
+CREATE, UPDATE, SKIP, FAIL = "create", "update", "skip", "fail"
+
+
+@dataclass
+class PlannedRecord:
+    """What the run will do with one source record."""
+
+    source_id: str
+    source_name: str
+    action: str
+    target: dict[str, Any] = field(default_factory=dict)
+    target_id: str | None = None
+    hash: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Batch:
+    """Records written together in one request to the target system."""
+
+    number: int
+    action: str
+    records: list[PlannedRecord]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "action": self.action, "records": [asdict(r) for r in self.records]}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Batch:
+        return cls(raw["number"], raw["action"], [PlannedRecord(**r) for r in raw["records"]])
+
+
+@dataclass
+class Plan:
+    """The outcome of the planning phase, before anything is written."""
+
+    window: SyncWindow
+    extracted: int
+    batches: list[Batch]
+    skipped: list[PlannedRecord]
+    failed: list[PlannedRecord]
+    seconds: float
+    # Counts survive when the record lists do not (a plan re-read from staging keeps counts only)
+    skipped_count: int = -1
+    failed_count: int = -1
+
+    def __post_init__(self) -> None:
+        if self.skipped_count < 0:
+            self.skipped_count = len(self.skipped)
+        if self.failed_count < 0:
+            self.failed_count = len(self.failed)
+
+    def counts(self) -> dict[str, int]:
+        creates = sum(len(b.records) for b in self.batches if b.action == CREATE)
+        updates = sum(len(b.records) for b in self.batches if b.action == UPDATE)
+        return {
+            "extracted": self.extracted,
+            "to_create": creates,
+            "to_update": updates,
+            "skipped": self.skipped_count,
+            "failed": self.failed_count,
+            "batches": len(self.batches),
+        }
+
+
+@dataclass
+class BatchOutcome:
+    """What the target system said about one batch."""
+
+    number: int
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunSummary:
+    """The run-log line of one run."""
+
+    workflow: str
+    run_id: str
+    status: str
+    window: str
+    extracted: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def line(self) -> str:
+        return (
+            f"{self.workflow:<24} {self.status:<8} created {self.created:>6}  updated {self.updated:>6}  "
+            f"skipped {self.skipped:>6}  failed {self.failed:>5}  {self.seconds:7.1f}s"
+        )
+
+
+class WorkflowRunner:
+    """Runs one workflow against the two systems, keeping its state in the state store."""
+
+    def __init__(
+        self,
+        workflow: Any,
+        state: Any,
+        *,
+        netsuite: Any,
+        spp: Any,
+        run_id: str,
+        params: dict[str, Any] | None = None,
+        interval: tuple[dt.datetime, dt.datetime] | None = None,
+        transform: Callable[..., Any] | None = None,
+        validate: Callable[..., dict[int, str]] | None = None,
+    ) -> None:
+        self.workflow = workflow
+        self.state = state
+        self.netsuite = netsuite
+        self.spp = spp
+        self.run_id = run_id
+        self.params = params or {}
+        self.interval = interval
+        self.source, self.target = endpoints_for(workflow, netsuite, spp)
+        self._transform = transform
+        self._validate = validate
+
+    # -- naming helpers ------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.workflow.id
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.params.get("dry_run"))
+
+    def _xref_lookup(self, ids: list[str]) -> dict[str, str]:
+        """Source id → target id from the cross-reference."""
+        entity = self.workflow.entity
+        if self.workflow.direction == "import":
+            return {k: v.spp_id for k, v in self.state.xref_by_netsuite(entity, ids).items() if v.spp_id}
+        return {k: v.netsuite_id for k, v in self.state.xref_by_spp(entity, ids).items() if v.netsuite_id}
+
+    def _resolve(self, entity: str, side: str, ids: list[str]) -> dict[str, str]:
+        """Reference resolution for the mapping engine, through the cross-reference."""
+        ids = [str(i) for i in ids if i not in (None, "")]
+        if side == "to_spp":
+            return {k: v.spp_id for k, v in self.state.xref_by_netsuite(entity, ids).items() if v.spp_id}
+        return {k: v.netsuite_id for k, v in self.state.xref_by_spp(entity, ids).items() if v.netsuite_id}
+
+    # -- phase 1: plan -------------------------------------------------------------------------
+    def plan(self) -> Plan:
+        """Extract, transform, validate and decide per record; writes nothing."""
+        from include.mapping.hashing import record_hash
+        from include.mapping.transform import transform as default_transform
+
+        started = time.monotonic()
+        wf = self.workflow
+        watermark = self.state.get_watermark(self.name)
+        window = resolve_window(
+            self.params, watermark=watermark, source_now=self.source.server_time(), interval=self.interval
+        )
+        retry_ids = self._retry_ids() if window.mode == "incremental" else []
+        log.info("%s: extracting %s (%d earlier failures to retry)", self.name, window.describe(), len(retry_ids))
+        docs = self.source.extract(window, retry_ids)
+        log.info("%s: extracted %d %s records", self.name, len(docs), wf.source.type)
+
+        output = (self._transform or default_transform)(wf, docs, self._resolve)
+        rows = list(output.rows)
+        invalid = self._run_validation(rows)
+
+        by_id = {source_id_of(d, self.source.system): d for d in docs}
+        ids = list(by_id)
+        known = self._xref_lookup(ids)
+        unknown = [i for i in ids if i not in known]
+        if unknown and wf.direction == "import":
+            known.update(self.target.find_existing(unknown))
+        previous_hashes = self.state.get_hashes(self.name, ids)
+        monitored = list(wf.monitored_fields or [])
+        # A full synchronisation or an explicit single-record run rewrites even unchanged records.
+        force = bool(self.params.get("full_sync")) or window.mode == "records"
+
+        creates: list[PlannedRecord] = []
+        updates: list[PlannedRecord] = []
+        skipped: list[PlannedRecord] = []
+        failed: list[PlannedRecord] = []
+        for index, row in enumerate(rows):
+            sid = str(row.source_id)
+            doc = by_id.get(sid, {})
+            digest = record_hash(doc, monitored) if monitored else None
+            existing_id = known.get(sid) or self._already_exported(doc)
+            rec = PlannedRecord(sid, row.source_name or sid, CREATE, target=dict(row.target), hash=digest)
+            if row.error or index in invalid:
+                rec.action, rec.reason = FAIL, row.error or invalid[index]
+                failed.append(rec)
+            elif existing_id:
+                rec.target_id = existing_id
+                if not wf.policy.update:
+                    rec.action, rec.reason = SKIP, "already in target; workflow is create-only"
+                    skipped.append(rec)
+                elif digest and previous_hashes.get(sid) == digest and not force:
+                    rec.action, rec.reason = SKIP, "monitored fields unchanged"
+                    skipped.append(rec)
+                else:
+                    rec.action = UPDATE
+                    rec.target = self._with_identity(rec.target, existing_id, sid)
+                    updates.append(rec)
+            elif not wf.policy.create:
+                rec.action, rec.reason = SKIP, "not in target; workflow does not create"
+                skipped.append(rec)
+            else:
+                rec.target = {**rec.target, **dict(row.create_only or {})}
+                rec.target = self._with_identity(rec.target, None, sid)
+                creates.append(rec)
+
+        size = int(wf.batch_size)
+        batches: list[Batch] = []
+        for action, recs in ((CREATE, creates), (UPDATE, updates)):
+            for start in range(0, len(recs), size):
+                batches.append(Batch(len(batches), action, recs[start : start + size]))
+        plan = Plan(window, len(docs), batches, skipped, failed, time.monotonic() - started)
+        log.info("%s: plan %s", self.name, plan.counts())
+        return plan
+
+    def _already_exported(self, doc: dict[str, Any]) -> str | None:
+        """For exports: the NetSuite id an SPP record already carries (``-1`` = claim, unknown)."""
+        if self.workflow.direction != "export" or not self.workflow.netsuite_id_field:
+            return None
+        value = str(doc.get(self.workflow.netsuite_id_field) or "").strip()
+        return value if value and value != "-1" else None
+
+    def _with_identity(self, target: dict[str, Any], target_id: str | None, source_id: str) -> dict[str, Any]:
+        """Stamp the keys that make the write idempotent."""
+        target = dict(target)
+        external_id = self.workflow.external_id_for(source_id)
+        if self.workflow.direction == "export":
+            target["externalId"] = external_id  # upsert key
+            target.pop("internalId", None)
+        else:
+            target["externalid"] = external_id
+            if target_id:
+                target["id"] = target_id
+        return target
+
+    def _retry_ids(self) -> list[str]:
+        last = self.state.last_run(self.name)
+        if last is None:
+            return []
+        return sorted({str(e.source_id) for e in self.state.errors(run_id=last.run_id, workflow=self.name, limit=100000)})
+
+    def _run_validation(self, rows: list[Any]) -> dict[int, str]:
+        expectations = list(self.workflow.expectations or [])
+        if not expectations or not rows:
+            return {}
+        if self._validate is not None:
+            return self._validate(rows, expectations)
+        from include.validation.expectations import validate_rows
+
+        return validate_rows([r.target for r in rows if True], expectations)
+
+    def record_plan_failures(self, plan: Plan) -> None:
+        """Log the records that failed before any write (bad data, unlinked references)."""
+        if plan.failed and not self.dry_run:
+            self.state.record_errors(
+                self.run_id, self.name, [self._error(r, "INVALID_DATA", r.reason) for r in plan.failed]
+            )
+
+    # -- phase 2: load -------------------------------------------------------------------------
+    def load_batch(self, batch: Batch) -> BatchOutcome:
+        """Write one batch and commit its cross-references, hashes and errors at once."""
+        started = time.monotonic()
+        outcome = BatchOutcome(batch.number)
+        if self.dry_run or not batch.records:
+            return outcome
+        docs = [r.target for r in batch.records]
+        results = self.target.create(docs) if batch.action == CREATE else self.target.update(docs)
+        successes: list[tuple[PlannedRecord, WriteResult]] = []
+        errors: list[tuple[PlannedRecord, WriteResult]] = []
+        for rec, res in zip(batch.records, results, strict=True):
+            (successes if res.ok else errors).append((rec, res))
+        if successes and self.workflow.direction == "export":
+            self._pullback(successes)
+        self._commit(successes, errors)
+        outcome.created = sum(1 for _ in successes) if batch.action == CREATE else 0
+        outcome.updated = sum(1 for _ in successes) if batch.action == UPDATE else 0
+        outcome.failed = len(errors)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def _pullback(self, successes: list[tuple[PlannedRecord, WriteResult]]) -> None:
+        """Write the NetSuite internalId back into the SPP record's NetSuite ID field."""
+        field_name = self.workflow.netsuite_id_field
+        if not field_name:
+            return
+        updates = [{"id": rec.source_id, field_name: str(res.id)} for rec, res in successes if res.id]
+        results = self.spp.modify(self.workflow.source.type, updates)
+        for upd, res in zip(updates, results, strict=True):
+            if not res.ok:  # the cross-reference still links them; the next run retries the pullback
+                log.warning("%s: pullback to SPP %s failed: %s", self.name, upd["id"], res.message)
+
+    def _commit(
+        self, successes: list[tuple[PlannedRecord, WriteResult]], errors: list[tuple[PlannedRecord, WriteResult]]
+    ) -> None:
+        from include.state import CrossReference
+
+        entity = self.workflow.entity
+        xrefs = []
+        for rec, res in successes:
+            ext = self.workflow.external_id_for(rec.source_id)
+            target_id = str(res.id or rec.target_id or "")
+            if self.workflow.direction == "import":
+                xrefs.append(CrossReference(entity=entity, netsuite_id=rec.source_id, spp_id=target_id, spp_external_id=ext))
+            else:
+                xrefs.append(CrossReference(entity=entity, netsuite_id=target_id, spp_id=rec.source_id, netsuite_external_id=ext))
+        if xrefs:
+            self.state.xref_upsert(xrefs)
+        hashes = {rec.source_id: rec.hash for rec, _ in successes if rec.hash}
+        if hashes:
+            self.state.set_hashes(self.name, hashes)
+        if errors:
+            self.state.record_errors(
+                self.run_id, self.name, [self._error(rec, res.code, res.message) for rec, res in errors]
+            )
+
+    def _error(self, rec: PlannedRecord, code: str | None, message: str | None) -> Any:
+        from include.state import RecordError
+
+        wf = self.workflow
+        return RecordError(
+            source_system=self.source.system,
+            source_type=wf.source.type,
+            source_id=rec.source_id,
+            source_name=rec.source_name,
+            target_system=self.target.system,
+            code=code or "REJECTED",
+            message=message or "rejected without a message",
+        )
+
+    # -- phase 3: finish -----------------------------------------------------------------------
+    def finish(self, plan: Plan, outcomes: Iterable[BatchOutcome], *, all_batches_ok: bool) -> RunSummary:
+        """Record plan-time failures, the run log line, and advance the watermark on success."""
+        outcomes = list(outcomes)
+        summary = RunSummary(
+            workflow=self.name,
+            run_id=self.run_id,
+            status="success" if all_batches_ok else "failed",
+            window=plan.window.describe(),
+            extracted=plan.extracted,
+            created=sum(o.created for o in outcomes),
+            updated=sum(o.updated for o in outcomes),
+            skipped=plan.skipped_count,
+            failed=plan.failed_count + sum(o.failed for o in outcomes),
+            seconds=plan.seconds + sum(o.seconds for o in outcomes),
+            dry_run=self.dry_run,
+        )
+        if self.dry_run:
+            summary.status = "dry_run"
+            return summary
+        if all_batches_ok and plan.window.mode != "records":
+            self.state.set_watermark(self.name, plan.window.until, self.run_id)
+        self.state.finish_run(
+            self.run_id,
+            self.name,
+            status=summary.status,
+            created=summary.created,
+            updated=summary.updated,
+            skipped=summary.skipped,
+            failed=summary.failed,
+            extracted=summary.extracted,
+            timings={"plan_s": round(plan.seconds, 3), "total_s": round(summary.seconds, 3)},
+        )
+        return summary
+
+    # -- all in one process --------------------------------------------------------------------
+    def run(self) -> RunSummary:
+        """Plan, load every batch (in order) and finish, in this process."""
+        if not self.dry_run:
+            self.state.start_run(self.run_id, self.name, self.params)
+        plan = self.plan()
+        self.record_plan_failures(plan)
+        if self.dry_run:
+            return self.finish(plan, [], all_batches_ok=True)
+        progress = Progress(self.name, total=sum(len(b.records) for b in plan.batches))
+        outcomes = []
+        ok = True
+        for batch in plan.batches:
+            try:
+                outcome = self.load_batch(batch)
+            except Exception:
+                log.exception("%s: batch %d failed as a whole", self.name, batch.number)
+                ok = False
+                continue
+            outcomes.append(outcome)
+            progress.advance(len(batch.records))
+        return self.finish(plan, outcomes, all_batches_ok=ok)
