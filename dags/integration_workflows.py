@@ -1,0 +1,178 @@
+"""One DAG per mapping file in ``mappings/``, plus the ``integration_all`` group DAG.
+
+Adding a workflow is adding a YAML file. A mapping file that fails validation does not take the
+others down: its error is reported as this file's import error in the Airflow UI (naming the
+mapping file, the key and the problem) while every valid workflow keeps its DAG.
+
+Parse-time rules: no network, no database, no heavy imports (pandas, zeep, GX load inside tasks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TriggerRule
+
+from include.mapping.loader import load_workflows
+from include.paths import MAPPINGS_DIR
+from operators.workflow import FinishWorkflowOperator, LoadBatchOperator, PlanWorkflowOperator
+
+NETSUITE_POOL = os.environ.get("INTEGRATION_NETSUITE_POOL", "netsuite")
+START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+# `manual` turns every workflow schedule off (the main job triggers runs itself).
+SCHEDULES_MODE = os.environ.get("INTEGRATION_SCHEDULES", "on")
+
+
+def _params() -> dict[str, Param]:
+    return {
+        "full_sync": Param(
+            False, type="boolean", title="Full synchronisation",
+            description="Re-process every record, not only those modified since the last successful run.",
+        ),
+        "since": Param(
+            None, type=["null", "string"], format="date-time", title="Since",
+            description="With full synchronisation: only records modified after this instant.",
+        ),
+        "dry_run": Param(False, type="boolean", title="Dry run", description="Build the plan, write nothing."),
+        "record_ids": Param(
+            [], type="array", items={"type": "string"}, title="Record ids",
+            description="Source-system ids of single records to sync now (one per line).",
+        ),
+    }
+
+
+def _default_args() -> dict[str, Any]:
+    from include.notifications import failure_callbacks
+
+    return {
+        "owner": "integration",
+        "retries": 2,
+        "retry_delay": dt.timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": failure_callbacks(),
+    }
+
+
+def _doc_md(wf: Any) -> str:
+    lines = [
+        f"### {wf.title}",
+        "",
+        f"*{wf.direction}* — {wf.source.system} `{wf.source.type}` → {wf.target.system} `{wf.target.type}`; "
+        f"create: **{wf.policy.create}**, update: **{wf.policy.update}**; mapping file `mappings/{wf.id}.yaml`.",
+        "",
+        "| target field | from | on |",
+        "|---|---|---|",
+    ]
+    for fm in wf.fields:
+        lines.append(f"| `{fm.target}` | {fm.describe()} | {'create only' if fm.initial_only else 'create and update'} |")
+    if wf.depends_on:
+        lines += ["", "Depends on: " + ", ".join(f"`{d}`" for d in wf.depends_on)]
+    lines += [
+        "",
+        "Trigger with *full_sync* to re-process everything, *record_ids* for single records, *dry_run* to "
+        "preview. `airflow backfill create` over a date range re-syncs the records modified in each interval.",
+    ]
+    return "\n".join(lines)
+
+
+def build_workflow_dag(wf: Any) -> DAG:
+    """The DAG of one workflow: plan → load (one mapped task per batch) → finish."""
+    schedule = None if SCHEDULES_MODE == "manual" or not wf.schedule else CronDataIntervalTimetable(wf.schedule, timezone="UTC")
+    with DAG(
+        dag_id=wf.id,
+        description=wf.title,
+        doc_md=_doc_md(wf),
+        schedule=schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["integration", wf.direction, wf.entity],
+        params=_params(),
+        default_args=_default_args(),
+    ) as dag:
+        # Imports read NetSuite while planning; exports write NetSuite while loading. Whatever
+        # talks to NetSuite holds a slot of the pool that mirrors the account's thread limit.
+        reads_netsuite = wf.direction == "import"
+        plan = PlanWorkflowOperator(
+            task_id="plan", workflow_id=wf.id, pool=NETSUITE_POOL if reads_netsuite else "default_pool"
+        )
+        load = LoadBatchOperator.partial(
+            task_id="load",
+            workflow_id=wf.id,
+            pool=NETSUITE_POOL if not reads_netsuite else "default_pool",
+            map_index_template="batch {{ task.batch_number }}",
+        ).expand(batch_number=plan.output)
+        finish = FinishWorkflowOperator(task_id="finish", workflow_id=wf.id, trigger_rule=TriggerRule.ALL_DONE)
+        plan >> load >> finish
+    return dag
+
+
+class _BrokenMappingDag(DAG):
+    """Stands in for a mapping file that failed validation: bagging it fails with the mapping
+    error, which Airflow shows as this file's import error, and the other DAGs still load."""
+
+    mapping_error: str = ""
+
+    def validate(self) -> None:
+        raise ValueError(self.mapping_error)
+
+
+def build_broken_dag(workflow_id: str, error: Exception) -> DAG:
+    dag = _BrokenMappingDag(dag_id=workflow_id, schedule=None, start_date=START_DATE, tags=["integration"])
+    dag.mapping_error = f"Invalid mapping: {error}"
+    return dag
+
+
+def build_group_dag(workflows: dict[str, Any]) -> DAG:
+    """``integration_all``: every enabled workflow, imports before exports, dependencies first."""
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+    with DAG(
+        dag_id="integration_all",
+        description="Run every enabled workflow once (the connector's 'Run integration')",
+        doc_md="Triggers each enabled workflow DAG and waits for it. Imports run before exports; "
+        "`depends_on` in the mapping files orders the rest. The params are passed to every workflow.",
+        schedule=None,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["integration", "group"],
+        params=_params(),
+        default_args={"owner": "integration", "retries": 2, "retry_delay": dt.timedelta(seconds=10)},
+    ) as dag:
+        tasks = {}
+        for wf_id, wf in workflows.items():
+            tasks[wf_id] = TriggerDagRunOperator(
+                task_id=f"run_{wf_id}",
+                trigger_dag_id=wf_id,
+                conf="{{ params | tojson }}",  # type: ignore[arg-type]
+                wait_for_completion=True,
+                poke_interval=2,
+                trigger_rule=TriggerRule.ALL_DONE,
+                retries=0,
+            )
+        imports = [w for w in workflows if workflows[w].direction == "import"]
+        for wf_id, wf in workflows.items():
+            upstream = set(d for d in wf.depends_on if d in tasks)
+            if wf.direction == "export":
+                upstream |= set(imports)
+            for dep in sorted(upstream):
+                tasks[dep] >> tasks[wf_id]
+    return dag
+
+
+def _register() -> None:
+    workflows, errors = load_workflows(MAPPINGS_DIR)
+    enabled = {k: w for k, w in workflows.items() if w.enabled}
+    for wf in enabled.values():
+        globals()[f"dag_{wf.id}"] = build_workflow_dag(wf)
+    for file_name, error in errors.items():
+        workflow_id = os.path.splitext(os.path.basename(str(file_name)))[0]
+        globals()[f"dag_{workflow_id}"] = build_broken_dag(workflow_id, error)
+    if enabled:
+        globals()["dag_integration_all"] = build_group_dag(enabled)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""The local NetSuite SuiteTalk SOAP service: schema subset, codec, operations and app."""

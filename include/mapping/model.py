@@ -1,0 +1,409 @@
+"""The workflow model: what one mapping file (``mappings/<workflow>.yaml``) says, as frozen dataclasses.
+
+The loader builds these from YAML after validation and fills every default, so the rest of the integration
+(extract, transform, plan, load) reads resolved values only. Nothing here imports pandas or jsonschema: the
+DAG factory imports this module at parse time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from include.mapping.paths import get_path, normalise, render_template, root_field, template_fields
+
+Direction = Literal["import", "export"]
+System = Literal["netsuite", "spp"]
+
+# Cross-reference entity names (one id pair per linked record). The first six have shipped workflows;
+# the others are referenced by their lines (services and expense items are linked by other workflows).
+ENTITIES = (
+    "employee",
+    "customer",
+    "project",
+    "project_task",
+    "time_entry",
+    "expense_report",
+    "service",
+    "expense_item",
+)
+
+# The workflow that links an entity in each direction, named in "run X first" messages when a required
+# reference is not linked yet. A reference can name another with ``reference.workflow``.
+LINKING_WORKFLOW: dict[str, dict[str, str]] = {
+    "employee": {"import": "employees_import", "export": "employees_import"},
+    "customer": {"import": "customers_import", "export": "customers_export"},
+    "project": {"import": "projects_import", "export": "projects_export"},
+    "project_task": {"import": "project_tasks_import", "export": "project_tasks_import"},
+    "time_entry": {"import": "time_entries_export", "export": "time_entries_export"},
+    "expense_report": {"import": "expense_reports_export", "export": "expense_reports_export"},
+    "service": {"import": "services_import", "export": "services_import"},
+    "expense_item": {"import": "expense_items_import", "export": "expense_items_import"},
+}
+
+# SPP custom field holding the NetSuite internalId per entity (suiteprojects-xml-api.md §10: the names are
+# partly assumptions, hence configurable per workflow with ``netsuite_id_field``).
+DEFAULT_NETSUITE_ID_FIELD = {
+    "employee": "netsuite_user_id__c",
+    "customer": "netsuite_customer_id__c",
+    "project": "netsuite_project_id__c",
+    "project_task": "netsuite_projecttask_id__c",
+    "time_entry": "netsuite_timebill_id__c",
+    "expense_report": "netsuite_expense_report_id__c",
+    "service": "netsuite_service_id__c",
+    "expense_item": "netsuite_expense_item_id__c",
+}
+
+# NetSuite record types that carry isInactive and the bundle's "Export to SuiteProjects Pro" checkbox.
+EXPORT_FLAG_FIELD = "custentity_oa_export_to_openair"
+NETSUITE_TYPES_WITH_EXPORT_FLAG = ("customer", "job", "employee")
+
+# The field shown as a record's name in errors and run logs, per source type.
+DEFAULT_NAME_FIELD = {
+    "customer": "companyName",
+    "job": "companyName",
+    "employee": "entityId",
+    "projectTask": "title",
+    "Customer": "name",
+    "Project": "name",
+    "User": "nickname",
+    "Projecttask": "name",
+    "Task": "date",
+    "Envelope": "name",
+}
+
+DEFAULT_BATCH_SIZE = {"netsuite": 100, "spp": 1000}  # NetSuite upsertList takes <= 100, SPP writes <= 1000
+MAX_BATCH_SIZE = DEFAULT_BATCH_SIZE
+DEFAULT_SCHEDULE = "0 * * * *"
+CLAIMED_SENTINEL = "-1"  # SPP NetSuite-ID value meaning "export started, outcome unknown" (autorecovery)
+
+
+def id_field(system: str) -> str:
+    """The identifier field of a document of ``system``: ``internalId`` (NetSuite) or ``id`` (SPP)."""
+    return "internalId" if system == "netsuite" else "id"
+
+
+@dataclass(frozen=True)
+class Via:
+    """A related record a filter is evaluated on, e.g. a time entry's Timesheet."""
+
+    type: str  # related record type (e.g. "Timesheet")
+    key: str  # field of the source record holding the related record's id (e.g. "timesheetid")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One record-level condition a source record must meet to be synchronised."""
+
+    field: str
+    op: Literal["equals", "not_equals", "in", "not_in", "empty"]
+    value: Any = None
+    via: Via | None = None
+
+    def matches(self, doc: Mapping[str, Any], related: Mapping[str, Mapping[str, Any]] | None = None) -> bool:
+        """Whether ``doc`` meets this condition; ``related`` maps a ``via`` type to the related record."""
+        if self.via is not None:
+            doc = (related or {}).get(self.via.type) or {}
+        actual = get_path(doc, self.field)
+        if isinstance(actual, Mapping) and "internalId" in actual:
+            actual = actual["internalId"]
+        if self.op == "empty":
+            return (actual in (None, "")) == bool(self.value)
+        if self.op in ("in", "not_in"):
+            found = any(_same(actual, candidate) for candidate in self.value)
+            return found if self.op == "in" else not found
+        same = _same(actual, self.value)
+        return same if self.op == "equals" else not same
+
+    def describe(self) -> str:
+        """The condition as a short text for logs, e.g. ``isInactive equals False``."""
+        where = f" (on the {self.via.type} via {self.via.key})" if self.via else ""
+        return f"{self.field} {self.op.replace('_', ' ')} {self.value!r}{where}"
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    # SPP values are strings ("1"), NetSuite booleans are bools: compare booleans by meaning.
+    if isinstance(expected, bool):
+        if isinstance(actual, bool):
+            return actual is expected
+        return str(actual).strip().lower() in (("1", "true") if expected else ("0", "false", ""))
+    if actual is None:
+        return expected is None
+    return str(actual) == str(expected)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where records come from: system, record type, filters, and which field names a record."""
+
+    system: System
+    type: str
+    filters: tuple[Filter, ...] = ()
+    export_flag_filter: bool = False
+    name_field: str = "name"
+
+    @property
+    def id_field(self) -> str:
+        """The field holding a source record's id."""
+        return id_field(self.system)
+
+    def matches(self, doc: Mapping[str, Any], related: Mapping[str, Mapping[str, Any]] | None = None) -> bool:
+        """Whether ``doc`` passes every filter (for filters a server-side query could not express)."""
+        return all(f.matches(doc, related) for f in self.filters)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """Where records go: system and record type."""
+
+    system: System
+    type: str
+
+    @property
+    def id_field(self) -> str:
+        """The field holding a target record's id."""
+        return id_field(self.system)
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    """One way to find the target record of a source record: target field == source value or template."""
+
+    target: str
+    source: str | None = None
+    template: str | None = None
+
+    def key(self, doc: Mapping[str, Any]) -> str | None:
+        """The value to look for in the target field, or None when the source record has none."""
+        if self.template is not None:
+            return render_template(self.template, doc)
+        value = get_path(doc, self.source or "")
+        if isinstance(value, Mapping):
+            value = value.get("internalId")
+        if value in (None, "", CLAIMED_SENTINEL):  # "-1" is a claim, never an id
+            return None
+        return str(value)
+
+
+@dataclass(frozen=True)
+class ReferenceSpec:
+    """A field whose value is the id of another linked record, translated through the cross-reference."""
+
+    entity: str
+    field: str  # source path holding the source-side id (a RecordRef's internalId or an SPP ``*id``)
+    required: bool = True
+    workflow: str | None = None  # the workflow that links this entity ("run X first"); None = default
+
+
+@dataclass(frozen=True)
+class TransformSpec:
+    """A named value transform with its arguments, bound to parameter names by the loader."""
+
+    name: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """How one target field gets its value: from a source field, a constant, a reference, or transforms."""
+
+    target: str
+    source: str | None = None
+    constant: Any = None
+    has_constant: bool = False
+    reference: ReferenceSpec | None = None
+    transforms: tuple[TransformSpec, ...] = ()
+    initial_only: bool = False
+    type: str | None = None  # forced value kind of the target field (see field_types.KINDS)
+
+    @property
+    def kind(self) -> str:
+        """``source``, ``constant``, ``reference`` or ``transform`` (a transform that reads its own fields)."""
+        if self.reference is not None:
+            return "reference"
+        if self.has_constant:
+            return "constant"
+        if self.source is not None:
+            return "source"
+        return "transform"
+
+    def fields_read(self, transform_field_args: Mapping[str, tuple[str, ...]]) -> list[str]:
+        """Source paths this mapping reads, given each transform's field-path arguments."""
+        paths = [self.source] if self.source else []
+        if self.reference is not None:
+            paths.append(self.reference.field)
+        for spec in self.transforms:
+            for name in transform_field_args.get(spec.name, ()):
+                paths.extend(spec.kwargs.get(name) or ())
+        return paths
+
+
+@dataclass(frozen=True)
+class SublistSpec:
+    """Line records mapped into a sublist of the target (e.g. SPP Tickets -> NetSuite ``expenseList``)."""
+
+    target: str  # target sublist field, e.g. "expenseList"
+    line: str  # line element name inside it, e.g. "expense"
+    source: str  # key of the source document holding the line documents, e.g. "tickets"
+    source_type: str  # line record type in the source system, e.g. "Ticket"
+    parent_field: str  # line field pointing at the parent record, e.g. "envelopeid" (for the extractor)
+    fields: tuple[FieldMapping, ...] = ()
+    required: bool = True  # a record without lines is an error (NetSuite rejects empty expense reports)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A data-quality check on a column, translated into a Great Expectations expectation."""
+
+    check: Literal["not_null", "unique", "in_set", "between", "regex"]
+    column: str
+    on: Literal["target", "source"] = "target"
+    values: tuple[Any, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    mostly: float = 1.0
+
+    GE_TYPES = {
+        "not_null": "expect_column_values_to_not_be_null",
+        "unique": "expect_column_values_to_be_unique",
+        "in_set": "expect_column_values_to_be_in_set",
+        "between": "expect_column_values_to_be_between",
+        "regex": "expect_column_values_to_match_regex",
+    }
+
+    @property
+    def ge_type(self) -> str:
+        """The Great Expectations expectation type."""
+        return self.GE_TYPES[self.check]
+
+    def ge_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of the Great Expectations expectation."""
+        kwargs: dict[str, Any] = {"column": self.column}
+        if self.check == "in_set":
+            kwargs["value_set"] = list(self.values)
+        elif self.check == "between":
+            kwargs.update(min_value=self.min, max_value=self.max)
+        elif self.check == "regex":
+            kwargs["regex"] = self.pattern
+        if self.mostly < 1.0:
+            kwargs["mostly"] = self.mostly
+        return kwargs
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which writes a workflow may make on the target."""
+
+    create: bool = True
+    update: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """One synchronisation workflow, fully resolved from its mapping file."""
+
+    id: str
+    title: str
+    direction: Direction
+    entity: str
+    source: SourceSpec
+    target: TargetSpec
+    match: tuple[MatchRule, ...]
+    external_id: str
+    netsuite_id_field: str
+    policy: Policy
+    fields: tuple[FieldMapping, ...]
+    sublists: tuple[SublistSpec, ...] = ()
+    monitored: tuple[str, ...] = ()  # explicit monitored_fields; empty = every mapped source field
+    depends_on: tuple[str, ...] = ()
+    expectations: tuple[Expectation, ...] = ()
+    schedule: str | None = DEFAULT_SCHEDULE
+    batch_size: int = 100
+    enabled: bool = True
+    description: str = ""
+    path: Path | None = None
+
+    @property
+    def is_import(self) -> bool:
+        """NetSuite -> SuiteProjects Pro."""
+        return self.direction == "import"
+
+    @property
+    def is_export(self) -> bool:
+        """SuiteProjects Pro -> NetSuite."""
+        return self.direction == "export"
+
+    @property
+    def resolve_side(self) -> str:
+        """The cross-reference side references are translated to: ``to_spp`` or ``to_netsuite``."""
+        return "to_spp" if self.is_import else "to_netsuite"
+
+    def mapped_source_paths(self) -> tuple[str, ...]:
+        """Source paths read by field and sublist mappings (sublist paths prefixed ``<source>[].``)."""
+        from include.mapping.transforms import TRANSFORMS  # light; kept local to avoid an import cycle
+
+        field_args = {name: t.field_args for name, t in TRANSFORMS.items() if t.field_args}
+        paths: list[str] = []
+        for mapping in self.fields:
+            paths.extend(normalise(self.source.system, p) for p in mapping.fields_read(field_args))
+        for sublist in self.sublists:
+            for mapping in sublist.fields:
+                paths.extend(
+                    f"{sublist.source}[].{normalise(self.source.system, p)}" for p in mapping.fields_read(field_args)
+                )
+        return tuple(dict.fromkeys(paths))
+
+    @property
+    def monitored_fields(self) -> tuple[str, ...]:
+        """Source paths whose change makes a record worth syncing (hashed per record)."""
+        if self.monitored:
+            return self.monitored
+        return self.mapped_source_paths()
+
+    def source_paths(self) -> tuple[str, ...]:
+        """Every source path the workflow reads: id, name, mappings, match keys, templates, filters."""
+        system = self.source.system
+        paths = [self.source.id_field, normalise(system, self.source.name_field)]
+        paths.extend(p for p in self.mapped_source_paths() if "[]." not in p)
+        for rule in self.match:
+            if rule.source:
+                paths.append(normalise(system, rule.source))
+            if rule.template:
+                paths.extend(normalise(system, p) for p in template_fields(rule.template))
+        paths.extend(normalise(system, p) for p in template_fields(self.external_id))
+        paths.extend(normalise(system, f.field) for f in self.source.filters if f.via is None)
+        paths.extend(f.via.key for f in self.source.filters if f.via is not None)
+        paths.extend(p for p in self.monitored if "[]." not in p)
+        if self.is_export:
+            paths.append(self.netsuite_id_field)
+        return tuple(dict.fromkeys(paths))
+
+    def source_fields(self) -> tuple[str, ...]:
+        """Top-level source fields to request (SPP ``_Return`` names; NetSuite fields and custom scriptIds)."""
+        return tuple(sorted({root_field(p) for p in self.source_paths()}))
+
+    def sublist_fields(self, sublist: SublistSpec) -> tuple[str, ...]:
+        """Top-level fields to request for the line records of ``sublist``."""
+        prefix = f"{sublist.source}[]."
+        paths = [p[len(prefix) :] for p in self.monitored_fields if p.startswith(prefix)]
+        paths.extend(p[len(prefix) :] for p in self.mapped_source_paths() if p.startswith(prefix))
+        paths += ["id", sublist.parent_field]
+        return tuple(sorted({root_field(p) for p in paths}))
+
+    def mapped_targets(self) -> tuple[str, ...]:
+        """Target fields the workflow writes (external id and NetSuite-id field included for imports)."""
+        targets = [m.target for m in self.fields]
+        targets.append("externalid" if self.is_import else "externalId")
+        if self.is_import:
+            targets.append(self.netsuite_id_field)
+        targets.extend(s.target for s in self.sublists)
+        return tuple(dict.fromkeys(targets))
+
+    def linking_workflow(self, reference: ReferenceSpec) -> str:
+        """The workflow to run first when ``reference`` is not linked yet."""
+        if reference.workflow:
+            return reference.workflow
+        return LINKING_WORKFLOW.get(reference.entity, {}).get(self.direction, f"the {reference.entity} workflow")

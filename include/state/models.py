@@ -1,0 +1,174 @@
+"""Table definitions of the state store (SQLAlchemy Core).
+
+These mirror the Alembic migrations under ``migrations/versions``, which alone create the schema;
+``tests/include/state/test_migrations.py`` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so migrations can refer to them on every dialect.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Alembic's bookkeeping table; not the default name, so the store can share a database with
+# other Alembic-managed applications (Airflow's metadata database uses ``alembic_version``).
+VERSION_TABLE = "state_alembic_version"
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    SQLite keeps naive text and PostgreSQL ``timestamptz`` answers in the session time zone;
+    both come back as aware UTC. Naive input is refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the state store needs timezone-aware values")
+        value = value.astimezone(dt.UTC)
+        # SQLite stores text; naive UTC text compares correctly as a string.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+xref = Table(
+    "xref",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(64), nullable=False),
+    Column("netsuite_id", String(64)),
+    Column("spp_id", String(64)),
+    Column("netsuite_external_id", String(255)),
+    Column("spp_external_id", String(255)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # NULLs are distinct in both dialects, so half-linked rows (one side unknown) may coexist.
+    UniqueConstraint("entity", "netsuite_id"),
+    UniqueConstraint("entity", "spp_id"),
+)
+
+watermark = Table(
+    "watermark",
+    metadata,
+    Column("workflow", String(128), primary_key=True),
+    Column("value", UTCDateTime, nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+field_hash = Table(
+    "field_hash",
+    metadata,
+    Column("workflow", String(128), primary_key=True),
+    Column("source_id", String(64), primary_key=True),
+    Column("hash", String(128), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+export_claim = Table(
+    "export_claim",
+    metadata,
+    Column("workflow", String(128), primary_key=True),
+    Column("source_id", String(64), primary_key=True),
+    Column("external_id", String(255), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+)
+
+run_log = Table(
+    "run_log",
+    metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("workflow", String(128), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("created", Integer, nullable=False, server_default=text("0")),
+    Column("updated", Integer, nullable=False, server_default=text("0")),
+    Column("skipped", Integer, nullable=False, server_default=text("0")),
+    Column("failed", Integer, nullable=False, server_default=text("0")),
+    Column("extracted", Integer, nullable=False, server_default=text("0")),
+    Column("timings", JSON, nullable=False),
+    Index(None, "workflow", "started_at"),
+)
+
+record_error = Table(
+    "record_error",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("workflow", String(128), nullable=False),
+    Column("source_system", String(32), nullable=False),
+    Column("source_type", String(64), nullable=False),
+    Column("source_id", String(64)),
+    Column("source_name", String(255)),
+    Column("target_system", String(32), nullable=False),
+    Column("code", String(128)),
+    Column("message", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "run_id"),
+    Index(None, "workflow", "created_at"),
+)
+
+EVENT_PENDING, EVENT_TAKEN, EVENT_DONE = "pending", "taken", "done"
+
+event_queue = Table(
+    "event_queue",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("dedupe_key", String(255)),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("taken_at", UTCDateTime),
+    Column("acked_at", UTCDateTime),
+    Index(None, "status", "id"),
+    # At most one *pending* event per dedupe key; once taken, a new change may queue again.
+    Index(
+        "uq_event_queue_pending_dedupe_key",
+        "dedupe_key",
+        unique=True,
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)

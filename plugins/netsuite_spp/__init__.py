@@ -1,0 +1,1 @@
+"""Airflow-facing parts of the integration: hooks (connections → clients) and the plugin."""
