@@ -14,8 +14,8 @@ import os
 from typing import Any
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TriggerRule
-
 from include.mapping.loader import load_workflows
+
 from include.paths import MAPPINGS_DIR
 from operators.workflow import FinishWorkflowOperator, LoadBatchOperator, PlanWorkflowOperator
 

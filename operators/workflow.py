@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 
 def build_runner(workflow_id: str, context: Any, *, netsuite_conn_id: str, spp_conn_id: str) -> Any:
     """A WorkflowRunner for this task instance's run, with clients from the hooks."""
-    from include.engine.run import WorkflowRunner
     from include.mapping.loader import load_workflow
+
+    from include.engine.run import WorkflowRunner
     from include.paths import MAPPINGS_DIR
     from include.state import StateStore
     from plugins.netsuite_spp.hooks import NetSuiteHook, SppHook

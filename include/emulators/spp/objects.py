@@ -155,6 +155,8 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         ObjectType("Ratecard", netsuite_id_field="netsuite_rate_card_id__c"),
         ObjectType("Contact", foreign_keys={"customerid": "Customer"}, netsuite_id_field="netsuite_contact_id__c"),
         ObjectType("Vendor", netsuite_id_field="netsuite_vendor_id__c"),
+        # project team membership; note the underscored foreign keys (reference §9)
+        ObjectType("Projectassign", foreign_keys={"project_id": "Project", "user_id": "User"}),
     )
 }
 

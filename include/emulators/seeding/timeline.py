@@ -1,0 +1,64 @@
+"""The seed's calendar: fixed instants, random instants drawn around them, and both systems' date forms.
+
+Nothing here reads the wall clock, so the same scale always produces the same timestamps. Every seeded
+instant lies between :data:`BASE_DATE` and a few weeks after :data:`LAST_SYNC`, i.e. in the past of any
+write the emulators make later with their own clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+BASE_DATE = dt.datetime(2026, 1, 1)
+"""Naive UTC, like the store's columns: the company's records start being created here."""
+
+LAST_SYNC = dt.datetime(2026, 6, 1)
+"""The previous integration run. Records changed after it are what an incremental run must pick up."""
+
+FIRST_WEEK = dt.datetime(2026, 1, 5)
+"""Monday of the first timesheet week."""
+
+TIMESHEET_WEEKS = 25
+"""Weeks of time tracking: 2026-01-05 up to the week starting 2026-06-22."""
+
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+def instant_between(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
+    """A whole-second instant in ``[start, end)`` (whole seconds keep both date forms exact)."""
+    span = int((end - start).total_seconds())
+    return start + dt.timedelta(seconds=rng.randrange(max(span, 1)))
+
+
+def before_last_sync(rng: random.Random) -> dt.datetime:
+    """A creation instant for records that existed well before the last sync (January to April)."""
+    return instant_between(rng, BASE_DATE, BASE_DATE + 120 * DAY)
+
+
+def after_last_sync(rng: random.Random, floor: dt.datetime | None = None) -> dt.datetime:
+    """An instant in the three weeks after the last sync, and after ``floor`` when given."""
+    start = LAST_SYNC + HOUR
+    if floor is not None and floor >= start:
+        start = floor + HOUR
+    return instant_between(rng, start, start + 20 * DAY)
+
+
+def ns_datetime(value: dt.datetime) -> str:
+    """A NetSuite ``xsd:dateTime`` as the stored documents hold it: ISO 8601 with an explicit UTC offset.
+
+    The store keeps documents as JSON, which has no datetime type, so dateTime fields are stored as
+    ``datetime.isoformat()`` text of an aware UTC value (``datetime.fromisoformat`` reads it back).
+    """
+    return value.replace(tzinfo=dt.UTC).isoformat()
+
+
+def spp_datetime(value: dt.datetime) -> str:
+    """An SPP date as the stored documents hold it: the flattened ``<Date>``, ``YYYY-MM-DD HH:MM:SS``."""
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def spp_date(value: dt.date) -> str:
+    """A date-only SPP field (``date``, ``starts``, ``ends``) in the same flattened form, at midnight."""
+    return f"{value:%Y-%m-%d} 00:00:00"

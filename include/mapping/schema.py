@@ -1,0 +1,178 @@
+"""JSON Schema (Draft 2020-12) of a workflow mapping file; the loader adds the checks a schema cannot express.
+
+Kept as a Python dict so it needs no file lookup at import; ``python -m include.mapping.schema`` prints it
+as JSON for editors (e.g. a ``# yaml-language-server: $schema=...`` comment in the mapping files).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from include.mapping.field_types import KINDS
+from include.mapping.model import ENTITIES
+
+_NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"}
+_SYSTEM = {"enum": ["netsuite", "spp"]}
+
+_TRANSFORM_CALL = {
+    "oneOf": [
+        {"type": "string", "description": "a transform without arguments, e.g. upper"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string"},
+                "args": {
+                    "description": "positional list or named mapping of the transform's arguments",
+                    "type": ["array", "object"],
+                },
+            },
+        },
+    ]
+}
+
+_REFERENCE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["entity", "field"],
+    "properties": {
+        "entity": {"enum": list(ENTITIES), "description": "cross-reference entity of the referenced record"},
+        "field": {**_NAME, "description": "source field holding the referenced record's id"},
+        "required": {"type": "boolean", "default": True},
+        "workflow": {"type": "string", "description": "workflow that links the entity (named in errors)"},
+    },
+}
+
+_FIELD = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["target"],
+    "properties": {
+        "target": {**_NAME, "description": "target field name (NetSuite custom scriptIds go to customFieldList)"},
+        "source": {**_NAME, "description": "source field path"},
+        "constant": {"description": "fixed value"},
+        "reference": _REFERENCE,
+        "transform": {"oneOf": [_TRANSFORM_CALL, {"type": "array", "items": _TRANSFORM_CALL, "minItems": 1}]},
+        "initial_only": {"type": "boolean", "default": False},
+        "type": {"enum": list(KINDS)},
+        "description": {"type": "string"},
+    },
+}
+
+_FILTER = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["field"],
+    "minProperties": 2,
+    "maxProperties": 3,
+    "properties": {
+        "field": _NAME,
+        "equals": {},
+        "not_equals": {},
+        "in": {"type": "array", "minItems": 1},
+        "not_in": {"type": "array", "minItems": 1},
+        "empty": {"type": "boolean"},
+        "via": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["type", "key"],
+            "properties": {"type": {"type": "string"}, "key": _NAME},
+        },
+    },
+}
+
+_MATCH_RULE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["target"],
+    "minProperties": 2,
+    "maxProperties": 2,
+    "properties": {"target": _NAME, "source": _NAME, "template": {"type": "string"}},
+}
+
+_EXPECTATION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["check", "column"],
+    "properties": {
+        "check": {"enum": ["not_null", "unique", "in_set", "between", "regex"]},
+        "column": {"type": "string"},
+        "on": {"enum": ["target", "source"], "default": "target"},
+        "values": {"type": "array", "minItems": 1},
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+        "pattern": {"type": "string"},
+        "mostly": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+    },
+}
+
+_SUBLIST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["target", "line", "source", "source_type", "parent_field", "fields"],
+    "properties": {
+        "target": _NAME,
+        "line": _NAME,
+        "source": _NAME,
+        "source_type": {"type": "string"},
+        "parent_field": _NAME,
+        "required": {"type": "boolean", "default": True},
+        "fields": {"type": "array", "items": _FIELD, "minItems": 1},
+    },
+}
+
+WORKFLOW_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://example.invalid/netsuite-spp/workflow-mapping.json",
+    "title": "NetSuite <> SuiteProjects Pro workflow mapping",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["workflow", "title", "direction", "entity", "source", "target", "fields"],
+    "properties": {
+        "workflow": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$", "description": "id = file name"},
+        "title": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "direction": {"enum": ["import", "export"]},
+        "entity": {"enum": list(ENTITIES)},
+        "enabled": {"type": "boolean", "default": True},
+        "source": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["system", "type"],
+            "properties": {
+                "system": _SYSTEM,
+                "type": {"type": "string", "minLength": 1},
+                "filters": {"type": "array", "items": _FILTER},
+                "export_flag_filter": {"type": "boolean"},
+                "name_field": _NAME,
+            },
+        },
+        "target": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["system", "type"],
+            "properties": {"system": _SYSTEM, "type": {"type": "string", "minLength": 1}},
+        },
+        "match": {"type": "array", "items": _MATCH_RULE, "minItems": 1},
+        "external_id": {"type": "string", "minLength": 1},
+        "netsuite_id_field": _NAME,
+        "policy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"create": {"type": "boolean"}, "update": {"type": "boolean"}},
+        },
+        "fields": {"type": "array", "items": _FIELD, "minItems": 1},
+        "sublists": {"type": "array", "items": _SUBLIST},
+        "monitored_fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "depends_on": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+        "expectations": {"type": "array", "items": _EXPECTATION},
+        "schedule": {"type": ["string", "null"]},
+        "batch_size": {"type": "integer", "minimum": 1, "maximum": 1000},
+    },
+}
+
+
+if __name__ == "__main__":
+    print(json.dumps(WORKFLOW_SCHEMA, indent=2))

@@ -1,0 +1,23 @@
+"""The integration's state store (SQLAlchemy + Alembic): cross-references, watermarks,
+monitored-field hashes, export claims, run log, per-record errors and an event queue.
+
+``StateStore.from_env()`` opens ``INTEGRATION_STATE_DB_URL`` (default: a SQLite file under
+``<repo>/var``); ``upgrade(url)`` runs the migrations. See ``docs/STATE.md``.
+"""
+
+from include.state.engine import ENV_VAR, default_url
+from include.state.migrate import upgrade
+from include.state.records import Claim, CrossReference, Event, RecordError, RunRecord
+from include.state.store import StateStore
+
+__all__ = [
+    "ENV_VAR",
+    "Claim",
+    "CrossReference",
+    "Event",
+    "RecordError",
+    "RunRecord",
+    "StateStore",
+    "default_url",
+    "upgrade",
+]

@@ -1,0 +1,519 @@
+"""The integration's state store: what the workflows remember between runs.
+
+One ``StateStore`` per task process; every method is one short transaction, so ten processes can
+share a SQLite file (WAL, busy timeout, ``BEGIN IMMEDIATE`` writers) or a PostgreSQL database.
+Bulk methods split ``IN`` lists into chunks of ``CHUNK`` ids. Nothing is cached locally: every
+answer comes from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, Row
+
+from include.state import models as m
+from include.state.engine import default_url, make_engine, writer
+from include.state.migrate import ensure_schema
+from include.state.records import Claim, CrossReference, Event, RecordError, RunRecord
+
+CHUNK = 500  # ids per IN list: well under SQLite's and psycopg's parameter limits
+RUNNING = "running"
+
+T = TypeVar("T")
+
+
+def utcnow() -> dt.datetime:
+    """The store's clock: aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _unique(ids: Iterable[Any]) -> list[str]:
+    return list(dict.fromkeys(str(i) for i in ids if i is not None))
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit PostgreSQL advisory-lock key for ``name``."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class StateStore:
+    """Cross-references, watermarks, field hashes, export claims, run log, record errors, events.
+
+    ``url`` is any SQLAlchemy URL (SQLite file or PostgreSQL). With ``migrate`` (the default) the
+    schema is brought to the latest Alembic revision on first use; that is a single query when
+    it already is.
+    """
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self._engine = make_engine(url)
+        self._writer = writer(self._engine)
+        self._pid = os.getpid()
+        if migrate:
+            ensure_schema(self._engine)
+
+    @classmethod
+    def from_env(cls, *, migrate: bool = True) -> StateStore:
+        """A store at ``INTEGRATION_STATE_DB_URL`` (default ``sqlite:///<repo>/var/state.db``)."""
+        return cls(default_url(), migrate=migrate)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"StateStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def engine(self) -> Engine:
+        """The engine (after a fork, with a fresh pool: sockets must not be shared across processes)."""
+        if os.getpid() != self._pid:
+            self._engine.dispose(close=False)
+            self._pid = os.getpid()
+        return self._engine
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        self.engine  # noqa: B018 - refreshes the pool after a fork before the writer uses it
+        with self._writer.begin() as conn:
+            yield conn
+
+    def _insert(self, conn: Connection, table: Table) -> Any:
+        """A dialect ``INSERT`` that supports ``ON CONFLICT`` (SQLite and PostgreSQL)."""
+        if conn.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        if conn.dialect.name == "sqlite":
+            return sqlite.insert(table)
+        raise NotImplementedError(f"the state store supports SQLite and PostgreSQL, not {conn.dialect.name}")
+
+    # -- cross-references ------------------------------------------------------------------
+    def xref_by_netsuite(self, entity: str, ids: Iterable[str]) -> dict[str, CrossReference]:
+        """Cross-references of ``entity`` keyed by NetSuite internalId (unknown ids are absent)."""
+        return self._xref_by(entity, m.xref.c.netsuite_id, ids)
+
+    def xref_by_spp(self, entity: str, ids: Iterable[str]) -> dict[str, CrossReference]:
+        """Cross-references of ``entity`` keyed by SuiteProjects Pro id (unknown ids are absent)."""
+        return self._xref_by(entity, m.xref.c.spp_id, ids)
+
+    def _xref_by(self, entity: str, column: Any, ids: Iterable[str]) -> dict[str, CrossReference]:
+        found: dict[str, CrossReference] = {}
+        with self._read() as conn:
+            for chunk in chunked(_unique(ids)):
+                rows = conn.execute(select(m.xref).where(m.xref.c.entity == entity, column.in_(chunk)))
+                for row in rows:
+                    found[row._mapping[column.name]] = _xref_from_row(row)
+        return found
+
+    def xref_count(self, entity: str | None = None) -> int:
+        """How many cross-reference rows exist (for one entity, or all)."""
+        stmt = select(func.count()).select_from(m.xref)
+        if entity is not None:
+            stmt = stmt.where(m.xref.c.entity == entity)
+        with self._read() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def xref_upsert(self, rows: list[CrossReference]) -> None:
+        """Insert or merge cross-references, matching existing rows on either id.
+
+        Given ids overwrite stored ones and ``None`` keeps what is stored. The newest pair wins:
+        if a row links NetSuite ``A`` to SPP ``B`` and an older row held ``B`` for another NetSuite
+        id, that older row loses its SPP side (and is removed if nothing is left). Rows are
+        applied in order, all in one transaction; concurrent writers of an entity serialize.
+        """
+        if not rows:
+            return
+        for row in rows:
+            if row.netsuite_id is None and row.spp_id is None:
+                raise ValueError(f"cross-reference without any id: {row!r}")
+        by_entity: dict[str, list[CrossReference]] = {}
+        for row in rows:
+            by_entity.setdefault(row.entity, []).append(row)
+        now = utcnow()
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                # Sorted, so two writers of overlapping entities cannot deadlock.
+                for entity in sorted(by_entity):
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(f"xref:{entity}")})
+            for entity, group in by_entity.items():
+                merge = _XrefMerge.load(conn, entity, group)
+                for row in group:
+                    merge.apply(row)
+                merge.flush(conn, now)
+
+    # -- watermarks ------------------------------------------------------------------------
+    def get_watermark(self, workflow: str) -> dt.datetime | None:
+        """The workflow's incremental cursor (aware UTC), or ``None`` before its first success."""
+        with self._read() as conn:
+            return conn.execute(select(m.watermark.c.value).where(m.watermark.c.workflow == workflow)).scalar()
+
+    def set_watermark(self, workflow: str, value: dt.datetime, run_id: str, *, force: bool = False) -> None:
+        """Advance the workflow's cursor to ``value`` (aware); an older value is ignored unless ``force``."""
+        with self._write() as conn:
+            ins = self._insert(conn, m.watermark).values(
+                workflow=workflow, value=value, run_id=run_id, updated_at=utcnow()
+            )
+            changes = {
+                "value": ins.excluded.value,
+                "run_id": ins.excluded.run_id,
+                "updated_at": ins.excluded.updated_at,
+            }
+            # The comparison runs in the database, so racing writers cannot move it backwards either.
+            where = None if force else m.watermark.c.value < ins.excluded.value
+            conn.execute(ins.on_conflict_do_update(index_elements=["workflow"], set_=changes, where=where))
+
+    # -- monitored-field hashes ------------------------------------------------------------
+    def get_hashes(self, workflow: str, source_ids: Iterable[str]) -> dict[str, str]:
+        """Stored hashes of the monitored fields, keyed by source id (unknown ids are absent)."""
+        found: dict[str, str] = {}
+        t = m.field_hash
+        with self._read() as conn:
+            for chunk in chunked(_unique(source_ids)):
+                stmt = select(t.c.source_id, t.c.hash).where(t.c.workflow == workflow, t.c.source_id.in_(chunk))
+                found.update({row.source_id: row.hash for row in conn.execute(stmt)})
+        return found
+
+    def set_hashes(self, workflow: str, hashes: dict[str, str]) -> None:
+        """Store (insert or replace) monitored-field hashes by source id."""
+        if not hashes:
+            return
+        now = utcnow()
+        params = [{"workflow": workflow, "source_id": str(k), "hash": v, "updated_at": now} for k, v in hashes.items()]
+        with self._write() as conn:
+            ins = self._insert(conn, m.field_hash)
+            stmt = ins.on_conflict_do_update(
+                index_elements=["workflow", "source_id"],
+                set_={"hash": ins.excluded.hash, "updated_at": ins.excluded.updated_at},
+            )
+            for chunk in chunked(params):
+                conn.execute(stmt, list(chunk))
+
+    # -- export claims ---------------------------------------------------------------------
+    def claim(self, workflow: str, source_id: str, external_id: str, run_id: str) -> None:
+        """Record that ``source_id`` is about to be exported under ``external_id`` (re-claiming is fine)."""
+        self.claim_many(workflow, {source_id: external_id}, run_id)
+
+    def claim_many(self, workflow: str, external_ids: dict[str, str], run_id: str) -> None:
+        """``claim`` for a batch: ``external_ids`` maps source id -> external id."""
+        if not external_ids:
+            return
+        now = utcnow()
+        params = [
+            {"workflow": workflow, "source_id": str(k), "external_id": v, "run_id": run_id, "claimed_at": now}
+            for k, v in external_ids.items()
+        ]
+        with self._write() as conn:
+            ins = self._insert(conn, m.export_claim)
+            stmt = ins.on_conflict_do_update(
+                index_elements=["workflow", "source_id"],
+                set_={c: ins.excluded[c] for c in ("external_id", "run_id", "claimed_at")},
+            )
+            for chunk in chunked(params):
+                conn.execute(stmt, list(chunk))
+
+    def claims_open(self, workflow: str) -> list[Claim]:
+        """Claims not yet released, oldest first: exports whose outcome is unknown."""
+        t = m.export_claim
+        stmt = select(t).where(t.c.workflow == workflow).order_by(t.c.claimed_at, t.c.source_id)
+        with self._read() as conn:
+            return [Claim(**row._asdict()) for row in conn.execute(stmt)]
+
+    def release_claims(self, workflow: str, source_ids: Iterable[str]) -> None:
+        """Drop claims whose export outcome is now recorded."""
+        t = m.export_claim
+        with self._write() as conn:
+            for chunk in chunked(_unique(source_ids)):
+                conn.execute(delete(t).where(t.c.workflow == workflow, t.c.source_id.in_(chunk)))
+
+    # -- run log ---------------------------------------------------------------------------
+    def start_run(self, run_id: str, workflow: str, params: dict[str, Any]) -> None:
+        """Log a run as ``running``; starting it again (a retry) resets status and end time."""
+        with self._write() as conn:
+            ins = self._insert(conn, m.run_log).values(
+                run_id=run_id, workflow=workflow, status=RUNNING, params=params, started_at=utcnow(), timings={}
+            )
+            changes = {"status": RUNNING, "params": ins.excluded.params, "finished_at": None}
+            conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "workflow"], set_=changes))
+
+    def finish_run(
+        self,
+        run_id: str,
+        workflow: str,
+        status: str,
+        created: int = 0,
+        updated: int = 0,
+        skipped: int = 0,
+        failed: int = 0,
+        extracted: int = 0,
+        timings: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a run's outcome and counts (also when ``start_run`` was never called)."""
+        now = utcnow()
+        outcome = {
+            "status": status,
+            "finished_at": now,
+            "created": created,
+            "updated": updated,
+            "skipped": skipped,
+            "failed": failed,
+            "extracted": extracted,
+            "timings": timings or {},
+        }
+        with self._write() as conn:
+            ins = self._insert(conn, m.run_log).values(
+                run_id=run_id, workflow=workflow, params={}, started_at=now, **outcome
+            )
+            changes = {key: ins.excluded[key] for key in outcome}
+            conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "workflow"], set_=changes))
+
+    def runs(self, workflow: str | None = None, limit: int = 50) -> list[RunRecord]:
+        """The most recent runs first (of one workflow, or all)."""
+        t = m.run_log
+        stmt = select(t).order_by(t.c.started_at.desc(), t.c.run_id.desc()).limit(limit)
+        if workflow is not None:
+            stmt = stmt.where(t.c.workflow == workflow)
+        with self._read() as conn:
+            return [RunRecord(**row._asdict()) for row in conn.execute(stmt)]
+
+    def last_run(self, workflow: str, status: str | None = None) -> RunRecord | None:
+        """The workflow's most recent run (optionally: the most recent with ``status``)."""
+        t = m.run_log
+        stmt = select(t).where(t.c.workflow == workflow).order_by(t.c.started_at.desc(), t.c.run_id.desc()).limit(1)
+        if status is not None:
+            stmt = stmt.where(t.c.status == status)
+        with self._read() as conn:
+            row = conn.execute(stmt).first()
+        return RunRecord(**row._asdict()) if row is not None else None
+
+    # -- per-record errors -----------------------------------------------------------------
+    def record_errors(self, run_id: str, workflow: str, errors: list[RecordError]) -> None:
+        """Append per-record failures of a run."""
+        if not errors:
+            return
+        now = utcnow()
+        params = [
+            {
+                "run_id": run_id,
+                "workflow": workflow,
+                "source_system": e.source_system,
+                "source_type": e.source_type,
+                "source_id": None if e.source_id is None else str(e.source_id),
+                "source_name": e.source_name,
+                "target_system": e.target_system,
+                "code": e.code,
+                "message": e.message,
+                "created_at": now,
+            }
+            for e in errors
+        ]
+        with self._write() as conn:
+            for chunk in chunked(params):
+                conn.execute(insert(m.record_error), list(chunk))
+
+    def errors(self, run_id: str | None = None, workflow: str | None = None, limit: int = 1000) -> list[RecordError]:
+        """Recorded errors, newest first, filtered by run and/or workflow."""
+        t = m.record_error
+        stmt = select(t).order_by(t.c.id.desc()).limit(limit)
+        if run_id is not None:
+            stmt = stmt.where(t.c.run_id == run_id)
+        if workflow is not None:
+            stmt = stmt.where(t.c.workflow == workflow)
+        with self._read() as conn:
+            return [RecordError(**row._asdict()) for row in conn.execute(stmt)]
+
+    # -- event queue -----------------------------------------------------------------------
+    def enqueue(self, event_type: str, payload: dict[str, Any], dedupe_key: str | None = None) -> int | None:
+        """Queue an event; returns its id, or ``None`` if an event with ``dedupe_key`` is already pending."""
+        t = m.event_queue
+        with self._write() as conn:
+            stmt = (
+                self._insert(conn, t)
+                .values(
+                    event_type=event_type,
+                    payload=payload,
+                    dedupe_key=dedupe_key,
+                    status=m.EVENT_PENDING,
+                    attempts=0,
+                    created_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+                .returning(t.c.id)
+            )
+            return conn.execute(stmt).scalar()
+
+    def dequeue(self, limit: int = 100, event_types: Iterable[str] | None = None) -> list[Event]:
+        """Take up to ``limit`` pending events, oldest first; no two callers ever get the same event.
+
+        PostgreSQL skips rows other transactions have locked (``FOR UPDATE SKIP LOCKED``); SQLite
+        writers are serialized by ``BEGIN IMMEDIATE``. The ``status = 'pending'`` guard on the
+        update keeps the claim correct either way.
+        """
+        t = m.event_queue
+        pick = select(t.c.id).where(t.c.status == m.EVENT_PENDING).order_by(t.c.id).limit(limit)
+        if event_types is not None:
+            pick = pick.where(t.c.event_type.in_(list(event_types)))
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                pick = pick.with_for_update(skip_locked=True)
+            ids = list(conn.execute(pick).scalars())
+            if not ids:
+                return []
+            taken = conn.execute(
+                update(t)
+                .where(t.c.id.in_(ids), t.c.status == m.EVENT_PENDING)
+                .values(status=m.EVENT_TAKEN, taken_at=utcnow(), attempts=t.c.attempts + 1)
+                .returning(*t.c)
+            ).all()
+        return sorted((Event(**row._asdict()) for row in taken), key=lambda e: e.id)
+
+    def ack(self, event_ids: Iterable[int]) -> None:
+        """Mark taken events as processed."""
+        t = m.event_queue
+        ids = list(dict.fromkeys(int(i) for i in event_ids))
+        now = utcnow()
+        with self._write() as conn:
+            for chunk in chunked(ids):
+                conn.execute(
+                    update(t)
+                    .where(t.c.id.in_(chunk), t.c.status != m.EVENT_DONE)
+                    .values(status=m.EVENT_DONE, acked_at=now)
+                )
+
+
+def _xref_from_row(row: Row[Any]) -> CrossReference:
+    data = row._asdict()
+    data.pop("id", None)
+    return CrossReference(**data)
+
+
+_XREF_FIELDS = ("netsuite_id", "spp_id", "netsuite_external_id", "spp_external_id")
+
+
+class _XrefMerge:
+    """One entity's cross-reference merge, planned in memory then written in a few statements.
+
+    Holds every stored row that an incoming id could touch, so all unique conflicts are visible
+    before anything is written.
+    """
+
+    def __init__(self, entity: str, existing: list[dict[str, Any]]) -> None:
+        self.entity = entity
+        self.rows: dict[Any, dict[str, Any]] = {r["id"]: r for r in existing}
+        self.original = {r["id"]: dict(r) for r in existing}
+        self.by_ns = {r["netsuite_id"]: r["id"] for r in existing if r["netsuite_id"] is not None}
+        self.by_spp = {r["spp_id"]: r["id"] for r in existing if r["spp_id"] is not None}
+        self.deleted: set[Any] = set()
+        self._new = 0
+
+    @classmethod
+    def load(cls, conn: Connection, entity: str, incoming: list[CrossReference]) -> _XrefMerge:
+        t = m.xref
+        cols = [t.c.id, *(t.c[f] for f in _XREF_FIELDS)]
+        existing: dict[int, dict[str, Any]] = {}
+        for column, ids in (
+            (t.c.netsuite_id, [r.netsuite_id for r in incoming]),
+            (t.c.spp_id, [r.spp_id for r in incoming]),
+        ):
+            for chunk in chunked(_unique(ids)):
+                for row in conn.execute(select(*cols).where(t.c.entity == entity, column.in_(chunk))):
+                    existing[row.id] = row._asdict()
+        return cls(entity, list(existing.values()))
+
+    def apply(self, ref: CrossReference) -> None:
+        ns = None if ref.netsuite_id is None else str(ref.netsuite_id)
+        spp = None if ref.spp_id is None else str(ref.spp_id)
+        by_ns = self.by_ns.get(ns) if ns is not None else None
+        by_spp = self.by_spp.get(spp) if spp is not None else None
+        if by_ns is None and by_spp is None:
+            self._new += 1
+            key = ("new", self._new)
+            self.rows[key] = dict.fromkeys(("id", *_XREF_FIELDS))
+        elif by_ns is not None and by_spp is not None and by_ns != by_spp:
+            key = by_ns
+            self._unlink_spp(by_spp)
+        else:
+            key = by_ns if by_ns is not None else by_spp
+        row = self.rows[key]
+        old_ns, old_spp = row["netsuite_id"], row["spp_id"]
+        values = {
+            "netsuite_id": ns,
+            "spp_id": spp,
+            "netsuite_external_id": ref.netsuite_external_id,
+            "spp_external_id": ref.spp_external_id,
+        }
+        for field, value in values.items():
+            if value is not None:
+                row[field] = value
+        # Re-index when the row was re-linked to another id on one side.
+        if old_ns != row["netsuite_id"]:
+            self.by_ns.pop(old_ns, None)
+            self.by_ns[row["netsuite_id"]] = key
+        if old_spp != row["spp_id"]:
+            self.by_spp.pop(old_spp, None)
+            self.by_spp[row["spp_id"]] = key
+
+    def _unlink_spp(self, key: Any) -> None:
+        """``key``'s SPP id now belongs to another row: cut it, drop the row if nothing is left."""
+        row = self.rows[key]
+        self.by_spp.pop(row["spp_id"], None)
+        row["spp_id"] = row["spp_external_id"] = None
+        if row["netsuite_id"] is None:
+            del self.rows[key]
+            if not isinstance(key, tuple):
+                self.deleted.add(key)
+
+    def flush(self, conn: Connection, now: dt.datetime) -> None:
+        t = m.xref
+        for chunk in chunked(sorted(self.deleted)):
+            conn.execute(delete(t).where(t.c.id.in_(chunk)))
+        changed = [r for k, r in self.rows.items() if not isinstance(k, tuple) and r != self.original[k]]
+        relinked = [
+            r["id"]
+            for r in changed
+            if (r["netsuite_id"], r["spp_id"])
+            != (self.original[r["id"]]["netsuite_id"], self.original[r["id"]]["spp_id"])
+        ]
+        # Clear the ids of re-linked rows first: the unique constraints are checked row by row, so
+        # swapping ids between two rows would otherwise collide half-way.
+        for chunk in chunked(relinked):
+            conn.execute(update(t).where(t.c.id.in_(chunk)).values(netsuite_id=None, spp_id=None))
+        if changed:
+            stmt = (
+                update(t)
+                .where(t.c.id == bindparam("_id"))
+                .values({f: bindparam(f"_{f}") for f in _XREF_FIELDS} | {"updated_at": now})
+            )
+            for chunk in chunked(changed):
+                conn.execute(stmt, [{"_id": r["id"], **{f"_{f}": r[f] for f in _XREF_FIELDS}} for r in chunk])
+        new = [
+            {"entity": self.entity, "updated_at": now, **{f: r[f] for f in _XREF_FIELDS}}
+            for k, r in self.rows.items()
+            if isinstance(k, tuple)
+        ]
+        for chunk in chunked(new):
+            conn.execute(insert(t), list(chunk))
