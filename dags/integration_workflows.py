@@ -143,7 +143,7 @@ def build_group_dag(workflows: dict[str, Any]) -> DAG:
         default_args={"owner": "integration", "retries": 2, "retry_delay": dt.timedelta(seconds=10)},
     ) as dag:
         tasks = {}
-        for wf_id, wf in workflows.items():
+        for wf_id in workflows:
             tasks[wf_id] = TriggerDagRunOperator(
                 task_id=f"run_{wf_id}",
                 trigger_dag_id=wf_id,

@@ -207,6 +207,8 @@ def concat(value: Any, sep: str = " ", fields: list[Any] | tuple[Any, ...] = ())
 
 def map_values(value: Any, values: Mapping[Any, Any], default: Any = _NO_DEFAULT) -> Any:
     """Translate through ``values`` (keys compared as text); unmapped values take ``default`` or fail."""
+    if not isinstance(values, Mapping):
+        raise ValueError(f"map values must be a mapping of source value -> target value, got {values!r}")
     if _missing(value):
         return None
     table = {str(key): target for key, target in values.items()}

@@ -174,6 +174,8 @@ class StateStore:
 
     def set_watermark(self, workflow: str, value: dt.datetime, run_id: str, *, force: bool = False) -> None:
         """Advance the workflow's cursor to ``value`` (aware); an older value is ignored unless ``force``."""
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"watermark {value!r} is naive: pass a timezone-aware datetime")
         with self._write() as conn:
             ins = self._insert(conn, m.watermark).values(
                 workflow=workflow, value=value, run_id=run_id, updated_at=utcnow()

@@ -1,0 +1,577 @@
+"""Load workflow mapping files (``mappings/*.yaml``) into :class:`Workflow` objects, with precise errors.
+
+Validation runs in two stages: the JSON Schema (:mod:`include.mapping.schema`) checks shape and types, then
+semantic checks cover what a schema cannot (one value source per field, known transform names and
+arguments, duplicate targets, direction/system consistency, update policy, dependencies). Every problem is
+reported as ``<file>: <key path>: <message>`` so a user can find and fix it in the YAML.
+
+The DAG factory imports this module at parse time, so it imports nothing heavy at module level: jsonschema
+and croniter are imported on first validation, pandas never.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from include.mapping.model import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_NAME_FIELD,
+    DEFAULT_NETSUITE_ID_FIELD,
+    DEFAULT_SCHEDULE,
+    EXPORT_FLAG_FIELD,
+    MAX_BATCH_SIZE,
+    NETSUITE_TYPES_WITH_EXPORT_FLAG,
+    Expectation,
+    FieldMapping,
+    Filter,
+    MatchRule,
+    Policy,
+    ReferenceSpec,
+    SourceSpec,
+    SublistSpec,
+    TargetSpec,
+    TransformSpec,
+    Via,
+    Workflow,
+)
+from include.mapping.paths import is_valid_path, normalise, template_problem
+from include.mapping.transforms import TRANSFORMS
+
+MAPPING_SUFFIXES = (".yaml", ".yml")
+_SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"}
+_FILTER_OPS = ("equals", "not_equals", "in", "not_in", "empty")
+
+# Default "approved only" filters of export workflows, per SPP source type (connector-semantics.md §5.4).
+# A time entry (Task) has no approval of its own: it is approved when its Timesheet is (status "A").
+_DEFAULT_EXPORT_FILTERS: dict[str, tuple[Filter, ...]] = {
+    "Envelope": (Filter("status", "equals", "A"),),
+    "Task": (Filter("status", "equals", "A", Via("Timesheet", "timesheetid")),),
+}
+
+
+class MappingError(Exception):
+    """A problem in a mapping file: which file, where in it (key path), and what is wrong."""
+
+    def __init__(self, file: str | Path, key_path: str, message: str) -> None:
+        self.file = str(file)
+        self.key_path = key_path
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return ": ".join(part for part in (self.file, self.key_path, self.message) if part)
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """safe_load semantics, but a key repeated in one mapping is an error instead of silently winning."""
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (line {mark.line + 1}, column {mark.column + 1})", mark
+            )
+        seen[key] = True
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _display(path: Path) -> str:
+    """The file name as the user knows it: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _key_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_validator = None
+
+
+def _schema_validator() -> Any:
+    global _validator
+    if _validator is None:
+        from jsonschema import Draft202012Validator  # imported on first use: keeps DAG parsing fast
+
+        from include.mapping.schema import WORKFLOW_SCHEMA
+
+        _validator = Draft202012Validator(WORKFLOW_SCHEMA)
+    return _validator
+
+
+def _schema_error(file: str, data: Any) -> MappingError | None:
+    """The most useful schema violation in ``data`` as a MappingError, or None when it conforms."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_schema_validator().iter_errors(data), key=_error_rank)
+    if error is None:
+        return None
+    path = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = list(schema.get("properties", {}))
+        unknown = sorted(str(k) for k in error.instance if k not in allowed)[0]
+        return MappingError(
+            file,
+            _key_path([*path, unknown]),
+            f"unknown key {unknown!r}{_did_you_mean(unknown, allowed)}; allowed keys: {', '.join(allowed)}",
+        )
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        return MappingError(file, _key_path([*path, *missing[:1]]), "required key is missing")
+    if error.validator in ("minProperties", "maxProperties") and "field" in schema.get("properties", {}):
+        return MappingError(
+            file, _key_path(path), "a filter needs 'field' and exactly one of equals, not_equals, in, not_in, empty"
+        )
+    if error.validator in ("minProperties", "maxProperties") and "template" in schema.get("properties", {}):
+        return MappingError(file, _key_path(path), "a match rule needs 'target' and exactly one of source, template")
+    if error.validator == "oneOf" and path and "transform" in [p for p in path if isinstance(p, str)]:
+        return MappingError(file, _key_path(path), "must be a transform name, {name, args}, or a list of those")
+    return MappingError(file, _key_path(path), error.message)
+
+
+def _error_rank(error: Any) -> tuple[int, int]:
+    # Prefer errors deep in the document (closest to the mistake) and "unknown key" over type noise.
+    return (-len(error.path), 0 if error.validator == "additionalProperties" else 1)
+
+
+def read_mapping_file(path: str | Path) -> dict[str, Any]:
+    """The YAML of a mapping file as a dict (syntax and top-level shape checked, nothing else)."""
+    path = Path(path)
+    file = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingError(file, "", f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise MappingError(file, where, f"YAML syntax error: {problem}") from None
+    if not isinstance(data, dict):
+        raise MappingError(file, "", "the file must hold a mapping of keys (workflow, title, direction, ...)")
+    return data
+
+
+def load_workflow(path: str | Path) -> Workflow:
+    """Load and validate one mapping file; raises :class:`MappingError` on the first problem found.
+
+    Dependencies (``depends_on``) are checked against other files only by :func:`load_workflows`.
+    """
+    path = Path(path)
+    file = _display(path)
+    data = read_mapping_file(path)
+    problem = _schema_error(file, data)
+    if problem is not None:
+        raise problem
+    return _Builder(file, path, data).build()
+
+
+def load_workflows(directory: str | Path) -> tuple[dict[str, Workflow], dict[str, MappingError]]:
+    """Load every mapping file of ``directory``: the good workflows by id, and the error of each bad file.
+
+    One bad file never stops the others. A workflow whose ``depends_on`` names no mapping file, or that
+    sits on a dependency cycle, is reported as an error too. A dependency whose own file has errors keeps
+    its dependents loaded (that file's error is already reported).
+    """
+    directory = Path(directory)
+    workflows: dict[str, Workflow] = {}
+    errors: dict[str, MappingError] = {}
+    files = sorted(p for p in directory.iterdir() if p.suffix in MAPPING_SUFFIXES and p.is_file())
+    for path in files:
+        file = _display(path)
+        try:
+            workflow = load_workflow(path)
+        except MappingError as exc:
+            errors[file] = exc
+            continue
+        if workflow.id in workflows:
+            errors[file] = MappingError(file, "workflow", f"{workflow.id!r} is also defined by another file")
+            continue
+        workflows[workflow.id] = workflow
+    known = set(workflows) | {p.stem for p in files}
+    for workflow_id, workflow in list(workflows.items()):
+        for index, dependency in enumerate(workflow.depends_on):
+            if dependency not in known:
+                file = _display(workflow.path) if workflow.path else workflow_id
+                errors[file] = MappingError(
+                    file,
+                    f"depends_on[{index}]",
+                    f"{dependency!r} is not a workflow{_did_you_mean(dependency, known)}; known: {', '.join(sorted(known))}",
+                )
+                del workflows[workflow_id]
+                break
+    for cycle in _cycles(workflows):
+        for workflow_id in cycle:
+            workflow = workflows.pop(workflow_id, None)
+            if workflow is not None:
+                file = _display(workflow.path) if workflow.path else workflow_id
+                errors[file] = MappingError(file, "depends_on", f"dependency cycle: {' -> '.join([*cycle, cycle[0]])}")
+    return workflows, errors
+
+
+def _cycles(workflows: Mapping[str, Workflow]) -> list[list[str]]:
+    """Dependency cycles among ``workflows`` (each as the list of its members)."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for dependency in workflows[node].depends_on:
+            if dependency not in workflows:
+                continue
+            if state.get(dependency) == 1:
+                cycles.append(trail[trail.index(dependency) :])
+            elif dependency not in state:
+                visit(dependency, [*trail, dependency])
+        state[node] = 2
+
+    for node in sorted(workflows):
+        if node not in state:
+            visit(node, [node])
+    return cycles
+
+
+def execution_order(workflows: Mapping[str, Workflow]) -> list[str]:
+    """Workflow ids with every dependency before its dependents (imports before exports on ties)."""
+    order: list[str] = []
+    done: set[str] = set()
+
+    def place(node: str) -> None:
+        if node in done:
+            return
+        done.add(node)
+        for dependency in workflows[node].depends_on:
+            if dependency in workflows:
+                place(dependency)
+        order.append(node)
+
+    for node in sorted(workflows, key=lambda w: (workflows[w].is_export, w)):
+        place(node)
+    return order
+
+
+class _Builder:
+    """Turns validated YAML data into a Workflow, applying defaults and semantic checks."""
+
+    def __init__(self, file: str, path: Path, data: dict[str, Any]) -> None:
+        self.file = file
+        self.path = path
+        self.data = data
+
+    def fail(self, key_path: str, message: str) -> MappingError:
+        return MappingError(self.file, key_path, message)
+
+    def build(self) -> Workflow:
+        data = self.data
+        workflow_id = data["workflow"]
+        if workflow_id != self.path.stem:
+            raise self.fail("workflow", f"{workflow_id!r} must equal the file name {self.path.stem!r}")
+        direction = data["direction"]
+        entity = data["entity"]
+        source = self.source(direction)
+        target = TargetSpec(data["target"]["system"], data["target"]["type"])
+        expected = ("netsuite", "spp") if direction == "import" else ("spp", "netsuite")
+        if (source.system, target.system) != expected:
+            raise self.fail(
+                "source.system" if source.system != expected[0] else "target.system",
+                f"an {direction} reads from {expected[0]} and writes to {expected[1]}",
+            )
+        fields = self.fields(data["fields"], "fields", target)
+        sublists = self.sublists(target)
+        netsuite_id_field = data.get("netsuite_id_field", DEFAULT_NETSUITE_ID_FIELD[entity])
+        external_id = data.get("external_id") or (
+            "{internalId}" if direction == "import" else f"spp-{entity.replace('_', '-')}-{{id}}"
+        )
+        problem = template_problem(external_id)
+        if problem:
+            raise self.fail("external_id", problem)
+        match = self.match(direction, netsuite_id_field, external_id)
+        policy = self.policy(direction, fields)
+        self.check_reserved_targets(direction, fields, netsuite_id_field)
+        depends_on = tuple(data.get("depends_on", ()))
+        if workflow_id in depends_on:
+            raise self.fail(f"depends_on[{depends_on.index(workflow_id)}]", "a workflow cannot depend on itself")
+        schedule = self.schedule()
+        batch_size = data.get("batch_size", DEFAULT_BATCH_SIZE[target.system])
+        if batch_size > MAX_BATCH_SIZE[target.system]:
+            raise self.fail(
+                "batch_size",
+                f"{batch_size} exceeds the {target.system} limit of {MAX_BATCH_SIZE[target.system]} records per write",
+            )
+        monitored = self.monitored(source)
+        workflow = Workflow(
+            id=workflow_id,
+            title=data["title"],
+            direction=direction,
+            entity=entity,
+            source=source,
+            target=target,
+            match=match,
+            external_id=external_id,
+            netsuite_id_field=netsuite_id_field,
+            policy=policy,
+            fields=fields,
+            sublists=sublists,
+            monitored=monitored,
+            depends_on=depends_on,
+            expectations=(),
+            schedule=schedule,
+            batch_size=batch_size,
+            enabled=data.get("enabled", True),
+            description=data.get("description", ""),
+            path=self.path,
+        )
+        expectations = self.expectations(workflow)
+        return replace(workflow, expectations=expectations)
+
+    # --- sections -----------------------------------------------------------------------------------
+
+    def source(self, direction: str) -> SourceSpec:
+        raw = self.data["source"]
+        system, record_type = raw["system"], raw["type"]
+        supports_flag = system == "netsuite" and record_type in NETSUITE_TYPES_WITH_EXPORT_FLAG
+        export_flag = raw.get("export_flag_filter", direction == "import" and supports_flag)
+        if export_flag and not supports_flag:
+            raise self.fail(
+                "source.export_flag_filter",
+                f"the {EXPORT_FLAG_FIELD} checkbox exists only on NetSuite {', '.join(NETSUITE_TYPES_WITH_EXPORT_FLAG)}"
+                f" records, not on {system} {record_type!r}; set it to false",
+            )
+        if "filters" in raw:
+            filters = [self.filter(item, f"source.filters[{i}]") for i, item in enumerate(raw["filters"])]
+        elif direction == "import":
+            filters = [Filter("isInactive", "equals", False)] if supports_flag else []
+        else:
+            filters = list(_DEFAULT_EXPORT_FILTERS.get(record_type, ()))
+        flag_path = normalise("netsuite", EXPORT_FLAG_FIELD)
+        if export_flag and not any(normalise(system, f.field) == flag_path for f in filters):
+            filters.append(Filter(flag_path, "equals", True))
+        name_field = raw.get("name_field") or DEFAULT_NAME_FIELD.get(record_type, "name")
+        return SourceSpec(system, record_type, tuple(filters), bool(export_flag), name_field)
+
+    def filter(self, raw: Mapping[str, Any], key: str) -> Filter:
+        ops = [op for op in _FILTER_OPS if op in raw]
+        if len(ops) != 1:
+            raise self.fail(key, f"a filter needs exactly one of {', '.join(_FILTER_OPS)}, found {ops or 'none'}")
+        via = Via(raw["via"]["type"], raw["via"]["key"]) if "via" in raw else None
+        value = raw[ops[0]]
+        return Filter(raw["field"], ops[0], tuple(value) if ops[0] in ("in", "not_in") else value, via)
+
+    def fields(self, items: Sequence[Mapping[str, Any]], key: str, target: TargetSpec) -> tuple[FieldMapping, ...]:
+        mappings: list[FieldMapping] = []
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(items):
+            where = f"{key}[{index}]"
+            mapping = self.field(raw, where)
+            canonical = normalise(target.system, mapping.target)
+            if canonical in seen:
+                raise self.fail(
+                    f"{where}.target", f"{mapping.target!r} is already mapped by {key}[{seen[canonical]}]"
+                )
+            seen[canonical] = index
+            mappings.append(mapping)
+        return tuple(mappings)
+
+    def field(self, raw: Mapping[str, Any], where: str) -> FieldMapping:
+        origins = [name for name in ("source", "constant", "reference") if name in raw]
+        if len(origins) > 1:
+            raise self.fail(where, f"use one of source, constant, reference; found {' and '.join(origins)}")
+        transforms = self.transforms(raw.get("transform"), f"{where}.transform")
+        if not origins:
+            if not transforms:
+                raise self.fail(where, "needs one of source, constant, reference or transform")
+            if not TRANSFORMS[transforms[0].name].field_args:
+                raise self.fail(
+                    f"{where}.transform",
+                    f"transform {transforms[0].name!r} needs a value: add source or constant",
+                )
+        reference = None
+        if "reference" in raw:
+            ref = raw["reference"]
+            reference = ReferenceSpec(ref["entity"], ref["field"], ref.get("required", True), ref.get("workflow"))
+        return FieldMapping(
+            target=raw["target"],
+            source=raw.get("source"),
+            constant=raw.get("constant"),
+            has_constant="constant" in raw,
+            reference=reference,
+            transforms=transforms,
+            initial_only=raw.get("initial_only", False),
+            type=raw.get("type"),
+        )
+
+    def transforms(self, raw: Any, where: str) -> tuple[TransformSpec, ...]:
+        if raw is None:
+            return ()
+        calls = raw if isinstance(raw, list) else [raw]
+        specs = []
+        for index, call in enumerate(calls):
+            key = f"{where}[{index}]" if isinstance(raw, list) else where
+            name = call if isinstance(call, str) else call["name"]
+            args = call.get("args", []) if isinstance(call, Mapping) else []
+            transform = TRANSFORMS.get(name)
+            if transform is None:
+                raise self.fail(
+                    key if isinstance(call, str) else f"{key}.name",
+                    f"unknown transform {name!r}{_did_you_mean(name, TRANSFORMS)}; known: {', '.join(sorted(TRANSFORMS))}",
+                )
+            positional = tuple(args) if isinstance(args, list) else ()
+            named = args if isinstance(args, Mapping) else {}
+            problem = transform.signature_problem(positional, named)
+            if problem:
+                raise self.fail(f"{key}.args" if isinstance(call, Mapping) else key, problem)
+            kwargs = transform.bind(positional, named)
+            for arg in transform.field_args:
+                paths = kwargs.get(arg)
+                if not isinstance(paths, list | tuple) or not paths or not all(
+                    isinstance(p, str) and is_valid_path(p) for p in paths
+                ):
+                    raise self.fail(f"{key}.args", f"transform {name!r}: {arg!r} must be a list of field names")
+            try:  # a dry run on a missing value catches bad argument values (e.g. truncate length "x")
+                transform.func(None, **kwargs)
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise self.fail(f"{key}.args" if isinstance(call, Mapping) else key, f"transform {name!r}: {exc}") from None
+            specs.append(TransformSpec(name, kwargs))
+        return tuple(specs)
+
+    def sublists(self, target: TargetSpec) -> tuple[SublistSpec, ...]:
+        items = self.data.get("sublists", [])
+        if items and target.system != "netsuite":
+            raise self.fail("sublists", "sublists are written to NetSuite records only (export workflows)")
+        specs = []
+        seen_targets: dict[str, int] = {}
+        top_targets = {m["target"] for m in self.data["fields"]}
+        for index, raw in enumerate(items):
+            where = f"sublists[{index}]"
+            if raw["target"] in top_targets or raw["target"] in seen_targets:
+                raise self.fail(f"{where}.target", f"{raw['target']!r} is already mapped")
+            seen_targets[raw["target"]] = index
+            line_target = TargetSpec(target.system, f"{target.type}.{raw['line']}")
+            specs.append(
+                SublistSpec(
+                    target=raw["target"],
+                    line=raw["line"],
+                    source=raw["source"],
+                    source_type=raw["source_type"],
+                    parent_field=raw["parent_field"],
+                    fields=self.fields(raw["fields"], f"{where}.fields", line_target),
+                    required=raw.get("required", True),
+                )
+            )
+        return tuple(specs)
+
+    def match(self, direction: str, netsuite_id_field: str, external_id: str) -> tuple[MatchRule, ...]:
+        if "match" not in self.data:
+            if direction == "import":
+                return (MatchRule(netsuite_id_field, source="internalId"), MatchRule("externalid", source="internalId"))
+            return (MatchRule("internalId", source=netsuite_id_field), MatchRule("externalId", template=external_id))
+        rules = []
+        for index, raw in enumerate(self.data["match"]):
+            if "template" in raw:
+                problem = template_problem(raw["template"])
+                if problem:
+                    raise self.fail(f"match[{index}].template", problem)
+            rules.append(MatchRule(raw["target"], raw.get("source"), raw.get("template")))
+        return tuple(rules)
+
+    def policy(self, direction: str, fields: Sequence[FieldMapping]) -> Policy:
+        raw = self.data.get("policy", {})
+        policy = Policy(create=raw.get("create", True), update=raw.get("update", direction == "import"))
+        if not policy.create and not policy.update:
+            raise self.fail("policy", "create and update are both false, so the workflow would write nothing")
+        if policy.update and all(m.initial_only for m in fields):
+            raise self.fail(
+                "policy.update", "update is on but every field is initial_only, so an update would change nothing"
+            )
+        return policy
+
+    def check_reserved_targets(self, direction: str, fields: Sequence[FieldMapping], netsuite_id_field: str) -> None:
+        # The engine writes these itself (from external_id and the match); a mapping must not fight it.
+        reserved = {"externalid", netsuite_id_field, "id"} if direction == "import" else {"externalId", "internalId"}
+        for index, mapping in enumerate(fields):
+            if mapping.target in reserved:
+                how = "external_id" if mapping.target.lower() == "externalid" else "the cross-reference"
+                raise self.fail(f"fields[{index}].target", f"{mapping.target!r} is set from {how}; remove this mapping")
+
+    def schedule(self) -> str | None:
+        schedule = self.data.get("schedule", DEFAULT_SCHEDULE)
+        if schedule is None or schedule in _SCHEDULE_PRESETS:
+            return schedule
+        from croniter import croniter  # imported on first use
+
+        if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
+            raise self.fail("schedule", f"{schedule!r} is not a 5-field cron expression or preset like @hourly")
+        return schedule
+
+    def monitored(self, source: SourceSpec) -> tuple[str, ...]:
+        paths = []
+        for index, path in enumerate(self.data.get("monitored_fields", [])):
+            head, _, tail = path.partition("[].")
+            if not is_valid_path(head) or (tail and not is_valid_path(tail)):
+                raise self.fail(f"monitored_fields[{index}]", f"{path!r} is not a field path")
+            paths.append(f"{head}[].{tail}" if tail else normalise(source.system, path))
+        return tuple(dict.fromkeys(paths))
+
+    def expectations(self, workflow: Workflow) -> tuple[Expectation, ...]:
+        checks = []
+        targets = set(workflow.mapped_targets())
+        for index, raw in enumerate(self.data.get("expectations", [])):
+            where = f"expectations[{index}]"
+            check, column, on = raw["check"], raw["column"], raw.get("on", "target")
+            if on == "target" and column not in targets:
+                raise self.fail(
+                    f"{where}.column",
+                    f"{column!r} is not a mapped target field{_did_you_mean(column, targets)}",
+                )
+            if on == "source" and not is_valid_path(column):
+                raise self.fail(f"{where}.column", f"{column!r} is not a field path")
+            needs = {"in_set": "values", "regex": "pattern"}.get(check)
+            if needs and needs not in raw:
+                raise self.fail(where, f"check {check!r} needs {needs!r}")
+            if check == "between" and "min" not in raw and "max" not in raw:
+                raise self.fail(where, "check 'between' needs 'min' and/or 'max'")
+            if check == "regex":
+                try:
+                    re.compile(raw["pattern"])
+                except re.error as exc:
+                    raise self.fail(f"{where}.pattern", f"invalid regular expression: {exc}") from None
+            checks.append(
+                Expectation(
+                    check=check,
+                    column=column,
+                    on=on,
+                    values=tuple(raw.get("values", ())),
+                    min=raw.get("min"),
+                    max=raw.get("max"),
+                    pattern=raw.get("pattern"),
+                    mostly=raw.get("mostly", 1.0),
+                )
+            )
+        return tuple(checks)
