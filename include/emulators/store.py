@@ -244,6 +244,35 @@ class RecordStore:
             row = conn.execute(stmt).first()
         return _row_to_record(row) if row else None
 
+    def get_many_by_external_id(self, rtype: str, external_ids: Iterable[str]) -> dict[str, StoredRecord]:
+        """Live records of a type by external id, in one query per 900 ids (list operations)."""
+        wanted = list(dict.fromkeys(external_ids))
+        out: dict[str, StoredRecord] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 900):
+                stmt = select(records).where(
+                    records.c.rtype == rtype,
+                    records.c.external_id.in_(wanted[start : start + 900]),
+                    records.c.deleted_at.is_(None),
+                )
+                for row in conn.execute(stmt):
+                    out[row.external_id] = _row_to_record(row)
+        return out
+
+    def find_by_field(self, rtype: str, field: str, values: Iterable[str]) -> list[StoredRecord]:
+        """Live records of a type whose top-level document ``field`` equals one of ``values``
+        (uniqueness checks such as NetSuite's entityId)."""
+        wanted = list(dict.fromkeys(values))
+        found: list[StoredRecord] = []
+        column = records.c.data[field].as_string()
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 900):
+                stmt = select(records).where(
+                    records.c.rtype == rtype, column.in_(wanted[start : start + 900]), records.c.deleted_at.is_(None)
+                )
+                found.extend(_row_to_record(row) for row in conn.execute(stmt))
+        return found
+
     def scan(
         self,
         rtype: str,

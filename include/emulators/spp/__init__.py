@@ -1,0 +1,1 @@
+"""Local SuiteProjects Pro (ex OpenAir) XML API service: ``create_app`` in ``app``."""
