@@ -192,8 +192,9 @@ class NetSuiteClient:
             timeout=self.operation_timeout_s,  # WSDL/XSD loading
             operation_timeout=self.operation_timeout_s,  # SOAP calls (default: wait forever)
         )
-        document = self.retry_policy.run("load WSDL", lambda: self._guard("wsdl", lambda: load_wsdl(
-            self.wsdl_url, transport, settings)))
+        document = self.retry_policy.run(
+            "load WSDL", lambda: self._guard("wsdl", lambda: load_wsdl(self.wsdl_url, transport, settings))
+        )
         return zeep.Client(document, transport=transport, settings=settings)
 
     @functools.cached_property
@@ -328,9 +329,17 @@ class NetSuiteClient:
         )
         search_record = build_search(self.types, info, criteria)
         preferences = self.types.messages("SearchPreferences")(
-            bodyFieldsOnly=body_fields_only, returnSearchColumns=False, pageSize=check_page_size(page_size or self.page_size)
+            bodyFieldsOnly=body_fields_only,
+            returnSearchColumns=False,
+            pageSize=check_page_size(page_size or self.page_size),
         )
         stamp_field = "lastModified" if record_type == "customRecord" else "lastModifiedDate"
+        # everything above runs now (bad arguments fail at the call); the paging below runs lazily
+        return self._iterate_search(record_type, search_record, preferences, criteria, stamp_field)
+
+    def _iterate_search(
+        self, record_type: str, search_record: Any, preferences: Any, criteria: SearchCriteria, stamp_field: str
+    ) -> Iterator[dict[str, Any]]:
         seen: set[str] = set()
         restarted = False
         while True:
@@ -404,7 +413,9 @@ class NetSuiteClient:
             if not doc.get("externalId"):
                 raise ValueError(f"upsert_list({record_type}): document #{index} has no externalId")
             if doc.get("internalId"):
-                raise ValueError(f"upsert_list({record_type}): document #{index} has an internalId; upsert matches on externalId")
+                raise ValueError(
+                    f"upsert_list({record_type}): document #{index} has an internalId; upsert matches on externalId"
+                )
         return self._write_chunks("upsertList", record_type, docs, UPSERT_LIST_LIMIT, resend_unknown=True)
 
     def update_list(self, record_type: str, docs: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
@@ -462,8 +473,12 @@ class NetSuiteClient:
                             message="created; confirmed by externalId after the response was lost",
                             index=index,
                         )
-                log.info("NetSuite addList of %s: %d of %d already created", record_type,
-                         len(pending) - len(still_missing), len(pending))
+                log.info(
+                    "NetSuite addList of %s: %d of %d already created",
+                    record_type,
+                    len(pending) - len(still_missing),
+                    len(pending),
+                )
                 pending = still_missing
                 if not pending:
                     return
@@ -490,7 +505,9 @@ class NetSuiteClient:
         for start in range(0, len(pairs), DELETE_LIST_LIMIT):
             chunk = pairs[start : start + DELETE_LIST_LIMIT]
             refs = [
-                self.codec.record_ref(record_type, internal_id=i, external_id=e, custom_record_type_id=custom_record_type_id)
+                self.codec.record_ref(
+                    record_type, internal_id=i, external_id=e, custom_record_type_id=custom_record_type_id
+                )
                 for i, e in chunk
             ]
             body = self._call("deleteList", baseRef=refs)
@@ -607,9 +624,7 @@ def _list_items(container: Any, name: str, operation: str, expected: int) -> lis
     items = list(getattr(container, name) or [])
     if len(items) != expected:
         # results are matched to inputs by position, so a count mismatch makes them unusable
-        raise NetSuiteError(
-            f"{len(items)} results for {expected} records", code="BAD_RESPONSE", operation=operation
-        )
+        raise NetSuiteError(f"{len(items)} results for {expected} records", code="BAD_RESPONSE", operation=operation)
     return items
 
 

@@ -31,8 +31,11 @@ class TbaCredentials:
     token_secret: str = field(repr=False)
 
     def __post_init__(self) -> None:
-        missing = [name for name in ("account", "consumer_key", "consumer_secret", "token_id", "token_secret")
-                   if not getattr(self, name)]
+        missing = [
+            name
+            for name in ("account", "consumer_key", "consumer_secret", "token_id", "token_secret")
+            if not getattr(self, name)
+        ]
         if missing:
             raise ValueError(f"NetSuite TBA credentials are missing: {', '.join(missing)}")
 

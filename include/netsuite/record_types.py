@@ -70,7 +70,9 @@ def _transaction(rt: str, module: str, name: str, tran_type: str) -> RecordTypeI
 
 
 def _item(rt: str, name: str, item_type: str) -> RecordTypeInfo:
-    return RecordTypeInfo(rt, "listAcct", name, "listAcct", "ItemSearch", "ItemSearchBasic", "lastModifiedDate", (item_type,))
+    return RecordTypeInfo(
+        rt, "listAcct", name, "listAcct", "ItemSearch", "ItemSearchBasic", "lastModifiedDate", (item_type,)
+    )
 
 
 RECORD_TYPES: dict[str, RecordTypeInfo] = {
@@ -89,8 +91,13 @@ RECORD_TYPES: dict[str, RecordTypeInfo] = {
         _entity("location", "listAcct", "Location"),
         _entity("account", "listAcct", "Account"),
         RecordTypeInfo(
-            "expenseCategory", "listAcct", "ExpenseCategory", "listAcct", "ExpenseCategorySearch",
-            "ExpenseCategorySearchBasic", None,
+            "expenseCategory",
+            "listAcct",
+            "ExpenseCategory",
+            "listAcct",
+            "ExpenseCategorySearch",
+            "ExpenseCategorySearchBasic",
+            None,
         ),
         _item("serviceSaleItem", "ServiceSaleItem", "_service"),
         _item("serviceResaleItem", "ServiceResaleItem", "_service"),
@@ -110,14 +117,26 @@ RECORD_TYPES: dict[str, RecordTypeInfo] = {
         _transaction("expenseReport", "tranEmp", "ExpenseReport", "_expenseReport"),
         _transaction("journalEntry", "tranGeneral", "JournalEntry", "_journal"),
         RecordTypeInfo(
-            "opportunity", "tranSales", "Opportunity", "tranSales", "OpportunitySearch", "OpportunitySearchBasic",
+            "opportunity",
+            "tranSales",
+            "Opportunity",
+            "tranSales",
+            "OpportunitySearch",
+            "OpportunitySearchBasic",
             "lastModifiedDate",
         ),
         # TimeBillSearchBasic and CustomRecordSearchBasic name their date field lastModified
-        RecordTypeInfo("timeBill", "tranEmp", "TimeBill", "tranEmp", "TimeBillSearch", "TimeBillSearchBasic", "lastModified"),
         RecordTypeInfo(
-            "customRecord", "setupCustom", "CustomRecord", "setupCustom", "CustomRecordSearch",
-            "CustomRecordSearchBasic", "lastModified",
+            "timeBill", "tranEmp", "TimeBill", "tranEmp", "TimeBillSearch", "TimeBillSearchBasic", "lastModified"
+        ),
+        RecordTypeInfo(
+            "customRecord",
+            "setupCustom",
+            "CustomRecord",
+            "setupCustom",
+            "CustomRecordSearch",
+            "CustomRecordSearchBasic",
+            "lastModified",
         ),
     )
 }

@@ -67,7 +67,11 @@ class RetryPolicy:
                 # exc's text is NetSuite's code/faultstring or a transport summary: no credentials
                 log.warning(
                     "NetSuite %s failed (attempt %d of %d): %s; retrying in %.2fs",
-                    operation, retry, self.max_retries + 1, exc, wait,
+                    operation,
+                    retry,
+                    self.max_retries + 1,
+                    exc,
+                    wait,
                 )
                 if on_retry is not None:
                     on_retry(exc)

@@ -12,8 +12,8 @@ Retries (exponential backoff with jitter, at most ``max_retries`` more attempts)
   before the request was sent: always retried — the server did not run any command;
 * HTTP 5xx, timeouts and connections dropped after the request was sent: the server may have
   run the commands. Retried only for idempotent requests: reads, ``Time``/``Whoami``, and
-  ``Add``/``CreateUser`` with ``lookup="externalid"`` (an upsert: replaying it updates the
-  record the first attempt created). ``Add`` without lookup would create duplicates, and
+  ``Add``/``CreateUser`` with ``lookup="externalid"`` when every record has an ``externalid``
+  (an upsert: replaying it updates the record the first attempt created). ``Add`` without lookup would create duplicates, and
   ``Modify``/``Delete``/``Submit``/``Approve`` could overwrite a concurrent change or report a
   false failure, so those raise ``SppWriteOutcomeUnknown`` instead of guessing.
 
@@ -61,6 +61,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "http://127.0.0.1:8702"
 MAX_OBJECTS_PER_COMMAND = 1000  # XML API limit for reads and every write command
 LOOKUPS_PER_REQUEST = 100  # id look-ups (one Read each) per HTTP request
+# Commands per request besides Auth: no documented cap (reference §8; the local service refuses
+# more than 1,000 in all), so stay well below.
+MAX_COMMANDS_PER_REQUEST = 500
 MAX_BACKOFF_S = 60.0
 
 # WriteResult.code values for records the server never answered for.
@@ -94,10 +97,12 @@ class SppClient:
     :param session: a ``requests.Session`` or ``httpx.Client`` to send with; one is created otherwise.
     :param server_timezone: the zone the account's dates are in; naive datetimes given to
         filters are taken to be in it, aware ones are converted to it.
-    :param write_batch_size: records per write request.
-    :param objects_per_command: objects per write command (1..1000). The default of 1 gives
-        every record its own ``status``: the XML API reports outcomes per command, so a
-        multi-object command that fails cannot say which object was at fault.
+    :param write_batch_size: records per write request (several commands per request).
+    :param objects_per_command: objects per write command (1..1000). Outcomes are read per
+        object when the server echoes one element per input object (the local service does);
+        the XML API documents status per *command* only, so against a server that answers a
+        failed command with a bare status every record of that command is reported failed.
+        ``objects_per_command=1`` gives exact per-record attribution at some speed cost.
     """
 
     def __init__(
@@ -118,8 +123,8 @@ class SppClient:
         page_size: int = 1000,
         session: Any | None = None,
         server_timezone: dt.tzinfo = dt.UTC,
-        write_batch_size: int = 500,
-        objects_per_command: int = 1,
+        write_batch_size: int = 1000,
+        objects_per_command: int = 200,
     ) -> None:
         if not 1 <= page_size <= MAX_OBJECTS_PER_COMMAND:
             raise ValueError(f"page_size must be 1..{MAX_OBJECTS_PER_COMMAND}, got {page_size}")
@@ -217,6 +222,7 @@ class SppClient:
         updated_before: dt.datetime | None = None,
         equal_to: Mapping[str, Any] | None = None,
         ids: Sequence[str] | None = None,
+        equal_to_any: Mapping[str, Sequence[str]] | None = None,
         fields: Sequence[str] | None = None,
         include_custom: bool = True,
         deleted: bool = False,
@@ -231,6 +237,9 @@ class SppClient:
         :param updated_before: ``older-than`` filter on ``date_field``.
         :param equal_to: field values to match (``method="equal to"``).
         :param ids: fetch these ids only; one ``Read`` per id, many per HTTP request.
+        :param equal_to_any: ``{field: [values]}`` (one field): objects whose field equals any of
+            the values; one ``Read`` per value, many per HTTP request (bulk look-ups by a key
+            such as a NetSuite ID field, or child objects by their parent id).
         :param fields: restrict the returned fields (``_Return``); ``id`` is always added.
         :param include_custom: return custom ``*__c`` fields (``enable_custom="1"``).
         :param deleted: return deleted objects (tombstones) instead of live ones;
@@ -255,6 +264,11 @@ class SppClient:
         }
         if ids is not None:
             return self._read_ids(object_type, list(ids), dict(equal_to or {}), limit, options)
+        if equal_to_any:
+            if len(equal_to_any) != 1:
+                raise ValueError("equal_to_any takes exactly one field")
+            ((field, values),) = equal_to_any.items()
+            return self._read_ids(object_type, list(values), dict(equal_to or {}), limit, options, key_field=field)
         return self._read_pages(object_type, dict(equal_to or {}), limit, options)
 
     def _read_pages(
@@ -282,14 +296,21 @@ class SppClient:
             offset += limit
 
     def _read_ids(
-        self, object_type: str, ids: list[str], query: dict[str, Any], limit: int, options: dict[str, Any]
+        self,
+        object_type: str,
+        ids: list[str],
+        query: dict[str, Any],
+        limit: int,
+        options: dict[str, Any],
+        key_field: str = "id",
     ) -> Iterator[dict[str, str]]:
         seen: set[str] = set()
         wanted = list(dict.fromkeys(str(i) for i in ids))
         for start in range(0, len(wanted), LOOKUPS_PER_REQUEST):
             chunk = wanted[start : start + LOOKUPS_PER_REQUEST]
             commands = [
-                xml.read_command(object_type, offset=0, limit=limit, query={**query, "id": i}, **options) for i in chunk
+                xml.read_command(object_type, offset=0, limit=limit, query={**query, key_field: i}, **options)
+                for i in chunk
             ]
             replies = self._call(commands, idempotent=True, what=f"Read {object_type} by id")
             for reply in replies:
@@ -321,7 +342,7 @@ class SppClient:
         return self._write(
             records,
             lambda chunk: xml.write_command("Add", object_type, self._localize(chunk), lookup=lookup),
-            idempotent=lookup_external,
+            idempotent=lookup_external and _all_have_external_ids(records),
             what=f"Add {object_type}",
         )
 
@@ -354,7 +375,7 @@ class SppClient:
         return self._write(
             records,
             lambda chunk: xml.create_user_command(company, self._localize(chunk)[0], lookup=lookup),
-            idempotent=lookup_external,
+            idempotent=lookup_external and _all_have_external_ids(records),
             what="CreateUser",
             per_command=1,
         )
@@ -387,7 +408,8 @@ class SppClient:
         per_command: int | None = None,
     ) -> list[WriteResult]:
         per_command = per_command or self.objects_per_command
-        batch = max(per_command, self.write_batch_size - self.write_batch_size % per_command)
+        commands_per_request = max(1, min(self.write_batch_size // per_command, MAX_COMMANDS_PER_REQUEST))
+        batch = per_command * commands_per_request
         results: list[WriteResult] = []
         for start in range(0, len(records), batch):
             request_records = records[start : start + batch]
@@ -414,36 +436,32 @@ class SppClient:
     def _write_results(
         self, reply: xml.CommandReply, group: Sequence[Mapping[str, Any]], first_index: int
     ) -> list[WriteResult]:
-        secrets = (self._identity.password, self._identity.api_key)
-        if reply.status != 0:
-            message = scrub(describe_status(reply.status, reply.error_text), secrets)
-            return _failed(group, first_index, str(reply.status), message)
+        """One result per record of a write command.
+
+        When the reply echoes one element per input object, each element's own ``status`` decides
+        (servers that report per-object outcomes); otherwise a non-zero command status fails
+        every record of the command, and a zero status passes them all.
+        """
+        per_object = len(reply.objects) == len(group)
+        if reply.status != 0 and not per_object:
+            return _failed(
+                group, first_index, str(reply.status), self._scrub(describe_status(reply.status, reply.error_text))
+            )
         out: list[WriteResult] = []
         for position, record in enumerate(group):
             echoed = reply.objects[position] if position < len(reply.objects) else {}
-            status = reply.object_statuses[position] if position < len(reply.object_statuses) else 0
-            external_id = echoed.get("externalid") or _external_id(record)
-            if status != 0:
-                detail = reply.object_errors[position] if position < len(reply.object_errors) else None
-                out.append(
-                    WriteResult(
-                        ok=False,
-                        id=_text(record.get("id")),
-                        external_id=external_id,
-                        code=str(status),
-                        message=scrub(describe_status(status, detail), secrets),
-                        index=first_index + position,
-                    )
-                )
-                continue
-            out.append(
-                WriteResult(
-                    ok=True,
-                    id=echoed.get("id") or _text(record.get("id")),
-                    external_id=external_id,
-                    index=first_index + position,
-                )
+            status = reply.object_statuses[position] if per_object else 0
+            result = WriteResult(
+                ok=status == 0,
+                id=echoed.get("id") or _text(record.get("id")),
+                external_id=echoed.get("externalid") or _external_id(record),
+                index=first_index + position,
             )
+            if status != 0:
+                result.id = _text(record.get("id"))  # an error element carries no id of its own
+                result.code = str(status)
+                result.message = self._scrub(describe_status(status, reply.object_errors[position]))
+            out.append(result)
         return out
 
     # -- transport --------------------------------------------------------------------------
@@ -567,6 +585,12 @@ def _failed(
         )
         for position, record in enumerate(records)
     ]
+
+
+def _all_have_external_ids(records: Sequence[Mapping[str, Any]]) -> bool:
+    # an upsert only replays safely for records it can find again: one without an
+    # externalid is a plain create, and a second attempt would duplicate it
+    return all(_external_id(record) for record in records)
 
 
 def _external_id(record: Mapping[str, Any]) -> str | None:

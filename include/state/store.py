@@ -71,6 +71,10 @@ class StateStore:
         """A store at ``INTEGRATION_STATE_DB_URL`` (default ``sqlite:///<repo>/var/state.db``)."""
         return cls(default_url(), migrate=migrate)
 
+    def migrate(self) -> None:
+        """Bring the schema to the latest revision (``alembic upgrade head``); idempotent."""
+        ensure_schema(self.engine)
+
     def close(self) -> None:
         """Close pooled connections."""
         self._engine.dispose()
@@ -149,7 +153,7 @@ class StateStore:
         if not rows:
             return
         for row in rows:
-            if row.netsuite_id is None and row.spp_id is None:
+            if _xref_id(row.netsuite_id) is None and _xref_id(row.spp_id) is None:
                 raise ValueError(f"cross-reference without any id: {row!r}")
         by_entity: dict[str, list[CrossReference]] = {}
         for row in rows:
@@ -407,6 +411,11 @@ class StateStore:
                 )
 
 
+def _xref_id(value: Any) -> str | None:
+    """An id as stored: a string, with ``""`` meaning unknown (it must not become a shared key)."""
+    return None if value is None or value == "" else str(value)
+
+
 def _xref_from_row(row: Row[Any]) -> CrossReference:
     data = row._asdict()
     data.pop("id", None)
@@ -438,8 +447,8 @@ class _XrefMerge:
         cols = [t.c.id, *(t.c[f] for f in _XREF_FIELDS)]
         existing: dict[int, dict[str, Any]] = {}
         for column, ids in (
-            (t.c.netsuite_id, [r.netsuite_id for r in incoming]),
-            (t.c.spp_id, [r.spp_id for r in incoming]),
+            (t.c.netsuite_id, [_xref_id(r.netsuite_id) for r in incoming]),
+            (t.c.spp_id, [_xref_id(r.spp_id) for r in incoming]),
         ):
             for chunk in chunked(_unique(ids)):
                 for row in conn.execute(select(*cols).where(t.c.entity == entity, column.in_(chunk))):
@@ -447,8 +456,7 @@ class _XrefMerge:
         return cls(entity, list(existing.values()))
 
     def apply(self, ref: CrossReference) -> None:
-        ns = None if ref.netsuite_id is None else str(ref.netsuite_id)
-        spp = None if ref.spp_id is None else str(ref.spp_id)
+        ns, spp = _xref_id(ref.netsuite_id), _xref_id(ref.spp_id)
         by_ns = self.by_ns.get(ns) if ns is not None else None
         by_spp = self.by_spp.get(spp) if spp is not None else None
         if by_ns is None and by_spp is None:

@@ -32,6 +32,12 @@ def instant_between(rng: random.Random, start: dt.datetime, end: dt.datetime) ->
     return start + dt.timedelta(seconds=rng.randrange(max(span, 1)))
 
 
+def duration_between(rng: random.Random, low: dt.timedelta, high: dt.timedelta) -> dt.timedelta:
+    """A whole-second duration in ``[low, high)``."""
+    span = int((high - low).total_seconds())
+    return low + dt.timedelta(seconds=rng.randrange(max(span, 1)))
+
+
 def before_last_sync(rng: random.Random) -> dt.datetime:
     """A creation instant for records that existed well before the last sync (January to April)."""
     return instant_between(rng, BASE_DATE, BASE_DATE + 120 * DAY)

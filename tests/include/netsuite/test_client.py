@@ -21,7 +21,12 @@ FLAG = "custentity_oa_export_to_openair"
 
 def _customers(prefix: str, count: int, **extra: object) -> list[dict]:
     return [
-        {"externalId": f"{prefix}-{i}", "entityId": f"{prefix.upper()}-{i}", "companyName": f"{prefix} company {i}", **extra}
+        {
+            "externalId": f"{prefix}-{i}",
+            "entityId": f"{prefix.upper()}-{i}",
+            "companyName": f"{prefix} company {i}",
+            **extra,
+        }
         for i in range(count)
     ]
 
@@ -225,8 +230,14 @@ def test_bad_credentials_raise_auth_error_without_secrets(netsuite: Emulator) ->
     wrong = "WRONG-token-secret-value"
     s = netsuite.settings
     client = NetSuiteClient(
-        s.account, s.consumer_key, s.consumer_secret, s.token_id, wrong,
-        endpoint=netsuite.endpoint, backoff_base_s=0.01, max_retries=2,
+        s.account,
+        s.consumer_key,
+        s.consumer_secret,
+        s.token_id,
+        wrong,
+        endpoint=netsuite.endpoint,
+        backoff_base_s=0.01,
+        max_retries=2,
     )
     with pytest.raises(NetSuiteAuthError) as info:
         client.server_time()

@@ -9,8 +9,9 @@ from zeep.cache import InMemoryCache, SqliteCache
 
 from include.netsuite.client import NetSuiteClient, account_host, wsdl_cache
 
-CREDS = dict(account="123456_SB1", consumer_key="ck", consumer_secret="cs-SECRET-1", token_id="tk",
-             token_secret="ts-SECRET-2")
+CREDS = dict(
+    account="123456_SB1", consumer_key="ck", consumer_secret="cs-SECRET-1", token_id="tk", token_secret="ts-SECRET-2"
+)
 
 
 def test_account_host_is_lower_case_with_dashes() -> None:
@@ -56,8 +57,14 @@ def test_from_env_reads_netsuite_variables() -> None:
 
 def test_from_env_names_missing_variables() -> None:
     with pytest.raises(ValueError, match="NETSUITE_TOKEN_SECRET"):
-        NetSuiteClient.from_env({"NETSUITE_ACCOUNT": "1", "NETSUITE_CONSUMER_KEY": "a", "NETSUITE_CONSUMER_SECRET": "b",
-                                 "NETSUITE_TOKEN_ID": "c"})
+        NetSuiteClient.from_env(
+            {
+                "NETSUITE_ACCOUNT": "1",
+                "NETSUITE_CONSUMER_KEY": "a",
+                "NETSUITE_CONSUMER_SECRET": "b",
+                "NETSUITE_TOKEN_ID": "c",
+            }
+        )
 
 
 def test_wsdl_cache_uses_sqlite_when_writable(tmp_path: Path) -> None:

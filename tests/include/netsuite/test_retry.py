@@ -17,7 +17,9 @@ from include.netsuite.retry import RetryPolicy
 
 def _policy(max_retries: int = 3) -> tuple[RetryPolicy, list[float]]:
     sleeps: list[float] = []
-    return RetryPolicy(max_retries=max_retries, base_s=1.0, max_s=5.0, sleep=sleeps.append, rng=random.Random(1)), sleeps
+    return RetryPolicy(
+        max_retries=max_retries, base_s=1.0, max_s=5.0, sleep=sleeps.append, rng=random.Random(1)
+    ), sleeps
 
 
 def _failing(errors: list[Exception], value: str = "done"):
@@ -42,7 +44,9 @@ def test_delay_is_full_jitter_under_an_exponential_cap() -> None:
 
 def test_concurrency_faults_are_retried_until_success() -> None:
     policy, sleeps = _policy()
-    blocked = NetSuiteConcurrencyError("SuiteTalk concurrent request limit exceeded. Request blocked.", code="WS_REQUEST_BLOCKED")
+    blocked = NetSuiteConcurrencyError(
+        "SuiteTalk concurrent request limit exceeded. Request blocked.", code="WS_REQUEST_BLOCKED"
+    )
     attempt, calls = _failing([blocked, blocked])
     assert policy.run("search", attempt) == "done"
     assert calls["n"] == 3 and len(sleeps) == 2
@@ -82,10 +86,12 @@ def test_lost_responses_are_not_resent_when_the_write_is_not_idempotent() -> Non
         policy.run("addList", attempt, resend_unknown=False)
     assert calls["n"] == 1
     # ...but a request that never reached NetSuite, or was rejected up front, is safe to resend
-    attempt, calls = _failing([
-        NetSuiteTransportError("could not connect", outcome_unknown=False),
-        NetSuiteConcurrencyError("blocked", code="WS_REQUEST_BLOCKED"),
-    ])
+    attempt, calls = _failing(
+        [
+            NetSuiteTransportError("could not connect", outcome_unknown=False),
+            NetSuiteConcurrencyError("blocked", code="WS_REQUEST_BLOCKED"),
+        ]
+    )
     assert policy.run("addList", attempt, resend_unknown=False) == "done"
     assert calls["n"] == 3
 

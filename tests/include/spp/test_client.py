@@ -192,7 +192,7 @@ def test_read_by_ids_batches_lookups_and_skips_unknown_ids(
     assert sorted(c["id"] for c in found) == sorted([ids[0], ids[3], ids[4]])
     after = stats(service)["requests"]
     assert after["Read"] - before.get("Read", 0) == 4  # one Read per distinct id
-    assert after["Auth"] - before["Auth"] == 2  # two look-ups per HTTP request
+    assert after["Auth"] - before.get("Auth", 0) == 2  # two look-ups per HTTP request
 
 
 def test_equal_to_and_returned_fields(spp: SppClient) -> None:
@@ -202,6 +202,14 @@ def test_equal_to_and_returned_fields(spp: SppClient) -> None:
 
     assert len(found) == 1
     assert found[0]["company"] == "Acme" and "id" in found[0] and "notes" not in found[0]
+
+
+def test_equal_to_any_finds_objects_by_any_of_several_key_values(spp: SppClient) -> None:
+    spp.add("Customer", [{"company": c, "netsuite_customer_id__c": n} for c, n in (("A", "11"), ("B", "12"), ("C", "13"))])
+
+    found = list(spp.read("Customer", equal_to_any={"netsuite_customer_id__c": ["11", "13", "99"]}))
+
+    assert sorted(c["company"] for c in found) == ["A", "C"]
 
 
 # -- writes -------------------------------------------------------------------------------------
@@ -224,6 +232,22 @@ def test_parent_referenced_by_external_id(spp: SppClient) -> None:
 
     assert project.ok, project.message
     assert next(spp.read("Project", ids=[project.id]))["customerid"] == customer.id
+
+
+def test_writes_are_split_into_commands_and_requests(
+    spp: SppClient, service: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_COMMANDS_PER_REQUEST", 2)
+    client = make_client(service.url, objects_per_command=2, write_batch_size=100)
+    before = stats(service)["requests"]
+
+    results = client.add("Customer", customers(9))
+
+    after = stats(service)["requests"]
+    assert [r.index for r in results] == list(range(9)) and all(r.ok for r in results)
+    assert after["Add"] - before.get("Add", 0) == 5  # 2+2+2+2+1 objects
+    assert after["Auth"] - before.get("Auth", 0) == 3  # at most 2 commands per request
+    assert sorted(c["company"] for c in spp.read("Customer")) == sorted(f"C{i}" for i in range(9))
 
 
 def test_modify_changes_fields_and_reports_unknown_ids_per_record(spp: SppClient) -> None:
@@ -288,8 +312,10 @@ def test_create_user_upserts_on_externalid(spp: SppClient) -> None:
 # -- failures and retries -----------------------------------------------------------------------
 
 
-def test_record_error_fails_that_record_and_the_rest_succeed(spp: SppClient, service: RunningServer) -> None:
+@pytest.mark.parametrize("objects_per_command", [1, 200])
+def test_record_error_fails_that_record_and_the_rest_succeed(service: RunningServer, objects_per_command: int) -> None:
     set_faults(service, {"kind": "record_error", "operation": "Add", "field": "company", "value": "C1"})
+    spp = make_client(service.url, objects_per_command=objects_per_command)
 
     results = spp.add("Customer", customers(3))
 
@@ -343,6 +369,15 @@ def test_dropped_upsert_is_retried_without_duplicates(spp: SppClient, service: R
     assert results[0].ok and results[0].id
     assert stats(service)["faults_by_kind"].get("drop_after_commit") == 1
     assert len(list(spp.read("Customer", equal_to={"externalid": "NS-7"}))) == 1
+
+
+def test_upsert_with_a_record_lacking_externalid_is_not_replayed(spp: SppClient, service: RunningServer) -> None:
+    set_faults(service, {"kind": "drop_after_commit", "operation": "Add", "count": 1})
+
+    with pytest.raises(SppWriteOutcomeUnknown):
+        spp.add("Customer", [{"company": "A", "externalid": "NS-1"}, {"company": "B"}], lookup_external=True)
+
+    assert sorted(c["company"] for c in spp.read("Customer")) == ["A", "B"]
 
 
 def test_dropped_plain_add_is_not_retried_and_reports_unknown_outcome(spp: SppClient, service: RunningServer) -> None:

@@ -23,7 +23,9 @@ PG_DATABASE = "integration_state_test"
 
 
 def _pg_admin_engine(database: str) -> sa.Engine:
-    return sa.create_engine(f"{PG_SERVER}/{database}", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    return sa.create_engine(
+        f"{PG_SERVER}/{database}", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,18 @@ from include.state.models import VERSION_TABLE, metadata
 from tests.include.state import workers
 from tests.include.state.processes import SPAWN, run_all
 
-TABLES = {"xref", "watermark", "field_hash", "export_claim", "run_log", "record_error", "event_queue", VERSION_TABLE}
+TABLES = {
+    "xref",
+    "watermark",
+    "field_hash",
+    "export_claim",
+    "run_log",
+    "record_error",
+    "event_queue",
+    "staged_plans",
+    "staged_batches",
+    VERSION_TABLE,
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -54,6 +65,23 @@ def test_store_migrates_on_open_unless_told_not_to(url: str) -> None:
     with StateStore(url) as store:
         assert store.xref_count() == 0
     assert _tables(url) == TABLES
+
+
+def test_migrate_on_an_open_store_is_upgrade(url: str) -> None:
+    with StateStore(url, migrate=False) as store:
+        store.migrate()
+        store.migrate()
+    assert _tables(url) == TABLES
+
+
+def test_the_engine_stages_plans_in_the_tables_the_migrations_create() -> None:
+    from include.engine import staging
+
+    for theirs in (staging.staged_plans, staging.staged_batches):
+        ours = metadata.tables[theirs.name]
+        assert [(c.name, c.primary_key, c.nullable) for c in theirs.columns] == [
+            (c.name, c.primary_key, c.nullable) for c in ours.columns
+        ]
 
 
 def test_migrations_match_the_table_definitions(url: str) -> None:

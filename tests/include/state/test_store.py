@@ -79,6 +79,12 @@ class TestCrossReferences:
         assert pairs(store) == {("1", "9")}
         assert store.xref_by_spp("customer", ["9"])["9"].spp_external_id == "x"
 
+    def test_an_empty_id_means_unknown(self, store: StateStore) -> None:
+        store.xref_upsert([xref("1", ""), xref("2", "")])
+        assert pairs(store) == {("1", None), ("2", None)}
+        with pytest.raises(ValueError, match="without any id"):
+            store.xref_upsert([xref("", None)])
+
     def test_a_reference_needs_at_least_one_id(self, store: StateStore) -> None:
         with pytest.raises(ValueError, match="without any id"):
             store.xref_upsert([xref(None, None)])

@@ -1,0 +1,225 @@
+"""The plan as NetSuite documents (docs/CONTRACTS.md form), batch by batch in load order.
+
+NetSuite holds the master data (employees, customers, projects, tasks, catalog) and, for
+transactions, only what SPP already exported: time bills, expense reports and invoices whose
+``externalId`` names their SPP origin and whose references point at linked employees and projects.
+dateTime fields are stored as ISO 8601 text (see :func:`.timeline.ns_datetime`); the
+created/last-modified fields equal the store's ``created_at``/``updated_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from include.emulators.seeding.activity import iter_time_entries
+from include.emulators.seeding.crossref import (
+    COST_CENTER_RECORD_TYPE,
+    EXPORT_FLAG,
+    RATE_CARD_RECORD_TYPE,
+    spp_external_id,
+)
+from include.emulators.seeding.loader import StoreRow
+from include.emulators.seeding.model import IN_NETSUITE, Entity, ExpenseReport, Invoice, Link, TimeEntry, World
+from include.emulators.seeding.timeline import ns_datetime
+
+SUBSIDIARY = {"internalId": "1"}  # the seed is subsidiary-free; "1" is the parent company
+
+CREATED_FIELD = {
+    "customer": "dateCreated",
+    "job": "dateCreated",
+    "employee": "dateCreated",
+    "serviceSaleItem": "createdDate",
+    "timeBill": "createdDate",
+    "expenseReport": "createdDate",
+    "invoice": "createdDate",
+    "customRecord": "created",
+}
+MODIFIED_FIELD = {rtype: "lastModified" if rtype == "customRecord" else "lastModifiedDate" for rtype in CREATED_FIELD}
+"""Record types with created / last-modified body fields (projectTask and expenseCategory have none)."""
+
+
+def ref(entity: Entity) -> dict[str, str]:
+    """A RecordRef to a planned NetSuite record."""
+    return {"internalId": str(entity.ns_id)}
+
+
+def _midnight(day: dt.date) -> str:
+    return ns_datetime(dt.datetime.combine(day, dt.time()))
+
+
+def _row(rtype: str, doc: dict[str, Any], created: dt.datetime, updated: dt.datetime) -> StoreRow:
+    if rtype in CREATED_FIELD:
+        doc[CREATED_FIELD[rtype]] = ns_datetime(created)
+        doc[MODIFIED_FIELD[rtype]] = ns_datetime(updated)
+    return StoreRow(doc, doc.get("externalId"), created, updated)
+
+
+def _entity_row(rtype: str, entity: Entity, doc: dict[str, Any]) -> StoreRow:
+    assert entity.ns_created is not None and entity.ns_updated is not None
+    return _row(rtype, doc, entity.ns_created, entity.ns_updated)
+
+
+def _entity_flags(entity: Entity) -> dict[str, Any]:
+    return {
+        "isInactive": entity.link is Link.INACTIVE,
+        "subsidiary": dict(SUBSIDIARY),
+        "customFieldList": {EXPORT_FLAG: entity.link is not Link.NO_FLAG},
+    }
+
+
+def custom_record_rows(world: World) -> Iterator[StoreRow]:
+    """SuiteProjects Pro cost centers and project rate cards (custom records)."""
+    for entities, rec_type in ((world.cost_centers, COST_CENTER_RECORD_TYPE), (world.rate_cards, RATE_CARD_RECORD_TYPE)):
+        for e in entities:
+            doc = {"recType": dict(rec_type), "name": e.fields["name"], "isInactive": False}
+            yield _entity_row("customRecord", e, doc)
+
+
+def service_item_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.service_items:
+        yield _entity_row("serviceSaleItem", e, {**e.fields, "isInactive": False})
+
+
+def expense_category_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.expense_categories:
+        yield _entity_row("expenseCategory", e, {**e.fields, "isInactive": False})
+
+
+def employee_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.employees:
+        yield _entity_row("employee", e, {**e.netsuite_fields(), **_entity_flags(e)})
+
+
+def customer_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.customers:
+        if e.in_netsuite:
+            yield _entity_row("customer", e, {**e.netsuite_fields(), **_entity_flags(e)})
+
+
+def job_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.projects:
+        if e.in_netsuite:
+            assert e.parent is not None and e.owner is not None
+            doc = {**e.netsuite_fields(), "parent": ref(e.parent), "projectManager": ref(e.owner), **_entity_flags(e)}
+            yield _entity_row("job", e, doc)
+
+
+def project_task_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.tasks:
+        if e.in_netsuite:
+            assert e.parent is not None
+            fields = e.netsuite_fields()
+            doc = {"title": fields["title"], "company": ref(e.parent), "estimatedWork": fields["estimatedWork"],
+                   "startDate": fields["startDate"]}  # fmt: skip
+            yield _entity_row("projectTask", e, doc)
+
+
+def time_bill(entry: TimeEntry) -> dict[str, Any]:
+    """The NetSuite timeBill an exported SPP time entry became."""
+    doc: dict[str, Any] = {
+        "externalId": spp_external_id("Task", entry.spp_id),
+        "employee": ref(entry.sheet.user),
+        "tranDate": _midnight(entry.date),
+        "customer": ref(entry.project),
+        "caseTaskEvent": ref(entry.task),
+        "isBillable": True,
+        "item": ref(entry.service),
+        "hours": {"timeSpan": entry.hours, "unit": "hour"},
+        "subsidiary": dict(SUBSIDIARY),
+    }
+    if entry.notes:
+        doc["memo"] = entry.notes
+    return doc
+
+
+def time_bill_rows(world: World) -> Iterator[StoreRow]:
+    for entry in iter_time_entries(world):
+        if entry.ns_id is not None:
+            stamp = entry.sheet.stamps.netsuite
+            assert stamp is not None
+            yield _row("timeBill", time_bill(entry), stamp, stamp)
+
+
+def expense_report(report: ExpenseReport) -> dict[str, Any]:
+    """The NetSuite expenseReport an exported SPP envelope became."""
+    lines = []
+    for n, line in enumerate(report.lines, start=1):
+        expense: dict[str, Any] = {
+            "line": n,
+            "expenseDate": _midnight(line.date),
+            "category": ref(line.item),
+            "quantity": line.quantity,
+            "rate": line.cost,
+            "amount": line.total,
+        }
+        if line.notes:
+            expense["memo"] = line.notes
+        if line.project is not None:
+            expense["customer"] = ref(line.project)
+            expense["isBillable"] = True
+        lines.append(expense)
+    return {
+        "externalId": spp_external_id("Envelope", report.spp_id),
+        "entity": ref(report.user),
+        "subsidiary": dict(SUBSIDIARY),
+        "tranDate": _midnight(report.date),
+        "total": report.total,
+        "memo": f"SPP expense report {report.spp_id}",
+        "expenseList": {"expense": lines},
+    }
+
+
+def expense_report_rows(world: World) -> Iterator[StoreRow]:
+    for report in world.expense_reports:
+        if report.state in IN_NETSUITE:
+            stamp = report.stamps.netsuite
+            assert stamp is not None
+            yield _row("expenseReport", expense_report(report), stamp, stamp)
+
+
+def invoice(inv: Invoice) -> dict[str, Any]:
+    """The NetSuite invoice an exported SPP invoice became."""
+    assert inv.project.parent is not None
+    items = [
+        {"job": ref(inv.project), "item": ref(line.service), "description": line.service.fields["displayName"],
+         "amount": line.amount, "quantity": line.hours, "rate": f"{line.rate:.2f}"}  # fmt: skip
+        for line in inv.lines
+    ]
+    return {
+        "externalId": spp_external_id("Invoice", inv.spp_id),
+        "entity": ref(inv.project.parent),
+        "tranDate": _midnight(inv.date),
+        "tranId": inv.number,
+        "subsidiary": dict(SUBSIDIARY),
+        "total": inv.total,
+        "job": ref(inv.project),
+        "itemList": {"item": items},
+    }
+
+
+def invoice_rows(world: World) -> Iterator[StoreRow]:
+    for inv in world.invoices:
+        if inv.state in IN_NETSUITE:
+            stamp = inv.stamps.netsuite
+            assert stamp is not None
+            yield _row("invoice", invoice(inv), stamp, stamp)
+
+
+def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
+    """(record type, first id, rows) in load order; rows are generated lazily."""
+    producers = {
+        "customRecord": custom_record_rows,
+        "serviceSaleItem": service_item_rows,
+        "expenseCategory": expense_category_rows,
+        "employee": employee_rows,
+        "customer": customer_rows,
+        "job": job_rows,
+        "projectTask": project_task_rows,
+        "timeBill": time_bill_rows,
+        "expenseReport": expense_report_rows,
+        "invoice": invoice_rows,
+    }
+    for rtype, produce in producers.items():
+        yield rtype, world.first_ns_id[rtype], produce(world)
