@@ -149,14 +149,28 @@ def _schema_error(file: str, data: Any) -> MappingError | None:
         )
     if error.validator in ("minProperties", "maxProperties") and "template" in schema.get("properties", {}):
         return MappingError(file, _key_path(path), "a match rule needs 'target' and exactly one of source, template")
-    if error.validator == "oneOf" and path and "transform" in [p for p in path if isinstance(p, str)]:
+    if error.validator in ("oneOf", "type") and "transform" in [p for p in path if isinstance(p, str)]:
+        # The transform key accepts several shapes; jsonschema would name just one branch that failed.
+        if isinstance(data_at(data, path), Mapping) and not isinstance(data_at(data, path).get("args", []), list | dict):
+            return MappingError(file, _key_path([*path, "args"]), "args must be a list (positional) or a mapping (named)")
         return MappingError(file, _key_path(path), "must be a transform name, {name, args}, or a list of those")
     return MappingError(file, _key_path(path), error.message)
 
 
-def _error_rank(error: Any) -> tuple[int, int]:
-    # Prefer errors deep in the document (closest to the mistake) and "unknown key" over type noise.
-    return (-len(error.path), 0 if error.validator == "additionalProperties" else 1)
+def data_at(data: Any, path: Sequence[Any]) -> Any:
+    """The value at a key path (list of keys and indexes) in loaded YAML data, or None."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _error_rank(error: Any) -> tuple[int, bool, bool]:
+    # best_match keeps the maximum: prefer errors deep in the document (closest to the mistake), then an
+    # unknown key (a typo explains the "missing" key next to it), and concrete errors over oneOf summaries.
+    return (len(error.path), error.validator == "additionalProperties", error.validator not in ("oneOf", "anyOf"))
 
 
 def read_mapping_file(path: str | Path) -> dict[str, Any]:

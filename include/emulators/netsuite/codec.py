@@ -275,7 +275,11 @@ def record_to_xml(
     raises CodecError instead), so store-side bookkeeping never leaks onto the wire.
     """
     info = _record_info(record_type)
-    el = etree.Element(tag, nsmap=_nsmap(version, info.ns_key, "platformCore"))
+    keys = [info.ns_key, "platformCore"]
+    tag_key = namespace_keys(version).get(_split_clark(tag)[0] or "")
+    if tag_key and tag_key not in keys:
+        keys.append(tag_key)  # a readable prefix for the element itself instead of ns0
+    el = etree.Element(tag, nsmap=_nsmap(version, *keys))
     el.set(XSI_TYPE, f"{info.ns_key}:{info.soap_type}")
     for attr in ("internalId", "externalId"):
         if doc.get(attr) is not None:

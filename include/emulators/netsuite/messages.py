@@ -1,8 +1,9 @@
-"""Result elements of SuiteTalk responses: status, writeResponse, readResponse, searchResult…
+"""Response bodies of the SuiteTalk operations, assembled from the codec's result elements.
 
-Namespaces follow the schema exactly: ``writeResponse``, ``baseRef`` and the ``record`` of a
-``readResponse`` are platformMsgs; ``status`` and everything inside ``searchResult`` /
-``getDeletedResult`` / ``getServerTimeResult`` are platformCore.
+Namespaces follow the schema exactly: ``<op>Response``, ``writeResponse(List)``,
+``readResponse(List)``, ``baseRef`` and the ``record`` of a ``readResponse`` are platformMsgs;
+``status`` and everything inside ``searchResult`` / ``getDeletedResult`` /
+``getServerTimeResult`` are platformCore (the codec builds those pieces).
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ from typing import Any
 
 from lxml import etree
 
-from include.emulators.netsuite.codec import record_to_xml
-from include.emulators.netsuite.faults import XSI
-from include.emulators.netsuite.schema import ns
+from include.emulators.netsuite.codec import (
+    format_datetime,
+    qn,
+    read_response_xml,
+    ref_to_xml,
+    search_result_to_xml,
+    status_xml,
+    write_response_xml,
+)
+from include.emulators.netsuite.schema import XSI_NS, ns
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One record's result: success (with its reference) or an error code and message."""
+    """One record's result: success with its reference, or an error code and message."""
 
     ok: bool
     record_type: str | None = None
@@ -29,155 +37,123 @@ class Outcome:
     external_id: str | None = None
     code: str | None = None
     message: str | None = None
-    type_id: str | None = None  # custom records: the custom record type's internalId
+    type_id: str | None = None  # custom records: internalId of the custom record type
 
     @classmethod
-    def error(cls, code: str, message: str) -> Outcome:
-        return cls(ok=False, code=code, message=message)
+    def error(cls, code: str, message: str, **ref: Any) -> Outcome:
+        return cls(ok=False, code=code, message=message, **ref)
 
-
-class Builder:
-    """Builds the elements of one version's responses."""
-
-    def __init__(self, version: str) -> None:
-        self.version = version
-        self.msgs = ns("platformMsgs", version)
-        self.core = ns("platformCore", version)
-
-    # -- shared pieces ----------------------------------------------------------------------
-    def _m(self, parent: etree._Element | None, name: str) -> etree._Element:
-        tag = f"{{{self.msgs}}}{name}"
-        if parent is None:
-            return etree.Element(tag, nsmap={None: self.msgs, "platformCore": self.core, "xsi": XSI})
-        return etree.SubElement(parent, tag)
-
-    def _c(self, parent: etree._Element, name: str, text: Any = None) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{self.core}}}{name}")
-        if text is not None:
-            el.text = str(text)
-        return el
-
-    def status(self, parent: etree._Element, ok: bool, code: str | None = None, message: str | None = None,
-               detail_type: str = "ERROR") -> etree._Element:
-        """``platformCore:status`` with one statusDetail when a code is given."""
-        el = self._c(parent, "status")
-        el.set("isSuccess", "true" if ok else "false")
-        if code:
-            detail = self._c(el, "statusDetail")
-            detail.set("type", detail_type)
-            self._c(detail, "code", code)
-            self._c(detail, "message", message or "")
-        return el
-
-    def _ref(self, parent: etree._Element, tag: str, outcome: Outcome) -> None:
-        ref = etree.SubElement(parent, tag)
-        if outcome.record_type == "customRecord":
-            ref.set(f"{{{XSI}}}type", self._qname("CustomRecordRef"))
+    def ref(self) -> dict[str, Any] | None:
+        """The ``baseRef`` of this outcome (None when the record is unknown)."""
+        if self.internal_id is None and self.external_id is None:
+            return None
+        ref: dict[str, Any] = {"internalId": self.internal_id, "externalId": self.external_id}
+        if self.record_type == "customRecord":
+            ref["typeId"] = self.type_id or ""
         else:
-            ref.set(f"{{{XSI}}}type", self._qname("RecordRef"))
-        if outcome.internal_id is not None:
-            ref.set("internalId", outcome.internal_id)
-        if outcome.external_id is not None:
-            ref.set("externalId", outcome.external_id)
-        if outcome.record_type == "customRecord":
-            if outcome.type_id:
-                ref.set("typeId", outcome.type_id)
-        elif outcome.record_type:
-            ref.set("type", outcome.record_type)
+            ref["type"] = self.record_type
+        return {k: v for k, v in ref.items() if v is not None}
 
-    def _qname(self, core_type: str) -> str:
-        # xsi:type values are QNames; the core prefix is declared on every response root
-        return f"platformCore:{core_type}"
+    def details(self) -> list[tuple[str, str]]:
+        return [] if self.code is None else [(self.code, self.message or "")]
 
-    # -- writes -----------------------------------------------------------------------------
-    def write_response(self, parent: etree._Element, outcome: Outcome) -> etree._Element:
-        el = self._m(parent, "writeResponse")
-        self.status(el, outcome.ok, outcome.code, outcome.message)
-        if outcome.ok or outcome.internal_id or outcome.external_id:
-            self._ref(el, f"{{{self.msgs}}}baseRef", outcome)
-        return el
 
-    def write(self, operation: str, outcomes: Sequence[Outcome], *, is_list: bool) -> etree._Element:
-        """``<op>Response`` with one writeResponse, or a writeResponseList for list operations."""
-        root = self._m(None, f"{operation}Response")
-        if is_list:
-            container = self._m(root, "writeResponseList")
-            self.status(container, True)
-            for outcome in outcomes:
-                self.write_response(container, outcome)
-        else:
-            self.write_response(root, outcomes[0])
+def _response_root(operation: str, version: str) -> etree._Element:
+    nsmap = {None: ns("platformMsgs", version), "platformCore": ns("platformCore", version), "xsi": XSI_NS}
+    return etree.Element(qn("platformMsgs", f"{operation}Response", version), nsmap=nsmap)
+
+
+def write_body(operation: str, outcomes: Sequence[Outcome], version: str, *, is_list: bool) -> etree._Element:
+    """``<op>Response`` with one ``writeResponse``, or a ``writeResponseList`` for list operations."""
+    root = _response_root(operation, version)
+    container = root
+    if is_list:
+        container = etree.SubElement(root, qn("platformMsgs", "writeResponseList", version))
+        container.append(status_xml(True, (), version))
+    for outcome in outcomes:
+        container.append(write_response_xml(outcome.ok, outcome.ref(), outcome.details(), version))
+    return root
+
+
+def read_body(
+    operation: str, results: Sequence[tuple[Outcome, dict[str, Any] | None]], version: str, *, is_list: bool
+) -> etree._Element:
+    """``getResponse`` / ``getListResponse`` from (outcome, document-or-None) pairs."""
+    root = _response_root(operation, version)
+    container = root
+    if is_list:
+        container = etree.SubElement(root, qn("platformMsgs", "readResponseList", version))
+        container.append(status_xml(True, (), version))
+    for outcome, doc in results:
+        record = (outcome.record_type, doc) if doc is not None and outcome.record_type else None
+        container.append(read_response_xml(outcome.ok, record, outcome.details(), version))
+    return root
+
+
+def search_body(
+    operation: str,
+    version: str,
+    records: Iterable[tuple[str, dict[str, Any]]] = (),
+    *,
+    total: int = 0,
+    page_size: int | None = None,
+    total_pages: int = 0,
+    page_index: int = 1,
+    search_id: str | None = None,
+    error: tuple[str, str] | None = None,
+) -> etree._Element:
+    """``searchResponse``/``searchMoreWithIdResponse`` → ``platformCore:searchResult``.
+
+    A failed search (``error`` = code, message) carries only its status, as NetSuite's does.
+    """
+    root = _response_root(operation, version)
+    if error is not None:
+        result = search_result_to_xml(
+            (), total_records=None, page_size=None, total_pages=None, page_index=None,  # type: ignore[arg-type]
+            search_id=None, version=version, ok=False, details=[error],
+        )
+    else:
+        result = search_result_to_xml(
+            records, total_records=total, page_size=page_size, total_pages=total_pages, page_index=page_index,  # type: ignore[arg-type]
+            search_id=search_id, version=version,
+        )
+    root.append(result)
+    return root
+
+
+def get_deleted_body(
+    version: str,
+    deleted: Iterable[tuple[dt.datetime, Outcome]] = (),
+    *,
+    total: int = 0,
+    page_size: int = 0,
+    total_pages: int = 0,
+    page_index: int = 1,
+    error: tuple[str, str] | None = None,
+) -> etree._Element:
+    """``getDeletedResponse`` → ``platformCore:getDeletedResult``."""
+    root = _response_root("getDeleted", version)
+    result = etree.SubElement(root, qn("platformCore", "getDeletedResult", version))
+    result.append(status_xml(error is None, [error] if error else [], version))
+    if error is not None:
         return root
-
-    # -- reads ------------------------------------------------------------------------------
-    def read(self, operation: str, results: Sequence[tuple[Outcome, dict[str, Any] | None]], *,
-             is_list: bool) -> etree._Element:
-        """``getResponse`` / ``getListResponse`` from (outcome, document) pairs."""
-        root = self._m(None, f"{operation}Response")
-        container = root
-        if is_list:
-            container = self._m(root, "readResponseList")
-            self.status(container, True)
-        for outcome, doc in results:
-            el = self._m(container, "readResponse")
-            self.status(el, outcome.ok, outcome.code, outcome.message)
-            if doc is not None and outcome.record_type:
-                el.append(record_to_xml(outcome.record_type, doc, self.version, f"{{{self.msgs}}}record"))
-        return root
-
-    # -- searches ---------------------------------------------------------------------------
-    def search_result(self, operation: str, *, ok: bool = True, code: str | None = None, message: str | None = None,
-                      total: int = 0, page_size: int = 0, total_pages: int = 0, page_index: int = 1,
-                      search_id: str | None = None,
-                      records: Iterable[tuple[str, dict[str, Any]]] = ()) -> etree._Element:
-        """``searchResponse``/``searchMoreWithIdResponse`` → ``platformCore:searchResult``."""
-        root = self._m(None, f"{operation}Response")
-        result = self._c(root, "searchResult")
-        self.status(result, ok, code, message)
-        if not ok:
-            return root
-        self._c(result, "totalRecords", total)
-        self._c(result, "pageSize", page_size)
-        self._c(result, "totalPages", total_pages)
-        self._c(result, "pageIndex", page_index)
-        if search_id is not None:
-            self._c(result, "searchId", search_id)
-        record_list = self._c(result, "recordList")
-        tag = f"{{{self.core}}}record"
-        for record_type, doc in records:
-            record_list.append(record_to_xml(record_type, doc, self.version, tag))
-        return root
-
-    def get_deleted_result(self, *, ok: bool = True, code: str | None = None, message: str | None = None,
-                           total: int = 0, page_size: int = 0, total_pages: int = 0, page_index: int = 1,
-                           deleted: Iterable[tuple[dt.datetime, Outcome]] = ()) -> etree._Element:
-        """``getDeletedResponse`` → ``platformCore:getDeletedResult``."""
-        root = self._m(None, "getDeletedResponse")
-        result = self._c(root, "getDeletedResult")
-        self.status(result, ok, code, message)
-        if not ok:
-            return root
-        self._c(result, "totalRecords", total)
-        self._c(result, "pageSize", page_size)
-        self._c(result, "totalPages", total_pages)
-        self._c(result, "pageIndex", page_index)
-        record_list = self._c(result, "deletedRecordList")
-        for when, outcome in deleted:
-            item = self._c(record_list, "deletedRecord")
-            self._c(item, "deletedDate", xsd_datetime(when))
-            self._ref(item, f"{{{self.core}}}record", outcome)
-        return root
-
-    def server_time(self, now: dt.datetime) -> etree._Element:
-        root = self._m(None, "getServerTimeResponse")
-        result = self._c(root, "getServerTimeResult")
-        self.status(result, True)
-        self._c(result, "serverTime", xsd_datetime(now))
-        return root
+    for name, value in (("totalRecords", total), ("pageSize", page_size), ("totalPages", total_pages),
+                        ("pageIndex", page_index)):
+        etree.SubElement(result, qn("platformCore", name, version)).text = str(value)
+    record_list = etree.SubElement(result, qn("platformCore", "deletedRecordList", version))
+    for when, outcome in deleted:
+        item = etree.SubElement(record_list, qn("platformCore", "deletedRecord", version))
+        etree.SubElement(item, qn("platformCore", "deletedDate", version)).text = format_datetime(when)
+        ref = outcome.ref() or {}
+        xsi_type = "CustomRecordRef" if "typeId" in ref else "RecordRef"
+        item.append(ref_to_xml(qn("platformCore", "record", version), ref, version, xsi_type=xsi_type))
+    return root
 
 
-def xsd_datetime(value: dt.datetime) -> str:
-    """xsd:dateTime in UTC with milliseconds and an explicit offset, as NetSuite writes them."""
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    aware = aware.astimezone(dt.UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S.") + f"{aware.microsecond // 1000:03d}Z"
+def server_time_body(now: dt.datetime, version: str) -> etree._Element:
+    """``getServerTimeResponse`` → ``platformCore:getServerTimeResult``."""
+    root = _response_root("getServerTime", version)
+    result = etree.SubElement(root, qn("platformCore", "getServerTimeResult", version))
+    result.append(status_xml(True, (), version))
+    etree.SubElement(result, qn("platformCore", "serverTime", version)).text = format_datetime(now)
+    return root

@@ -146,7 +146,7 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             read_only=True,
         ),
         ObjectType("Category", required=("name",), netsuite_id_field="netsuite_service_id__c"),
-        ObjectType("Item", netsuite_id_field="netsuite_item_id__c"),
+        ObjectType("Item", netsuite_id_field="netsuite_expense_item_id__c"),
         ObjectType("Product", netsuite_id_field="netsuite_product_id__c"),
         ObjectType("Costcenter", netsuite_id_field="netsuite_cost_center_id__c"),
         ObjectType(
