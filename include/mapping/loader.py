@@ -41,7 +41,7 @@ from include.mapping.model import (
     Via,
     Workflow,
 )
-from include.mapping.paths import is_valid_path, normalise, template_problem
+from include.mapping.paths import is_valid_path, normalise, template_fields, template_problem
 from include.mapping.transforms import TRANSFORMS
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
@@ -326,6 +326,12 @@ class _Builder:
         problem = template_problem(external_id)
         if problem:
             raise self.fail("external_id", problem)
+        id_name = source.id_field
+        if any(name != id_name for name in template_fields(external_id)):
+            # An external id that changes with the data would make upserts create duplicates.
+            raise self.fail(
+                "external_id", f"{external_id!r} may only use {{{id_name}}}, the source id, so it never changes"
+            )
         match = self.match(direction, netsuite_id_field, external_id)
         policy = self.policy(direction, fields)
         self.check_reserved_targets(direction, fields, netsuite_id_field)

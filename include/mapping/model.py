@@ -153,6 +153,18 @@ class SourceSpec:
         """Whether ``doc`` passes every filter (for filters a server-side query could not express)."""
         return all(f.matches(doc, related) for f in self.filters)
 
+    def equals_filters(self) -> dict[str, Any]:
+        """``{field: value}`` of the plain equality filters on the record itself, for server-side criteria.
+
+        NetSuite custom fields appear by bare scriptId (``custentity_oa_export_to_openair``). Filters with
+        ``via`` (see :meth:`related_filters`) or other operators are left to :meth:`matches`.
+        """
+        return {root_field(f.field): f.value for f in self.filters if f.op == "equals" and f.via is None}
+
+    def related_filters(self) -> tuple[Filter, ...]:
+        """Filters evaluated on a related record (e.g. a time entry's Timesheet status)."""
+        return tuple(f for f in self.filters if f.via is not None)
+
 
 @dataclass(frozen=True)
 class TargetSpec:
@@ -251,6 +263,11 @@ class SublistSpec:
     parent_field: str  # line field pointing at the parent record, e.g. "envelopeid" (for the extractor)
     fields: tuple[FieldMapping, ...] = ()
     required: bool = True  # a record without lines is an error (NetSuite rejects empty expense reports)
+
+    @property
+    def name(self) -> str:
+        """The key under which the extractor attaches the line documents to their parent (= ``source``)."""
+        return self.source
 
 
 @dataclass(frozen=True)
@@ -401,6 +418,13 @@ class Workflow:
             targets.append(self.netsuite_id_field)
         targets.extend(s.target for s in self.sublists)
         return tuple(dict.fromkeys(targets))
+
+    def external_id_for(self, source_id: str) -> str:
+        """The target external id of the source record ``source_id`` (``external_id`` template filled in)."""
+        rendered = render_template(self.external_id, {self.source.id_field: str(source_id)})
+        if rendered is None:  # the loader only accepts templates built from the source id
+            raise ValueError(f"{self.id}: external_id {self.external_id!r} needs more than the source id")
+        return rendered
 
     def linking_workflow(self, reference: ReferenceSpec) -> str:
         """The workflow to run first when ``reference`` is not linked yet."""

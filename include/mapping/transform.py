@@ -320,6 +320,10 @@ def _assemble(
                 document.setdefault(CUSTOM_FIELD_LIST, {})[mapping.target] = value
             else:
                 _set_path(document, mapping.target, value)
+    for target, create_only in documents:
+        if CUSTOM_FIELD_LIST in target and CUSTOM_FIELD_LIST in create_only:
+            # Callers may merge the two dicts shallowly for a create: carry every custom field in create_only.
+            create_only[CUSTOM_FIELD_LIST] = {**target[CUSTOM_FIELD_LIST], **create_only[CUSTOM_FIELD_LIST]}
     return documents
 
 

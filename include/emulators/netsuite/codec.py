@@ -440,7 +440,9 @@ def _read_fields(
         f = fields[index]
         try:
             out[f.name] = _read_value(child, f, module, version, where)
-        except CodecError:
+        except CodecError as exc:
+            if exc.field is None:  # e.g. a malformed reference: name the record field that holds it
+                raise CodecError(exc.code, f"{where}.{f.name}: {exc.message}", f.name) from None
             raise
         except (ValueError, KeyError) as exc:
             raise CodecError("INVALID_FLD_VALUE", f"Invalid {where}.{f.name} value: {exc}", f.name) from None
@@ -851,3 +853,31 @@ def _resolve_record_types(query: SearchQuery) -> None:
     else:
         query.record_type = SEARCH_RECORD_TYPES[query.basic_type]
 
+
+
+_DELETED_FILTER_FIELDS = (
+    ("deletedDate", "SearchDateField"),
+    ("type", "SearchEnumMultiSelectField"),
+    ("scriptId", "SearchStringField"),
+)
+
+
+def deleted_filter_from_xml(el: etree._Element, version: str) -> list[Criterion]:
+    """Parse a ``getDeletedFilter`` (children in the *core* namespace, unlike SearchBasic fields)
+    into criteria on ``deletedDate``, ``type`` (DeletedRecordType literals) and ``scriptId``."""
+    positions = {qn("platformCore", name, version): i for i, (name, _) in enumerate(_DELETED_FILTER_FIELDS)}
+    criteria: list[Criterion] = []
+    last = -1
+    for child in _children(el):
+        local = _split_clark(child.tag)[1]
+        index = positions.get(child.tag)
+        if index is None or index <= last:
+            raise CodecError("INVALID_SRCH_CRITERIA", f"GetDeletedFilter: unexpected or misplaced {local!r}", local)
+        last = index
+        name, kind = _DELETED_FILTER_FIELDS[index]
+        try:
+            operator, values, predefined = _search_field_content(child, kind, version)
+        except ValueError as exc:
+            raise CodecError("INVALID_SRCH_CRITERIA", f"Invalid GetDeletedFilter.{name}: {exc}", name) from None
+        criteria.append(Criterion(name, kind, operator, values, predefined))
+    return criteria

@@ -24,6 +24,7 @@ class SearchSession:
     query: Any  # codec.SearchQuery
     page_size: int
     last_used: float
+    body_fields_only: bool = True
 
 
 class SearchSessions:
@@ -35,11 +36,11 @@ class SearchSessions:
         self._sessions: dict[str, SearchSession] = {}
         self._lock = threading.Lock()
 
-    def open(self, query: Any, page_size: int) -> SearchSession:
+    def open(self, query: Any, page_size: int, body_fields_only: bool = True) -> SearchSession:
         """Register a new search and return its session (with a fresh id)."""
         now = self.clock()
         # NetSuite's ids look like "WEBSERVICES_<account>_<stamp>_<hex>"; clients treat them as opaque
-        session = SearchSession(f"WEBSERVICES_{uuid.uuid4().hex}", query, page_size, now)
+        session = SearchSession(f"WEBSERVICES_{uuid.uuid4().hex}", query, page_size, now, body_fields_only)
         with self._lock:
             self._expire(now)
             self._sessions[session.search_id] = session

@@ -48,7 +48,7 @@ STATE_SHARES = {
     State.SUBMITTED: 0.20,
     State.OPEN: 0.20,
 }
-RARE_STATES = {State.CLAIMED: 1, State.CLAIMED_LOST: 1}  # present even at the tiny scale
+RARE_STATES = {State.CLAIMED: 1, State.CLAIMED_LOST: 1}  # present even at the tiny scale, at APPROVED's expense
 ENTRIES_PER_SHEET = 5
 ENTRY_HOURS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 4.5, 6.0, 7.5, 8.0)
 ACTIVITY_DAYS = 170  # expense and invoice dates: 2026-01-05 .. 2026-06-23
@@ -107,7 +107,7 @@ def plan_timesheets(world: World, rng: random.Random) -> None:
         moved = rng.randint(0, sizes[src] // 2)
         sizes[src] -= moved
         sizes[dst] += moved
-    states = ordered_labels(len(slots), STATE_SHARES, RARE_STATES)
+    states = ordered_labels(len(slots), STATE_SHARES, RARE_STATES, State.APPROVED)
     for (week, user), size, state in zip(slots, sizes, states, strict=True):
         week_start = FIRST_WEEK + week * 7 * DAY
         stamps = stamps_for(state, week_start + duration_between(rng, 0 * DAY, 2 * DAY), rng)
@@ -135,7 +135,7 @@ def plan_expense_reports(world: World, rng: random.Random) -> None:
     if not users or not world.expense_categories:
         return
     count = world.scale.expense_reports
-    for day, state in zip(_dates(rng, count), ordered_labels(count, STATE_SHARES, RARE_STATES), strict=True):
+    for day, state in zip(_dates(rng, count), ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED), strict=True):
         user = rng.choice(users)
         projects = _bookable(world, user, state)
         lines = []
@@ -158,7 +158,7 @@ def plan_invoices(world: World, rng: random.Random) -> None:
         return
     count = world.scale.invoices
     for i, (day, state) in enumerate(
-        zip(_dates(rng, count), ordered_labels(count, STATE_SHARES, RARE_STATES), strict=True)
+        zip(_dates(rng, count), ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED), strict=True)
     ):
         pool = linked if state in EXPORT_ATTEMPTED and linked else spp_projects
         project = rng.choice(pool)

@@ -149,6 +149,7 @@ def build_projects(world: World, rng: random.Random) -> None:
     """NetSuite projects (jobs) under customers; a linked project always has a linked customer."""
     linked_customers = [c for c in world.customers if c.linked]
     eligible_customers = [c for c in world.customers if c.linked or c.link is Link.NEW]
+    older_customers = [c for c in world.customers if c.link is not Link.NEW]
     linked_employees = [e for e in world.employees if e.linked]
     unique = names.UniqueNames()
     for i, link in enumerate(shuffled_labels(world.scale.jobs, PROJECT_SHARES, rng)):
@@ -156,8 +157,8 @@ def build_projects(world: World, rng: random.Random) -> None:
             customer, manager = pick(rng, linked_customers, world.customers), pick(rng, linked_employees, world.employees)
         elif link is Link.NEW:
             customer, manager = pick(rng, eligible_customers, world.customers), rng.choice(world.employees)
-        else:
-            customer, manager = rng.choice(world.customers), rng.choice(world.employees)
+        else:  # existed before the last sync, so its customer did too
+            customer, manager = pick(rng, older_customers, world.customers), rng.choice(world.employees)
         if link in (Link.LINKED, Link.CHANGED, Link.SPP_CHANGED) and not customer.linked:
             link = Link.NEW  # no linked customer to hang it under (only possible at degenerate sizes)
         project = Entity("project", link, _project_fields(rng, i + 1, customer, unique), parent=customer, owner=manager)

@@ -23,6 +23,7 @@ from include.emulators.seeding.crossref import (
 from include.emulators.seeding.loader import StoreRow
 from include.emulators.seeding.model import IN_NETSUITE, Entity, ExpenseReport, Invoice, Link, TimeEntry, World
 from include.emulators.seeding.timeline import ns_datetime
+from include.emulators.seeding.world import NETSUITE_LOAD_ORDER
 
 SUBSIDIARY = {"internalId": "1"}  # the seed is subsidiary-free; "1" is the parent company
 
@@ -210,16 +211,17 @@ def invoice_rows(world: World) -> Iterator[StoreRow]:
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
-        "customRecord": custom_record_rows,
-        "serviceSaleItem": service_item_rows,
-        "expenseCategory": expense_category_rows,
         "employee": employee_rows,
         "customer": customer_rows,
         "job": job_rows,
         "projectTask": project_task_rows,
+        "serviceSaleItem": service_item_rows,
+        "expenseCategory": expense_category_rows,
+        "customRecord": custom_record_rows,
         "timeBill": time_bill_rows,
         "expenseReport": expense_report_rows,
         "invoice": invoice_rows,
     }
+    assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():
         yield rtype, world.first_ns_id[rtype], produce(world)

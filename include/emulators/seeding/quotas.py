@@ -30,18 +30,17 @@ def shuffled_labels(total: int, shares: Mapping[T, float], rng: random.Random) -
     return labels
 
 
-def ordered_labels(total: int, shares: Mapping[T, float], minimum: Mapping[T, int] | None = None) -> list[T]:
+def ordered_labels(
+    total: int, shares: Mapping[T, float], minimum: Mapping[T, int] | None = None, donor: T | None = None
+) -> list[T]:
     """``total`` labels in the order the shares are listed (to cut a chronologically sorted list).
 
-    ``minimum`` guarantees a few rare labels at small totals; the extra ones are taken from the
-    largest group.
+    ``minimum`` guarantees a few rare labels at small totals, taken from the ``donor`` label's
+    count (which keeps the other proportions intact) as long as the donor has some to give.
     """
     counts = apportion(total, shares)
     for label, wanted in (minimum or {}).items():
-        while counts[label] < wanted and total >= 10:
-            donor = max(counts, key=lambda key: counts[key])
-            if donor == label or counts[donor] <= 1:
-                break
+        while counts[label] < wanted and donor is not None and counts[donor] > 0:
             counts[donor] -= 1
             counts[label] += 1
     return [label for label in shares for _ in range(counts[label])]

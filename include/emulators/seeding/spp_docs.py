@@ -17,6 +17,7 @@ from include.emulators.seeding.crossref import EXPORT_CLAIMED, NETSUITE_ID_FIELD
 from include.emulators.seeding.loader import StoreRow
 from include.emulators.seeding.model import EXPORT_ATTEMPTED, Entity, Link, State, World, spp_status
 from include.emulators.seeding.timeline import spp_date, spp_datetime
+from include.emulators.seeding.world import SPP_LOAD_ORDER
 
 
 def _money(value: float) -> str:
@@ -187,5 +188,6 @@ def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
         "Ticket": ticket_rows,
         "Invoice": invoice_rows,
     }
+    assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
     for spp_type, produce in producers.items():
         yield spp_type, world.first_spp_id[spp_type], produce(world)

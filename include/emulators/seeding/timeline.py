@@ -16,6 +16,9 @@ BASE_DATE = dt.datetime(2026, 1, 1)
 LAST_SYNC = dt.datetime(2026, 6, 1)
 """The previous integration run. Records changed after it are what an incremental run must pick up."""
 
+SEED_HORIZON = dt.datetime(2026, 7, 2)
+"""Every seeded instant lies before this (the emulators' own writes come later, from the wall clock)."""
+
 FIRST_WEEK = dt.datetime(2026, 1, 5)
 """Monday of the first timesheet week."""
 
@@ -44,11 +47,16 @@ def before_last_sync(rng: random.Random) -> dt.datetime:
 
 
 def after_last_sync(rng: random.Random, floor: dt.datetime | None = None) -> dt.datetime:
-    """An instant in the three weeks after the last sync, and after ``floor`` when given."""
+    """An instant in the month after the last sync, and after ``floor`` when given.
+
+    Chains of later records (a new customer, its new project, that project's new task) squeeze into
+    the same month, so every seeded instant stays before :data:`SEED_HORIZON`.
+    """
     start = LAST_SYNC + HOUR
     if floor is not None and floor >= start:
         start = floor + HOUR
-    return instant_between(rng, start, start + 20 * DAY)
+    end = max(LAST_SYNC + 30 * DAY, start + HOUR)
+    return instant_between(rng, start, end)
 
 
 def ns_datetime(value: dt.datetime) -> str:

@@ -23,13 +23,14 @@ from include.emulators.seeding.model import IN_NETSUITE, Entity, World
 from include.emulators.seeding.scales import Scale
 
 NETSUITE_LOAD_ORDER = (
-    "customRecord",  # cost centers, then rate cards
-    "serviceSaleItem",
-    "expenseCategory",
+    # entities before the catalog, unlike SPP, so the two systems' ids never coincide by construction
     "employee",
     "customer",
     "job",
     "projectTask",
+    "serviceSaleItem",
+    "expenseCategory",
+    "customRecord",  # cost centers, then rate cards
     "timeBill",
     "expenseReport",
     "invoice",
@@ -73,9 +74,6 @@ def _number(ids: _Ids, rtype: str, entities: Iterable[Entity], attr: str) -> Non
 
 def _assign_ids(world: World) -> None:
     ns, spp = _Ids(), _Ids()
-    _number(ns, "customRecord", world.cost_centers + world.rate_cards, "ns_id")
-    _number(ns, "serviceSaleItem", world.service_items, "ns_id")
-    _number(ns, "expenseCategory", world.expense_categories, "ns_id")
     for rtype, entities in (
         ("employee", world.employees),
         ("customer", world.customers),
@@ -83,6 +81,9 @@ def _assign_ids(world: World) -> None:
         ("projectTask", world.tasks),
     ):
         _number(ns, rtype, (e for e in entities if e.in_netsuite), "ns_id")
+    _number(ns, "serviceSaleItem", world.service_items, "ns_id")
+    _number(ns, "expenseCategory", world.expense_categories, "ns_id")
+    _number(ns, "customRecord", world.cost_centers + world.rate_cards, "ns_id")
     ns.block("timeBill", sum(s.entries for s in world.timesheets if s.state in IN_NETSUITE))
     for rtype, documents in (("expenseReport", world.expense_reports), ("invoice", world.invoices)):
         first = ns.block(rtype, sum(1 for d in documents if d.state in IN_NETSUITE))

@@ -293,3 +293,13 @@ def test_importing_the_loader_stays_light() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[3])
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_external_id_is_built_from_the_source_id_only(write_mapping) -> None:
+    error = _error(write_mapping("widgets_import", external_id="{entityId}"))
+    assert error.key_path == "external_id" and "{internalId}" in error.message
+
+
+def test_external_id_for_a_source_id(mappings_dir: Path) -> None:
+    assert load_workflow(mappings_dir / "customers_export.yaml").external_id_for("7") == "spp-customer-7"
+    assert load_workflow(mappings_dir / "customers_import.yaml").external_id_for("42") == "42"

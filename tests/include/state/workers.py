@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from include.state import CrossReference, RecordError, StateStore, upgrade
@@ -50,6 +51,7 @@ def drain(url: str, barrier: Any, out: Any) -> None:
     taken: list[int] = []
     while batch := store.dequeue(limit=7):
         taken.extend(e.id for e in batch)
+        time.sleep(0.005)  # "processing": lets the other consumer in (a tight loop can starve it on SQLite)
         store.ack([e.id for e in batch])
     out.put(taken)
     store.close()
