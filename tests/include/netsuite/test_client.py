@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from include.emulators.serve import serve_in_thread
+from include.emulators.settings import NetSuiteSettings
 from include.netsuite import NetSuiteAuthError, NetSuiteClient, WriteResult
 from tests.include.netsuite.conftest import Emulator
 
@@ -245,3 +248,28 @@ def test_bad_credentials_raise_auth_error_without_secrets(netsuite: Emulator) ->
     assert "Invalid login attempt." in str(info.value)
     assert wrong not in text and s.consumer_secret not in text
     assert netsuite.stats()["requests"]["getServerTime"] == 1  # auth failures are not retried
+
+
+@pytest.fixture
+def short_lived_search_ids() -> Iterator[Emulator]:
+    """An emulator whose search ids expire 0.3 s after their last use."""
+    from include.emulators.netsuite.app import create_app
+
+    settings = NetSuiteSettings(latency_ms=0, latency_per_record_ms=0, db_url="sqlite://", search_id_ttl_s=0.3)
+    server = serve_in_thread(create_app(settings))
+    try:
+        yield Emulator(server, settings)
+    finally:
+        server.stop()
+
+
+def test_expired_search_id_restarts_the_search_once(short_lived_search_ids: Emulator) -> None:
+    ns = short_lived_search_ids.client()
+    _all_ok(ns.upsert_list("customer", _customers("page", 12)))
+    seen = []
+    for record in ns.search("customer", page_size=5):
+        if not seen:
+            time.sleep(0.5)  # a slow consumer lets the searchId expire before page 2 is asked for
+        seen.append(record["externalId"])
+    assert sorted(seen) == sorted(f"page-{i}" for i in range(12))  # complete, and page 1 not repeated
+    assert short_lived_search_ids.stats()["requests"]["search"] == 2
