@@ -64,10 +64,11 @@ class NetSuiteSource:
         return self.client.server_time()
 
     def _filters(self) -> dict[str, Any]:
-        filters = dict(self.workflow.source.filters or {})
+        """Server-side search criteria from the mapping's equality filters."""
         kwargs: dict[str, Any] = {}
+        filters = self.workflow.source.equals_filters()
         if "isInactive" in filters:
-            kwargs["is_inactive"] = bool(filters.pop("isInactive"))
+            kwargs["is_inactive"] = bool(filters["isInactive"])
         custom = {k: bool(v) for k, v in filters.items() if k.startswith("cust")}
         if custom:
             kwargs["custom_booleans"] = custom
@@ -78,18 +79,18 @@ class NetSuiteSource:
         filters = self._filters()
         docs: dict[str, dict[str, Any]] = {}
         if window.mode == "records":
-            for doc in self.client.search(rtype, internal_ids=list(window.record_ids), **filters):
+            searches = [{"internal_ids": list(window.record_ids)}]
+        else:
+            searches = [{"modified_after": window.since, "modified_before": window.until}]
+        for criteria in searches:
+            for doc in self.client.search(rtype, **criteria, **filters):
                 docs[str(doc["internalId"])] = doc
-            return list(docs.values())
-        for doc in self.client.search(
-            rtype, modified_after=window.since, modified_before=window.until, **filters
-        ):
-            docs[str(doc["internalId"])] = doc
         retry = [i for i in retry_ids if i not in docs]
         if retry:
             for doc in self.client.search(rtype, internal_ids=retry, **filters):
                 docs[str(doc["internalId"])] = doc
-        return list(docs.values())
+        # the search applied the filters it can express; the mapping has the last word
+        return [d for d in docs.values() if self.workflow.source.matches(d)]
 
 
 class NetSuiteTarget:
@@ -128,29 +129,73 @@ class SppSource:
     def server_time(self) -> dt.datetime:
         return self.client.server_time()
 
+    def _equal_to(self) -> dict[str, str]:
+        def as_spp(value: Any) -> str:
+            return ("1" if value else "0") if isinstance(value, bool) else str(value)
+
+        return {k: as_spp(v) for k, v in self.workflow.source.equals_filters().items()}
+
     def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
         otype = self.workflow.source.type
-        equal_to = {k: str(v) for k, v in (self.workflow.source.filters or {}).items()}
+        equal_to = self._equal_to() or None
         docs: dict[str, dict[str, Any]] = {}
-        if window.mode == "records":
-            for doc in self.client.read(otype, ids=list(window.record_ids)):
-                if all(doc.get(k) == v for k, v in equal_to.items()):
-                    docs[str(doc["id"])] = doc
-        else:
-            for doc in self.client.read(
-                otype, updated_after=window.since, updated_before=window.until, equal_to=equal_to or None
-            ):
+
+        def keep(found: Iterable[dict[str, Any]]) -> None:
+            for doc in found:
                 docs[str(doc["id"])] = doc
+
+        if window.mode == "records":
+            keep(self.client.read(otype, ids=list(window.record_ids), equal_to=equal_to))
+        else:
+            keep(self.client.read(otype, updated_after=window.since, updated_before=window.until, equal_to=equal_to))
             retry = [i for i in retry_ids if i not in docs]
             if retry:
-                for doc in self.client.read(otype, ids=retry):
-                    if all(doc.get(k) == v for k, v in equal_to.items()):
-                        docs[str(doc["id"])] = doc
+                keep(self.client.read(otype, ids=retry, equal_to=equal_to))
+        related = self._related(docs, window)
+        keep(related.pop("__extra__", []))
         self._attach_children(list(docs.values()))
-        return list(docs.values())
+        source = self.workflow.source
+        return [
+            d
+            for d in docs.values()
+            if source.matches(
+                d,
+                {
+                    f.via.type: related.get(f.via.type, {}).get(str(d.get(f.via.key)), {})
+                    for f in source.related_filters()
+                },
+            )
+        ]
+
+    def _related(self, docs: dict[str, dict[str, Any]], window: SyncWindow) -> dict[str, Any]:
+        """Related records the filters look at (a time entry's Timesheet), by id.
+
+        A record also enters the run when its related record changed in the window: approving a
+        timesheet changes the Timesheet, not its entries, and must still export them.
+        """
+        related: dict[str, Any] = {}
+        extra: list[dict[str, Any]] = []
+        otype = self.workflow.source.type
+        for flt in self.workflow.source.related_filters():
+            via = flt.via
+            by_id: dict[str, dict[str, Any]] = {}
+            if window.mode != "records":
+                changed = self.client.read(via.type, updated_after=window.since, updated_before=window.until)
+                for rec in changed:
+                    by_id[str(rec["id"])] = rec
+                matching = [i for i, rec in by_id.items() if flt.matches({}, {via.type: rec})]
+                if matching:
+                    extra.extend(self.client.read(otype, equal_to_any={via.key: matching}))
+            wanted = {str(d.get(via.key)) for d in [*docs.values(), *extra] if d.get(via.key)} - set(by_id)
+            if wanted:
+                for rec in self.client.read(via.type, ids=sorted(wanted)):
+                    by_id[str(rec["id"])] = rec
+            related[via.type] = by_id
+        related["__extra__"] = extra
+        return related
 
     def _attach_children(self, docs: list[dict[str, Any]]) -> None:
-        for sub in getattr(self.workflow, "sublists", None) or []:
+        for sub in self.workflow.sublists:
             if not docs:
                 return
             parent_ids = [str(d["id"]) for d in docs]

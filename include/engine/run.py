@@ -281,7 +281,9 @@ class WorkflowRunner:
         last = self.state.last_run(self.name)
         if last is None:
             return []
-        return sorted({str(e.source_id) for e in self.state.errors(run_id=last.run_id, workflow=self.name, limit=100000)})
+        return sorted(
+            {str(e.source_id) for e in self.state.errors(run_id=last.run_id, workflow=self.name, limit=100000)}
+        )
 
     def _run_validation(self, rows: list[Any]) -> dict[int, str]:
         expectations = list(self.workflow.expectations or [])
@@ -344,9 +346,13 @@ class WorkflowRunner:
             ext = self.workflow.external_id_for(rec.source_id)
             target_id = str(res.id or rec.target_id or "")
             if self.workflow.direction == "import":
-                xrefs.append(CrossReference(entity=entity, netsuite_id=rec.source_id, spp_id=target_id, spp_external_id=ext))
+                xrefs.append(
+                    CrossReference(entity=entity, netsuite_id=rec.source_id, spp_id=target_id, spp_external_id=ext)
+                )
             else:
-                xrefs.append(CrossReference(entity=entity, netsuite_id=target_id, spp_id=rec.source_id, netsuite_external_id=ext))
+                xrefs.append(
+                    CrossReference(entity=entity, netsuite_id=target_id, spp_id=rec.source_id, netsuite_external_id=ext)
+                )
         if xrefs:
             self.state.xref_upsert(xrefs)
         hashes = {rec.source_id: rec.hash for rec, _ in successes if rec.hash}

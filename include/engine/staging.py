@@ -78,7 +78,12 @@ def save_plan(engine: Any, run_id: str, workflow: str, plan: Plan) -> list[int]:
             insert(staged_plans).values(run_id=run_id, workflow=workflow, plan=json.dumps(meta), created_at=_now())
         )
         rows = [
-            {"run_id": run_id, "workflow": workflow, "number": b.number, "payload": json.dumps(b.to_json(), default=str)}
+            {
+                "run_id": run_id,
+                "workflow": workflow,
+                "number": b.number,
+                "payload": json.dumps(b.to_json(), default=str),
+            }
             for b in plan.batches
         ]
         for start in range(0, len(rows), 200):

@@ -241,6 +241,21 @@ class FieldMapping:
             return "source"
         return "transform"
 
+    def describe(self) -> str:
+        """Where the value comes from, in words, for generated docs (e.g. the DAG's field table)."""
+        if self.reference is not None:
+            ref = self.reference
+            text = f"`{ref.field}` via the {ref.entity} cross-reference" + ("" if ref.required else " (optional)")
+        elif self.has_constant:
+            text = f"constant `{self.constant!r}`"
+        elif self.source is not None:
+            text = f"`{self.source}`"
+        else:
+            text = "computed"
+        if self.transforms:
+            text += " → " + ", ".join(t.name for t in self.transforms)
+        return text
+
     def fields_read(self, transform_field_args: Mapping[str, tuple[str, ...]]) -> list[str]:
         """Source paths this mapping reads, given each transform's field-path arguments."""
         paths = [self.source] if self.source else []

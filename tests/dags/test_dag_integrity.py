@@ -22,7 +22,7 @@ def _dagbag_report(mappings_dir: Path | None = None) -> dict:
         """
         import json, sys
         from airflow.dag_processing.dagbag import DagBag
-        bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
+        bag = DagBag(dag_folder=sys.argv[1])
         heavy = sorted(m for m in ("pandas", "zeep", "great_expectations", "lxml.etree") if m in sys.modules)
         out = {"errors": {k: str(v) for k, v in bag.import_errors.items()}, "heavy": heavy, "dags": {}}
         for dag_id, dag in bag.dags.items():

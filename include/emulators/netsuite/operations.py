@@ -245,7 +245,7 @@ class SuiteTalkService:
 
         for record_type, group in _group(plans).items():
             info = RECORD_TYPES[record_type]
-            candidates = [(p.index, p.merged, p.existing.id if p.existing else None) for p in group]
+            candidates = [(p.index, p.merged, _identity(p)) for p in group]
             outcomes.update(duplicate_keys(self.store, info, candidates))
             outcomes.update(dangling_references(self.store, record_type, [(p.index, p.doc) for p in group]))
 
@@ -517,6 +517,13 @@ class SuiteTalkService:
 
     def _server_time(self, request: SoapRequest, version: str, _: Sequence[FaultRule]) -> OperationResult:
         return OperationResult(server_time_body(self._now(), version))
+
+
+def _identity(plan: _Planned) -> Any:
+    """Who a planned write is, for duplicate-key checks (see ``validation.duplicate_keys``)."""
+    if plan.existing is not None:
+        return plan.existing.id
+    return ("externalId", plan.external_id) if plan.external_id else ("new", plan.index)
 
 
 def _group(plans: list[_Planned]) -> dict[str, list[_Planned]]:

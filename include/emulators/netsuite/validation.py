@@ -8,7 +8,7 @@ type involved, not one per record.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from include.emulators.netsuite.messages import Outcome
@@ -47,10 +47,13 @@ def missing_required(info: RecordTypeInfo, doc: dict[str, Any]) -> Outcome | Non
 
 
 def duplicate_keys(
-    store: RecordStore, info: RecordTypeInfo, candidates: Sequence[tuple[int, dict[str, Any], int | None]]
+    store: RecordStore, info: RecordTypeInfo, candidates: Sequence[tuple[int, dict[str, Any], Hashable]]
 ) -> dict[int, Outcome]:
     """Records whose unique field (e.g. entityId) is taken by another live record or by an
-    earlier record of the same batch. ``candidates`` are (index, merged doc, own internalId)."""
+    earlier record of the same batch. ``candidates`` are (index, merged doc, identity), where the
+    identity is the internalId (int) of an existing record, or any other key that two entries of
+    the batch share only when they write the same new record (an upsertList naming one externalId
+    twice)."""
     field = info.unique_field
     if not field:
         return {}
@@ -61,7 +64,7 @@ def duplicate_keys(
     for record in store.find_by_field(info.record_type, field, values):
         owners[record.data[field]] = record.id
     errors: dict[int, Outcome] = {}
-    claimed: dict[str, int | None] = {}
+    claimed: dict[str, Hashable] = {}
     code = info.duplicate_code or "DUP_RCRD"
     for index, doc, own_id in candidates:
         value = doc.get(field)

@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from include.emulators.serve import serve_in_thread
+from include.emulators.serve import free_port, serve_in_thread
 from include.emulators.settings import NetSuiteSettings
-from include.netsuite import NetSuiteAuthError, NetSuiteClient, WriteResult
+from include.netsuite import (
+    NetSuiteAuthError,
+    NetSuiteClient,
+    NetSuiteOutcomeUnknownError,
+    NetSuiteTransportError,
+    WriteResult,
+)
 from tests.include.netsuite.conftest import Emulator
 
 FLAG = "custentity_oa_export_to_openair"
@@ -273,3 +279,40 @@ def test_expired_search_id_restarts_the_search_once(short_lived_search_ids: Emul
         seen.append(record["externalId"])
     assert sorted(seen) == sorted(f"page-{i}" for i in range(12))  # complete, and page 1 not repeated
     assert short_lived_search_ids.stats()["requests"]["search"] == 2
+
+
+def test_http_5xx_without_a_soap_answer_is_retried_for_reads(netsuite: Emulator, ns: NetSuiteClient) -> None:
+    _all_ok(ns.upsert_list("customer", _customers("http", 1)))
+    netsuite.faults({"kind": "http_error", "operation": "getList", "status": 503, "count": 1})
+    assert ns.get_list("customer", external_ids=["http-0"])[0]["externalId"] == "http-0"
+    assert netsuite.stats()["requests"]["getList"] == 2
+
+
+def test_a_slow_answer_times_out_and_is_retried(netsuite: Emulator) -> None:
+    ns = netsuite.client(operation_timeout_s=0.3)
+    ns.server_time()  # load the WSDL before the fault applies
+    netsuite.faults({"kind": "slow", "operation": "getServerTime", "delay_s": 1.0, "count": 1})
+    assert ns.server_time().tzinfo is not None
+
+
+def test_unreachable_service_raises_a_transport_error(netsuite: Emulator) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/services/NetSuitePort_2023_2"
+    client = netsuite.client(endpoint=dead, max_retries=1)
+    with pytest.raises(NetSuiteTransportError, match="could not connect") as info:
+        client.server_time()
+    assert info.value.outcome_unknown is False
+    assert netsuite.settings.token_secret not in str(info.value)
+
+
+def test_the_2025_2_endpoint_speaks_its_own_namespaces(netsuite: Emulator) -> None:
+    ns = netsuite.client(version="2025_2", endpoint=f"{netsuite.url}/services/NetSuitePort_2025_2")
+    assert ns.wsdl_url.endswith("/wsdl/v2025_2_0/netsuite.wsdl")
+    _all_ok(ns.upsert_list("customer", _customers("v25", 2)))
+    assert len(list(ns.search("customer", external_ids=["v25-0", "v25-1"]))) == 2
+
+
+def test_lost_add_response_without_external_ids_is_not_resent(netsuite: Emulator, ns: NetSuiteClient) -> None:
+    netsuite.faults({"kind": "drop_after_commit", "operation": "addList", "count": 1})
+    with pytest.raises(NetSuiteOutcomeUnknownError, match="no externalId"):
+        ns.add_list("customer", [{"entityId": "NOEXT-1", "companyName": "No external id"}])
+    assert netsuite.stats()["requests"]["addList"] == 1
