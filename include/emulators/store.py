@@ -37,6 +37,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -194,6 +195,28 @@ class RecordStore:
         found = self.get(rtype, record_id, include_deleted=True)
         assert found is not None
         return found
+
+    def replace_many(
+        self, rtype: str, items: Iterable[tuple[int, dict[str, Any], str | None]]
+    ) -> dict[int, StoredRecord]:
+        """Overwrite many documents in one transaction (list updates); ``items`` are
+        (id, data, external_id or None to keep the current one). Returns the records by id."""
+        rows = [{"b_id": i, "b_data": data, "b_ext": ext} for i, data, ext in items]
+        if not rows:
+            return {}
+        ts = self.tick()
+        stmt = (
+            update(records)
+            .where(records.c.rtype == rtype, records.c.id == bindparam("b_id"))
+            .values(
+                data=bindparam("b_data", type_=JSON),
+                external_id=func.coalesce(bindparam("b_ext", type_=String), records.c.external_id),
+                updated_at=ts,
+            )
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt, rows)
+        return self.get_many(rtype, [r["b_id"] for r in rows])
 
     def delete(self, rtype: str, record_id: int) -> StoredRecord | None:
         """Tombstone a record; returns None when it did not exist (or was already deleted)."""

@@ -147,7 +147,6 @@ class WorkflowRunner:
         params: dict[str, Any] | None = None,
         interval: tuple[dt.datetime, dt.datetime] | None = None,
         transform: Callable[..., Any] | None = None,
-        validate: Callable[..., dict[int, str]] | None = None,
     ) -> None:
         self.workflow = workflow
         self.state = state
@@ -158,7 +157,6 @@ class WorkflowRunner:
         self.interval = interval
         self.source, self.target = endpoints_for(workflow, netsuite, spp)
         self._transform = transform
-        self._validate = validate
 
     # -- naming helpers ------------------------------------------------------------------------
     @property
@@ -202,9 +200,9 @@ class WorkflowRunner:
 
         output = (self._transform or default_transform)(wf, docs, self._resolve)
         rows = list(output.rows)
-        invalid = self._run_validation(rows)
-
         by_id = {source_id_of(d, self.source.system): d for d in docs}
+        invalid = self._run_validation(rows, by_id)
+
         ids = list(by_id)
         known = self._xref_lookup(ids)
         unknown = [i for i in ids if i not in known]
@@ -285,15 +283,18 @@ class WorkflowRunner:
             {str(e.source_id) for e in self.state.errors(run_id=last.run_id, workflow=self.name, limit=100000)}
         )
 
-    def _run_validation(self, rows: list[Any]) -> dict[int, str]:
+    def _run_validation(self, rows: list[Any], by_id: dict[str, dict[str, Any]]) -> dict[int, str]:
+        """Row index → reason, for the transformed records that break the mapping's expectations."""
         expectations = list(self.workflow.expectations or [])
-        if not expectations or not rows:
+        checked = [i for i, r in enumerate(rows) if not r.error]
+        if not expectations or not checked:
             return {}
-        if self._validate is not None:
-            return self._validate(rows, expectations)
         from include.validation.expectations import validate_rows
 
-        return validate_rows([r.target for r in rows if True], expectations)
+        failures = validate_rows(
+            [rows[i].target for i in checked], expectations, [by_id.get(str(rows[i].source_id), {}) for i in checked]
+        )
+        return {checked[i]: reason for i, reason in failures.items()}
 
     def record_plan_failures(self, plan: Plan) -> None:
         """Log the records that failed before any write (bad data, unlinked references)."""
@@ -310,6 +311,11 @@ class WorkflowRunner:
         if self.dry_run or not batch.records:
             return outcome
         docs = [r.target for r in batch.records]
+        # A claim says "a write of this record is in flight": if the task dies before the commit,
+        # the claim shows what to verify; the externalId upsert makes the retry safe either way.
+        self.state.claim_many(
+            self.name, {r.source_id: self.workflow.external_id_for(r.source_id) for r in batch.records}, self.run_id
+        )
         results = self.target.create(docs) if batch.action == CREATE else self.target.update(docs)
         successes: list[tuple[PlannedRecord, WriteResult]] = []
         errors: list[tuple[PlannedRecord, WriteResult]] = []
@@ -362,6 +368,7 @@ class WorkflowRunner:
             self.state.record_errors(
                 self.run_id, self.name, [self._error(rec, res.code, res.message) for rec, res in errors]
             )
+        self.state.release_claims(self.name, [rec.source_id for rec, _ in [*successes, *errors]])
 
     def _error(self, rec: PlannedRecord, code: str | None, message: str | None) -> Any:
         from include.state import RecordError
