@@ -78,8 +78,12 @@ class NetSuiteSource:
         rtype = self.workflow.source.type
         filters = self._filters()
         docs: dict[str, dict[str, Any]] = {}
+        from include.netsuite.record_types import record_type_info
+
         if window.mode == "records":
             searches = [{"internal_ids": list(window.record_ids)}]
+        elif record_type_info(rtype).modified_field is None:
+            searches = [{}]  # no modification date on this type: a full scan, hashes skip the unchanged
         else:
             searches = [{"modified_after": window.since, "modified_before": window.until}]
         for criteria in searches:

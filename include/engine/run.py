@@ -291,8 +291,9 @@ class WorkflowRunner:
             return {}
         from include.validation.expectations import validate_rows
 
+        # a create writes its initial-only fields too, so they are part of what is checked
         failures = validate_rows(
-            [rows[i].target for i in checked], expectations, [by_id.get(str(rows[i].source_id), {}) for i in checked]
+            [{**rows[i].target, **dict(rows[i].create_only or {})} for i in checked], expectations, [by_id.get(str(rows[i].source_id), {}) for i in checked]
         )
         return {checked[i]: reason for i, reason in failures.items()}
 

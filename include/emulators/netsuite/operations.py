@@ -78,7 +78,7 @@ class _Planned:
     merged: dict[str, Any]  # what will be stored
     existing: StoredRecord | None = None
     external_id: str | None = None
-    upsert_pending: bool = False  # upsert of an externalId an earlier record of the batch creates
+    alias_of: _Planned | None = None  # an earlier record of the same batch writes this record
 
 
 @dataclass
@@ -87,6 +87,14 @@ class _Batch:
 
     by_id: dict[str, dict[int, StoredRecord]] = field(default_factory=dict)
     by_ext: dict[str, dict[str, StoredRecord]] = field(default_factory=dict)
+    # records this batch already plans to write, by (type, internalId) or (type, externalId) when new
+    planned: dict[tuple[str, Any], _Planned] = field(default_factory=dict)
+
+    def remember(self, plan: _Planned) -> _Planned:
+        key = plan.existing.id if plan.existing is not None else plan.external_id
+        if key is not None:
+            self.planned[(plan.record_type, key)] = plan
+        return plan
 
 
 def _children(el: etree._Element, local: str) -> list[etree._Element]:
@@ -231,9 +239,8 @@ class SuiteTalkService:
 
         batch = self._lookup(mode, parsed)
         plans: list[_Planned] = []
-        created_ext: set[tuple[str, str]] = set()
         for index, record_type, doc in parsed:
-            plan = self._plan(mode, index, record_type, doc, batch, created_ext)
+            plan = self._plan(mode, index, record_type, doc, batch)
             if isinstance(plan, Outcome):
                 outcomes[index] = plan
                 continue
@@ -249,11 +256,13 @@ class SuiteTalkService:
             outcomes.update(duplicate_keys(self.store, info, candidates))
             outcomes.update(dangling_references(self.store, record_type, [(p.index, p.doc) for p in group]))
 
-        created: dict[tuple[str, str], StoredRecord] = {}
+        self._apply([p for p in plans if p.index not in outcomes and p.alias_of is None], outcomes)
         for plan in plans:
-            if plan.index in outcomes:
-                continue
-            outcomes[plan.index] = self._apply(plan, created)
+            if plan.alias_of is not None and plan.index not in outcomes:
+                # a second write of the same record in one batch reports what the first one did
+                outcomes[plan.index] = outcomes.get(plan.alias_of.index) or Outcome.error(
+                    "USER_ERROR", "An earlier record of this request for the same record failed."
+                )
         return [outcomes[i] for i in range(len(elements))]
 
     def _lookup(self, mode: str, parsed: list[tuple[int, str, dict[str, Any]]]) -> _Batch:
@@ -273,22 +282,20 @@ class SuiteTalkService:
             batch.by_ext[record_type] = self.store.get_many_by_external_id(record_type, wanted_ext)
         return batch
 
-    def _plan(self, mode: str, index: int, record_type: str, doc: dict[str, Any], batch: _Batch,
-              created_ext: set[tuple[str, str]]) -> _Planned | Outcome:
+    def _plan(self, mode: str, index: int, record_type: str, doc: dict[str, Any], batch: _Batch) -> _Planned | Outcome:
         info = RECORD_TYPES[record_type]
         external_id = str(doc["externalId"]) if doc.get("externalId") else None
         internal_id = str(doc.get("internalId") or "")
         nulls = list(doc.get("nullFieldList") or [])
-        fresh = merge_update({}, doc, [])
 
         if mode == "add":
             if external_id and (external_id in batch.by_ext.get(record_type, {})
-                                or (record_type, external_id) in created_ext):
+                                or (record_type, external_id) in batch.planned):
                 return Outcome.error("DUP_RCRD", f"A {record_type} with externalId {external_id} already exists.")
-            if external_id:
-                created_ext.add((record_type, external_id))
-            return _Planned(index, record_type, info, doc, fresh, external_id=external_id)
+            return batch.remember(_Planned(index, record_type, info, doc, merge_update({}, doc, []),
+                                           external_id=external_id))
 
+        existing: StoredRecord | None
         if mode == "upsert":
             if not external_id:
                 return Outcome.error("EXTERNALID_REQD", "An externalId is required to upsert a record.")
@@ -297,45 +304,43 @@ class SuiteTalkService:
                     "USER_ERROR", "An upsert cannot name an internalId; records are matched on externalId."
                 )
             existing = batch.by_ext.get(record_type, {}).get(external_id)
-            if existing is not None:
-                merged = merge_update(_decode(existing), doc, nulls)
-                return _Planned(index, record_type, info, doc, merged, existing, external_id)
-            pending = (record_type, external_id) in created_ext
-            created_ext.add((record_type, external_id))
-            return _Planned(index, record_type, info, doc, fresh, external_id=external_id, upsert_pending=pending)
+        else:  # update
+            if internal_id.isdigit():
+                existing = batch.by_id.get(record_type, {}).get(int(internal_id))
+                key = f"internalId {internal_id}"
+            elif external_id:
+                existing = batch.by_ext.get(record_type, {}).get(external_id)
+                key = f"externalId {external_id}"
+            else:
+                return Outcome.error("USER_ERROR", "An update needs the record's internalId or externalId.")
+            if existing is None:
+                return Outcome.error("RCRD_DSNT_EXIST", f"That record does not exist. ({record_type} {key})",
+                                     record_type=record_type, internal_id=internal_id or None, external_id=external_id)
+            external_id = external_id or existing.external_id
 
-        # update
-        if internal_id.isdigit():
-            existing = batch.by_id.get(record_type, {}).get(int(internal_id))
-            key = f"internalId {internal_id}"
-        elif external_id:
-            existing = batch.by_ext.get(record_type, {}).get(external_id)
-            key = f"externalId {external_id}"
-        else:
-            return Outcome.error("USER_ERROR", "An update needs the record's internalId or externalId.")
-        if existing is None:
-            return Outcome.error("RCRD_DSNT_EXIST", f"That record does not exist. ({record_type} {key})",
-                                 record_type=record_type, internal_id=internal_id or None, external_id=external_id)
-        merged = merge_update(_decode(existing), doc, nulls)
-        return _Planned(index, record_type, info, doc, merged, existing, external_id or existing.external_id)
+        earlier = batch.planned.get((record_type, existing.id if existing else external_id))
+        if earlier is not None:  # the same record twice in one list: later fields win, one write
+            earlier.merged = merge_update(earlier.merged, doc, nulls)
+            return _Planned(index, record_type, info, doc, earlier.merged, existing, external_id, alias_of=earlier)
+        base = _decode(existing) if existing is not None else {}
+        return batch.remember(
+            _Planned(index, record_type, info, doc, merge_update(base, doc, nulls), existing, external_id)
+        )
 
-    def _apply(self, plan: _Planned, created: dict[tuple[str, str], StoredRecord]) -> Outcome:
-        modified = plan.info.modified_field
-        existing = plan.existing
-        if existing is None and plan.upsert_pending and plan.external_id:
-            # an earlier record of this upsertList created it: this one updates it
-            existing = created.get((plan.record_type, plan.external_id))
-            if existing is not None:
-                plan.merged = merge_update(_decode(existing), plan.doc, list(plan.doc.get("nullFieldList") or []))
-        if existing is None:
-            stored = self.store.insert(plan.record_type, to_stored(plan.merged, modified), plan.external_id)
-            if plan.external_id:
-                created[(plan.record_type, plan.external_id)] = stored
-        else:
-            stored = self.store.replace(
-                plan.record_type, existing.id, to_stored(plan.merged, modified), external_id=plan.external_id
-            )
-        return _success(plan.record_type, stored)
+    def _apply(self, plans: list[_Planned], outcomes: dict[int, Outcome]) -> None:
+        """Write the accepted records: one insert and one update statement per record type."""
+        for record_type, group in _group([p for p in plans if p.existing is None]).items():
+            modified = RECORD_TYPES[record_type].modified_field
+            stored = self.store.insert_many(record_type, [(to_stored(p.merged, modified), p.external_id) for p in group])
+            for plan, record in zip(group, stored, strict=True):
+                outcomes[plan.index] = _success(record_type, record)
+        for record_type, group in _group([p for p in plans if p.existing is not None]).items():
+            modified = RECORD_TYPES[record_type].modified_field
+            items = [(p.existing.id, to_stored(p.merged, modified), p.external_id) for p in group if p.existing]
+            replaced = self.store.replace_many(record_type, items)
+            for plan in group:
+                assert plan.existing is not None
+                outcomes[plan.index] = _success(record_type, replaced[plan.existing.id])
 
     def _delete(self, elements: list[etree._Element], version: str) -> list[Outcome]:
         outcomes: list[Outcome] = []

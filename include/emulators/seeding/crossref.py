@@ -10,20 +10,7 @@
 
 from __future__ import annotations
 
-NETSUITE_ID_FIELDS: dict[str, str] = {
-    "Customer": "netsuite_customer_id__c",
-    "User": "netsuite_user_id__c",
-    "Project": "netsuite_project_id__c",
-    "Projecttask": "netsuite_projecttask_id__c",
-    "Task": "netsuite_timebill_id__c",
-    "Envelope": "netsuite_expense_report_id__c",
-    "Invoice": "netsuite_invoice_id__c",
-    "Category": "netsuite_service_item_id__c",
-    "Item": "netsuite_expense_category_id__c",
-    "Costcenter": "netsuite_cost_center_id__c",
-    "Ratecard": "netsuite_rate_card_id__c",
-}
-"""SPP object type -> its "NetSuite ID" custom field."""
+from include.emulators.spp.objects import OBJECT_TYPES
 
 NETSUITE_RECORD_TYPES: dict[str, str] = {
     "Customer": "customer",
@@ -39,6 +26,13 @@ NETSUITE_RECORD_TYPES: dict[str, str] = {
     "Ratecard": "customRecord",
 }
 """SPP object type -> the NetSuite record type its "NetSuite ID" field points at."""
+
+NETSUITE_ID_FIELDS: dict[str, str] = {
+    spp_type: field
+    for spp_type in NETSUITE_RECORD_TYPES
+    if (field := OBJECT_TYPES[spp_type].netsuite_id_field) is not None
+}
+"""SPP object type -> its "NetSuite ID" custom field (the SPP service's own table decides the names)."""
 
 EXPORT_CLAIMED = "-1"
 """Autorecovery sentinel in a "NetSuite ID" field: export claimed, outcome unknown."""

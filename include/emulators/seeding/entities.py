@@ -22,6 +22,7 @@ from include.emulators.seeding.timeline import (
     before_last_sync,
     duration_between,
     ns_datetime,
+    spp_number,
 )
 
 ENTITY_SHARES = {Link.LINKED: 0.648, Link.CHANGED: 0.072, Link.NEW: 0.13, Link.NO_FLAG: 0.10, Link.INACTIVE: 0.05}
@@ -171,12 +172,13 @@ def build_projects(world: World, rng: random.Random) -> None:
 
 
 def _task(rng: random.Random, link: Link, project: Entity) -> Entity:
-    fields = {"estimatedWork": float(rng.choice((8, 16, 24, 40, 80, 120))), "startDate": project.fields["startDate"]}
+    work = float(rng.choice((8, 16, 24, 40, 80, 120)))
+    fields = {"estimatedWork": work, "plannedWork": work, "startDate": project.fields["startDate"]}
     task = Entity("task", link, fields, parent=project)
     if link is Link.CHANGED:
-        task.ns_changes = {"estimatedWork": fields["estimatedWork"] + 16.0}
+        task.ns_changes = {"estimatedWork": work + 16.0, "plannedWork": work + 16.0}
     elif link is Link.SPP_CHANGED:
-        task.spp_changes = {"planned_hours": f"{fields['estimatedWork'] + 8.0:.2f}"}
+        task.spp_changes = {"planned_hours": spp_number(work + 8.0)}
     stamp(task, rng, floor=project)
     return task
 
@@ -214,9 +216,8 @@ def build_spp_only(world: World, rng: random.Random) -> None:
     for c in world.customers:
         unique(c.fields["companyName"])
     new_customers = []
-    for i in range(max(1, round(SPP_ONLY_SHARE * world.scale.customers))):
+    for _ in range(max(1, round(SPP_ONLY_SHARE * world.scale.customers))):
         customer = Entity("customer", Link.SPP_ONLY, {"companyName": unique(names.company_name(rng))})
-        customer.fields["entityId"] = f"SPP-CUST-{i + 1:05d}"
         stamp(customer, rng)
         new_customers.append(customer)
     world.customers += new_customers
@@ -228,7 +229,7 @@ def build_spp_only(world: World, rng: random.Random) -> None:
     parents = parents[: len(new_customers)] + [rng.choice(spp_customers) for _ in range(count - len(new_customers))]
     for i, customer in enumerate(parents):
         fields = _project_fields(rng, i + 1, customer, project_names)
-        fields["entityId"] = f"SPP-PRJ-{i + 1:05d}"
+        del fields["entityId"]  # SPP projects have no NetSuite entityId until they are exported
         project = Entity("project", Link.SPP_ONLY, fields, parent=customer, owner=rng.choice(users))
         stamp(project, rng, floor=customer)
         world.projects.append(project)

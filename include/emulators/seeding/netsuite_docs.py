@@ -3,8 +3,11 @@
 NetSuite holds the master data (employees, customers, projects, tasks, catalog) and, for
 transactions, only what SPP already exported: time bills, expense reports and invoices whose
 ``externalId`` names their SPP origin and whose references point at linked employees and projects.
-dateTime fields are stored as ISO 8601 text (see :func:`.timeline.ns_datetime`); the
-created/last-modified fields equal the store's ``created_at``/``updated_at``.
+Documents are built in contract form (aware datetimes, ``externalId`` attribute) and stored the
+way the NetSuite service stores them (:func:`include.emulators.netsuite.storage.to_stored`): the
+external id lives in the store column, dateTimes are JSON-encoded, and the last-modified field is
+not stored because the service reports the row's ``updated_at`` as ``lastModifiedDate``/``lastModified``.
+The created field is stored and equals the row's ``created_at``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from include.emulators.netsuite.schema import RECORD_TYPES
+from include.emulators.netsuite.storage import to_stored
 from include.emulators.seeding.activity import iter_time_entries
 from include.emulators.seeding.crossref import (
     COST_CENTER_RECORD_TYPE,
@@ -26,19 +31,7 @@ from include.emulators.seeding.timeline import ns_datetime
 from include.emulators.seeding.world import NETSUITE_LOAD_ORDER
 
 SUBSIDIARY = {"internalId": "1"}  # the seed is subsidiary-free; "1" is the parent company
-
-CREATED_FIELD = {
-    "customer": "dateCreated",
-    "job": "dateCreated",
-    "employee": "dateCreated",
-    "serviceSaleItem": "createdDate",
-    "timeBill": "createdDate",
-    "expenseReport": "createdDate",
-    "invoice": "createdDate",
-    "customRecord": "created",
-}
-MODIFIED_FIELD = {rtype: "lastModified" if rtype == "customRecord" else "lastModifiedDate" for rtype in CREATED_FIELD}
-"""Record types with created / last-modified body fields (projectTask and expenseCategory have none)."""
+EXPENSE_ACCOUNT = {"internalId": "1"}  # expense categories must name an account; the seed has no accounts
 
 
 def ref(entity: Entity) -> dict[str, str]:
@@ -51,10 +44,13 @@ def _midnight(day: dt.date) -> str:
 
 
 def _row(rtype: str, doc: dict[str, Any], created: dt.datetime, updated: dt.datetime) -> StoreRow:
-    if rtype in CREATED_FIELD:
-        doc[CREATED_FIELD[rtype]] = ns_datetime(created)
-        doc[MODIFIED_FIELD[rtype]] = ns_datetime(updated)
-    return StoreRow(doc, doc.get("externalId"), created, updated)
+    """``doc`` (contract form) as the NetSuite service stores it, with the row's timestamps."""
+    info = RECORD_TYPES[rtype]
+    if info.created_field:
+        doc[info.created_field] = ns_datetime(created)
+    if info.modified_field:
+        doc[info.modified_field] = ns_datetime(updated)  # contract form; to_stored drops it (server-owned)
+    return StoreRow(to_stored(doc, info.modified_field), doc.get("externalId"), created, updated)
 
 
 def _entity_row(rtype: str, entity: Entity, doc: dict[str, Any]) -> StoreRow:
@@ -85,7 +81,7 @@ def service_item_rows(world: World) -> Iterator[StoreRow]:
 
 def expense_category_rows(world: World) -> Iterator[StoreRow]:
     for e in world.expense_categories:
-        yield _entity_row("expenseCategory", e, {**e.fields, "isInactive": False})
+        yield _entity_row("expenseCategory", e, {**e.fields, "expenseAcct": dict(EXPENSE_ACCOUNT), "isInactive": False})
 
 
 def employee_rows(world: World) -> Iterator[StoreRow]:
@@ -113,7 +109,7 @@ def project_task_rows(world: World) -> Iterator[StoreRow]:
             assert e.parent is not None
             fields = e.netsuite_fields()
             doc = {"title": fields["title"], "company": ref(e.parent), "estimatedWork": fields["estimatedWork"],
-                   "startDate": fields["startDate"]}  # fmt: skip
+                   "startDate": fields["startDate"], "plannedWork": fields["plannedWork"]}  # fmt: skip
             yield _entity_row("projectTask", e, doc)
 
 

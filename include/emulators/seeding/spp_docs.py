@@ -2,8 +2,9 @@
 
 Imported records carry the NetSuite internalId in ``externalid`` and in their "NetSuite ID" field;
 exported transactions carry it in their "NetSuite ID" field (``-1`` for an interrupted export).
-``created``/``updated`` equal the store's timestamps. User address fields (``addr``: first, last,
-email) are kept flat under those names.
+``created``/``updated`` are not stored: the SPP service owns them and reports the row's timestamps.
+Fields follow what the integration's import mappings write (``mappings/*_import.yaml``): nested
+address fields as dotted keys (``addr.email``), dates as ``YYYY-MM-DD HH:MM:SS``, quantities as ``16``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from include.emulators.seeding.activity import iter_time_entries
 from include.emulators.seeding.crossref import EXPORT_CLAIMED, NETSUITE_ID_FIELDS
 from include.emulators.seeding.loader import StoreRow
 from include.emulators.seeding.model import EXPORT_ATTEMPTED, Entity, Link, State, World, spp_status
-from include.emulators.seeding.timeline import spp_date, spp_datetime
+from include.emulators.seeding.timeline import spp_date, spp_number
 from include.emulators.seeding.world import SPP_LOAD_ORDER
 
 
@@ -25,8 +26,6 @@ def _money(value: float) -> str:
 
 
 def _row(doc: dict[str, Any], created: dt.datetime, updated: dt.datetime) -> StoreRow:
-    doc["created"] = spp_datetime(created)
-    doc["updated"] = spp_datetime(updated)
     return StoreRow(doc, doc.get("externalid"), created, updated)
 
 
@@ -70,8 +69,8 @@ def catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
 def user_rows(world: World) -> Iterator[StoreRow]:
     for e in world.spp_users:
         f = e.fields
-        doc = {"nickname": f["entityId"], "name": f"{f['lastName']}, {f['firstName']}", "first": f["firstName"],
-               "last": f["lastName"], "email": f["email"]}  # fmt: skip
+        doc = {"nickname": f["entityId"], "name": f"{f['lastName']}, {f['firstName']}", "addr.first": f["firstName"],
+               "addr.last": f["lastName"], "addr.email": f["email"]}  # fmt: skip
         yield _imported("User", e, doc)
 
 
@@ -79,14 +78,18 @@ def customer_rows(world: World) -> Iterator[StoreRow]:
     for e in world.customers:
         if e.in_spp:
             name = e.fields["companyName"]
-            yield _imported("Customer", e, {"company": name, "name": name})
+            doc = {"company": name, "name": name}
+            if e.link is not Link.SPP_ONLY:  # what the import wrote besides the name
+                doc |= {"code": e.fields["entityId"], "addr_email": e.fields["email"]}
+            yield _imported("Customer", e, doc)
 
 
 def project_rows(world: World) -> Iterator[StoreRow]:
     for e in world.projects:
         if e.in_spp:
             assert e.parent is not None and e.owner is not None
-            doc = {"name": e.fields["companyName"], "customerid": str(e.parent.spp_id), "userid": str(e.owner.spp_id)}
+            doc = {"name": e.fields["companyName"], "customerid": str(e.parent.spp_id), "userid": str(e.owner.spp_id),
+                   "start_date": spp_date(e.fields["startDate"].date())}  # fmt: skip
             yield _imported("Project", e, doc)
 
 
@@ -95,7 +98,7 @@ def project_task_rows(world: World) -> Iterator[StoreRow]:
         if e.in_spp:
             assert e.parent is not None
             doc = {"name": e.fields["title"], "projectid": str(e.parent.spp_id),
-                   "planned_hours": _money(e.fields["estimatedWork"])}  # fmt: skip
+                   "planned_hours": spp_number(e.fields["plannedWork"]), "starts": spp_date(e.fields["startDate"].date())}  # fmt: skip
             yield _imported("Projecttask", e, doc, active=False)  # tasks have no active flag
 
 

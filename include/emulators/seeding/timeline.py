@@ -59,20 +59,16 @@ def after_last_sync(rng: random.Random, floor: dt.datetime | None = None) -> dt.
     return instant_between(rng, start, end)
 
 
-def ns_datetime(value: dt.datetime) -> str:
-    """A NetSuite ``xsd:dateTime`` as the stored documents hold it: ISO 8601 with an explicit UTC offset.
-
-    The store keeps documents as JSON, which has no datetime type, so dateTime fields are stored as
-    ``datetime.isoformat()`` text of an aware UTC value (``datetime.fromisoformat`` reads it back).
-    """
-    return value.replace(tzinfo=dt.UTC).isoformat()
-
-
-def spp_datetime(value: dt.datetime) -> str:
-    """An SPP date as the stored documents hold it: the flattened ``<Date>``, ``YYYY-MM-DD HH:MM:SS``."""
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+def ns_datetime(value: dt.datetime) -> dt.datetime:
+    """A NetSuite ``xsd:dateTime`` in document form: an aware UTC datetime (docs/CONTRACTS.md)."""
+    return value.replace(tzinfo=dt.UTC)
 
 
 def spp_date(value: dt.date) -> str:
     """A date-only SPP field (``date``, ``starts``, ``ends``) in the same flattened form, at midnight."""
     return f"{value:%Y-%m-%d} 00:00:00"
+
+
+def spp_number(value: float) -> str:
+    """A quantity as the integration's import writes it to SPP: ``16``, ``7.5``."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

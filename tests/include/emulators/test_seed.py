@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -14,6 +15,8 @@ import pytest
 from starlette.applications import Starlette
 
 from include.emulators.control import EmulatorControl, FaultBook, LatencyModel, Stats
+from include.emulators.netsuite.schema import RECORD_TYPES
+from include.emulators.netsuite.storage import from_stored
 from include.emulators.seed import (
     BASE_DATE,
     EXPORT_CLAIMED,
@@ -54,7 +57,8 @@ NS_REF_TARGETS = {
     ("invoice", "job"): "job",
     ("invoice", "item"): "serviceSaleItem",
 }
-NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType"}  # subsidiary-free seed; recType names a record *type*
+NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType", "expenseAcct"}  # no subsidiaries or accounts are seeded;
+# recType names a custom record *type*
 SPP_REF_TARGETS = {
     "customerid": "Customer",
     "projectid": "Project",
@@ -79,6 +83,12 @@ def dump(store: RecordStore, rtypes: tuple[str, ...]) -> list[tuple[Any, ...]]:
 
 def by_id(store: RecordStore, rtype: str) -> dict[int, StoredRecord]:
     return {r.id: r for r in store.scan(rtype)}
+
+
+def netsuite_by_id(store: RecordStore, rtype: str) -> dict[int, StoredRecord]:
+    """NetSuite records with their documents as the NetSuite service reads them back (contract form)."""
+    modified = RECORD_TYPES[rtype].modified_field
+    return {r.id: dataclasses.replace(r, data=from_stored(r, modified)) for r in store.scan(rtype)}
 
 
 def refs(value: Any, name: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -109,7 +119,7 @@ class Seeded:
     def __init__(self, scale: str, ns: RecordStore, spp: RecordStore, counts: dict[str, dict[str, int]]) -> None:
         self.scale = get_scale(scale)
         self.ns, self.spp, self.counts = ns, spp, counts
-        self.ns_records = {rtype: by_id(ns, rtype) for rtype in NETSUITE_LOAD_ORDER}
+        self.ns_records = {rtype: netsuite_by_id(ns, rtype) for rtype in NETSUITE_LOAD_ORDER}
         self.spp_records = {rtype: by_id(spp, rtype) for rtype in SPP_LOAD_ORDER}
 
     def linked_ns_ids(self, spp_type: str) -> set[int]:
@@ -306,7 +316,7 @@ def test_linked_records_carry_what_the_last_import_wrote(seeded: Seeded) -> None
 
 def test_about_a_tenth_of_linked_records_changed_in_netsuite_after_the_last_sync(seeded: Seeded) -> None:
     comparisons = {"customer": ("companyName", "company"), "job": ("companyName", "name"),
-                   "projectTask": ("estimatedWork", "planned_hours"), "employee": ("email", "email")}  # fmt: skip
+                   "projectTask": ("plannedWork", "planned_hours"), "employee": ("email", "addr.email")}  # fmt: skip
     for rtype, spp_type in ENTITY_TYPES.items():
         ns_field, spp_field = comparisons[rtype]
         spp_by_ns_id = {
@@ -319,7 +329,7 @@ def test_about_a_tenth_of_linked_records_changed_in_netsuite_after_the_last_sync
             if ns_record.updated_at > LAST_SYNC:
                 changed += 1
                 ns_value = ns_record.data[ns_field]
-                shown = f"{ns_value:.2f}" if isinstance(ns_value, float) else ns_value
+                shown = f"{ns_value:g}" if isinstance(ns_value, float) else ns_value
                 assert shown != spp_record.data[spp_field], (rtype, ns_id)  # SPP still shows the old value
             else:
                 assert spp_record.created_at > ns_record.updated_at  # imported after its last edit
@@ -423,20 +433,28 @@ def test_half_of_the_interrupted_exports_reached_netsuite() -> None:
 # -- timestamps --------------------------------------------------------------------------------
 
 
-def test_document_timestamps_equal_the_store_timestamps(seeded: Seeded) -> None:
+def test_netsuite_reads_back_the_store_timestamps_as_created_and_last_modified(seeded: Seeded) -> None:
     for rtype, records in seeded.ns_records.items():
+        info = RECORD_TYPES[rtype]
         for r in records.values():
-            modified = r.data.get("lastModified", r.data.get("lastModifiedDate"))
-            if rtype in ("projectTask", "expenseCategory"):  # no such body field in the schema
-                assert modified is None
+            if info.modified_field is None:  # projectTask, expenseCategory: no such body fields
+                assert info.created_field is None
                 continue
-            assert dt.datetime.fromisoformat(modified) == r.updated_at.replace(tzinfo=dt.UTC), (rtype, r.id)
-            created = r.data.get("created", r.data.get("createdDate", r.data.get("dateCreated")))
-            assert dt.datetime.fromisoformat(created) == r.created_at.replace(tzinfo=dt.UTC), (rtype, r.id)
-    for spp_type, records in seeded.spp_records.items():
-        for r in records.values():
-            assert r.data["updated"] == r.updated_at.strftime("%Y-%m-%d %H:%M:%S"), (spp_type, r.id)
-            assert r.data["created"] == r.created_at.strftime("%Y-%m-%d %H:%M:%S"), (spp_type, r.id)
+            assert r.data[info.modified_field] == r.updated_at.replace(tzinfo=dt.UTC), (rtype, r.id)
+            assert r.data[info.created_field] == r.created_at.replace(tzinfo=dt.UTC), (rtype, r.id)
+
+
+def test_documents_are_stored_the_way_each_service_stores_them(seeded: Seeded) -> None:
+    for rtype in NETSUITE_LOAD_ORDER:
+        for r in seeded.ns.scan(rtype):
+            # server-owned and column-held values are not repeated in the JSON document
+            assert not {"internalId", "externalId", "lastModifiedDate", "lastModified"} & set(r.data), (rtype, r.id)
+    for rtype in SPP_LOAD_ORDER:
+        for r in seeded.spp.scan(rtype):
+            assert not {"id", "created", "updated"} & set(r.data), (rtype, r.id)
+            assert r.external_id == r.data.get("externalid"), (rtype, r.id)
+    start = seeded.ns_records["job"][min(seeded.ns_records["job"])].data["startDate"]
+    assert isinstance(start, dt.datetime) and start.tzinfo is not None and start.time() == dt.time()
 
 
 def test_timestamps_are_fixed_instants_in_the_first_half_of_2026(seeded: Seeded) -> None:
@@ -486,3 +504,66 @@ def test_a_service_seeds_itself_through_its_control_endpoint() -> None:
     body = response.json()
     assert body["counts"]["Task"] == 200 == store.count("Task")
     assert body["counts"]["Customer"] == store.count("Customer")
+
+
+# -- end to end: the seeded services as the integration sees them -------------------------------
+
+
+@dataclasses.dataclass
+class Services:
+    ns_url: str
+    ns_settings: Any
+    ns_store: RecordStore
+    spp_url: str
+    spp_settings: Any
+    spp_store: RecordStore
+    counts: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[Services]:
+    """Both real services (zero latency, in-memory), seeded with tiny the way ``make emulators`` does."""
+    from include.emulators.netsuite.app import create_app as create_netsuite_app
+    from include.emulators.settings import NetSuiteSettings, SppSettings
+    from include.emulators.spp.app import create_app as create_spp_app
+
+    ns_settings = NetSuiteSettings(latency_ms=0, latency_per_record_ms=0, db_url="sqlite://")
+    spp_settings = SppSettings(latency_ms=0, latency_per_record_ms=0, requests_per_minute=0, db_url="sqlite://")
+    ns_app, spp_app = create_netsuite_app(ns_settings), create_spp_app(spp_settings)
+    counts = seed_both(ns_app.state.store, spp_app.state.store, "tiny")
+    ns_server, spp_server = serve_in_thread(ns_app), serve_in_thread(spp_app)
+    try:
+        yield Services(ns_server.url, ns_settings, ns_app.state.store, spp_server.url, spp_settings,
+                       spp_app.state.store, counts)  # fmt: skip
+    finally:
+        ns_server.stop()
+        spp_server.stop()
+
+
+def test_the_spp_service_serves_the_seed_to_the_spp_client(services: Services) -> None:
+    from include.spp.client import SppClient
+
+    s = services.spp_settings
+    with SppClient(services.spp_url, s.company, s.user, s.password, s.api_namespace, s.api_key, max_retries=0) as client:
+        users = list(client.read("User"))
+        assert len(users) == services.counts["spp"]["User"]
+        assert all(u["netsuite_user_id__c"] == u["externalid"] and "@" in u["addr.email"] for u in users)
+        pending = list(client.read("Envelope", updated_after=LAST_SYNC, equal_to={"status": "A"}))
+        assert pending and all(e.get("netsuite_expense_report_id__c") in (None, EXPORT_CLAIMED) for e in pending)
+
+
+def test_the_netsuite_service_serves_the_seed_to_the_netsuite_client(services: Services) -> None:
+    from include.netsuite.client import NetSuiteClient
+
+    s = services.ns_settings
+    client = NetSuiteClient(s.account, s.consumer_key, s.consumer_secret, s.token_id, s.token_secret,
+                            endpoint=f"{services.ns_url}/services/NetSuitePort_2023_2", max_retries=0)  # fmt: skip
+    changed = list(client.search("customer", modified_after=LAST_SYNC))
+    assert 0 < len(changed) < services.counts["netsuite"]["customer"]
+    assert all(c["lastModifiedDate"] > LAST_SYNC.replace(tzinfo=dt.UTC) for c in changed)
+    exported = next(
+        r for r in services.spp_store.scan("Task") if r.data.get("netsuite_timebill_id__c") not in (None, EXPORT_CLAIMED)
+    )
+    [bill] = client.get_list("timeBill", external_ids=[spp_external_id("Task", exported.id)])
+    assert bill is not None and bill["internalId"] == exported.data["netsuite_timebill_id__c"]
+    assert bill["hours"] == {"timeSpan": float(exported.data["decimal_hours"]), "unit": "hour"}
