@@ -239,12 +239,28 @@ class SppTarget:
 
     def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         otype = self.workflow.target.type
+        docs = [_spp_wire_form(d) for d in docs]
         if otype == "User":  # SPP creates users only through CreateUser
-            return self.client.create_user(docs)
+            return self.client.create_user(docs, lookup_external=True)
         return self.client.add(otype, docs, lookup_external=True)
 
     def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
-        return self.client.modify(self.workflow.target.type, docs)
+        return self.client.modify(self.workflow.target.type, [_spp_wire_form(d) for d in docs])
+
+
+_REFERENCE_KEYS = {"id", "external", "name"}
+
+
+def _spp_wire_form(doc: dict[str, Any]) -> dict[str, Any]:
+    """Nested sub-objects (``{"addr": {"email": ...}}``) as the client's dotted keys; references stay."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and not (set(value) <= _REFERENCE_KEYS):
+            for sub, sub_value in value.items():
+                out[f"{key}.{sub}"] = sub_value
+        else:
+            out[key] = value
+    return out
 
 
 def endpoints_for(workflow: Any, netsuite: Any, spp: Any) -> tuple[Source, Target]:

@@ -102,6 +102,8 @@ class Stamps:
 
 @dataclass(eq=False, slots=True)
 class Timesheet:
+    """One user's week of time; its entries (``entries`` of them) are generated on demand."""
+
     user: Entity
     week_start: dt.datetime
     state: State
@@ -112,6 +114,8 @@ class Timesheet:
 
 @dataclass(slots=True)
 class ExpenseLine:
+    """One receipt of an expense report (an SPP ``Ticket``, a NetSuite ``expense`` line)."""
+
     date: dt.date
     item: Entity
     quantity: float
@@ -126,6 +130,8 @@ class ExpenseLine:
 
 @dataclass(eq=False, slots=True)
 class ExpenseReport:
+    """An SPP ``Envelope`` and, once exported, a NetSuite ``expenseReport``."""
+
     user: Entity
     date: dt.date
     state: State
@@ -141,6 +147,8 @@ class ExpenseReport:
 
 @dataclass(slots=True)
 class InvoiceLine:
+    """Billed hours of one service on an invoice."""
+
     service: Entity
     hours: float
     rate: float
@@ -152,6 +160,8 @@ class InvoiceLine:
 
 @dataclass(eq=False, slots=True)
 class Invoice:
+    """An SPP ``Invoice`` for one project and, once exported, a NetSuite ``invoice``."""
+
     project: Entity
     date: dt.date
     state: State

@@ -66,7 +66,7 @@ def _entity_flags(entity: Entity) -> dict[str, Any]:
     }
 
 
-def custom_record_rows(world: World) -> Iterator[StoreRow]:
+def _custom_record_rows(world: World) -> Iterator[StoreRow]:
     """SuiteProjects Pro cost centers and project rate cards (custom records)."""
     for entities, rec_type in ((world.cost_centers, COST_CENTER_RECORD_TYPE), (world.rate_cards, RATE_CARD_RECORD_TYPE)):
         for e in entities:
@@ -74,28 +74,28 @@ def custom_record_rows(world: World) -> Iterator[StoreRow]:
             yield _entity_row("customRecord", e, doc)
 
 
-def service_item_rows(world: World) -> Iterator[StoreRow]:
+def _service_item_rows(world: World) -> Iterator[StoreRow]:
     for e in world.service_items:
         yield _entity_row("serviceSaleItem", e, {**e.fields, "isInactive": False})
 
 
-def expense_category_rows(world: World) -> Iterator[StoreRow]:
+def _expense_category_rows(world: World) -> Iterator[StoreRow]:
     for e in world.expense_categories:
         yield _entity_row("expenseCategory", e, {**e.fields, "expenseAcct": dict(EXPENSE_ACCOUNT), "isInactive": False})
 
 
-def employee_rows(world: World) -> Iterator[StoreRow]:
+def _employee_rows(world: World) -> Iterator[StoreRow]:
     for e in world.employees:
         yield _entity_row("employee", e, {**e.netsuite_fields(), **_entity_flags(e)})
 
 
-def customer_rows(world: World) -> Iterator[StoreRow]:
+def _customer_rows(world: World) -> Iterator[StoreRow]:
     for e in world.customers:
         if e.in_netsuite:
             yield _entity_row("customer", e, {**e.netsuite_fields(), **_entity_flags(e)})
 
 
-def job_rows(world: World) -> Iterator[StoreRow]:
+def _job_rows(world: World) -> Iterator[StoreRow]:
     for e in world.projects:
         if e.in_netsuite:
             assert e.parent is not None and e.owner is not None
@@ -103,7 +103,7 @@ def job_rows(world: World) -> Iterator[StoreRow]:
             yield _entity_row("job", e, doc)
 
 
-def project_task_rows(world: World) -> Iterator[StoreRow]:
+def _project_task_rows(world: World) -> Iterator[StoreRow]:
     for e in world.tasks:
         if e.in_netsuite:
             assert e.parent is not None
@@ -131,7 +131,7 @@ def time_bill(entry: TimeEntry) -> dict[str, Any]:
     return doc
 
 
-def time_bill_rows(world: World) -> Iterator[StoreRow]:
+def _time_bill_rows(world: World) -> Iterator[StoreRow]:
     for entry in iter_time_entries(world):
         if entry.ns_id is not None:
             stamp = entry.sheet.stamps.netsuite
@@ -168,7 +168,7 @@ def expense_report(report: ExpenseReport) -> dict[str, Any]:
     }
 
 
-def expense_report_rows(world: World) -> Iterator[StoreRow]:
+def _expense_report_rows(world: World) -> Iterator[StoreRow]:
     for report in world.expense_reports:
         if report.state in IN_NETSUITE:
             stamp = report.stamps.netsuite
@@ -196,7 +196,7 @@ def invoice(inv: Invoice) -> dict[str, Any]:
     }
 
 
-def invoice_rows(world: World) -> Iterator[StoreRow]:
+def _invoice_rows(world: World) -> Iterator[StoreRow]:
     for inv in world.invoices:
         if inv.state in IN_NETSUITE:
             stamp = inv.stamps.netsuite
@@ -207,16 +207,16 @@ def invoice_rows(world: World) -> Iterator[StoreRow]:
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
-        "employee": employee_rows,
-        "customer": customer_rows,
-        "job": job_rows,
-        "projectTask": project_task_rows,
-        "serviceSaleItem": service_item_rows,
-        "expenseCategory": expense_category_rows,
-        "customRecord": custom_record_rows,
-        "timeBill": time_bill_rows,
-        "expenseReport": expense_report_rows,
-        "invoice": invoice_rows,
+        "employee": _employee_rows,
+        "customer": _customer_rows,
+        "job": _job_rows,
+        "projectTask": _project_task_rows,
+        "serviceSaleItem": _service_item_rows,
+        "expenseCategory": _expense_category_rows,
+        "customRecord": _custom_record_rows,
+        "timeBill": _time_bill_rows,
+        "expenseReport": _expense_report_rows,
+        "invoice": _invoice_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

@@ -47,7 +47,7 @@ def _transaction_ns_id(spp_type: str, state: State, ns_id: int | None) -> dict[s
     return {NETSUITE_ID_FIELDS[spp_type]: EXPORT_CLAIMED if state is not State.EXPORTED else str(ns_id)}
 
 
-def catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
+def _catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
     """Costcenter, Ratecard, Category (service) and Item (expense item) records."""
     if spp_type == "Costcenter":
         for e in world.cost_centers:
@@ -66,7 +66,7 @@ def catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
             yield _imported(spp_type, e, {"name": e.fields["name"], "cost": "0.00", "notes": e.fields["description"]})
 
 
-def user_rows(world: World) -> Iterator[StoreRow]:
+def _user_rows(world: World) -> Iterator[StoreRow]:
     for e in world.spp_users:
         f = e.fields
         doc = {"nickname": f["entityId"], "name": f"{f['lastName']}, {f['firstName']}", "addr.first": f["firstName"],
@@ -74,7 +74,7 @@ def user_rows(world: World) -> Iterator[StoreRow]:
         yield _imported("User", e, doc)
 
 
-def customer_rows(world: World) -> Iterator[StoreRow]:
+def _customer_rows(world: World) -> Iterator[StoreRow]:
     for e in world.customers:
         if e.in_spp:
             name = e.fields["companyName"]
@@ -84,7 +84,7 @@ def customer_rows(world: World) -> Iterator[StoreRow]:
             yield _imported("Customer", e, doc)
 
 
-def project_rows(world: World) -> Iterator[StoreRow]:
+def _project_rows(world: World) -> Iterator[StoreRow]:
     for e in world.projects:
         if e.in_spp:
             assert e.parent is not None and e.owner is not None
@@ -93,7 +93,7 @@ def project_rows(world: World) -> Iterator[StoreRow]:
             yield _imported("Project", e, doc)
 
 
-def project_task_rows(world: World) -> Iterator[StoreRow]:
+def _project_task_rows(world: World) -> Iterator[StoreRow]:
     for e in world.tasks:
         if e.in_spp:
             assert e.parent is not None
@@ -102,7 +102,7 @@ def project_task_rows(world: World) -> Iterator[StoreRow]:
             yield _imported("Projecttask", e, doc, active=False)  # tasks have no active flag
 
 
-def timesheet_rows(world: World) -> Iterator[StoreRow]:
+def _timesheet_rows(world: World) -> Iterator[StoreRow]:
     for sheet in world.timesheets:
         doc = {"userid": str(sheet.user.spp_id), "starts": spp_date(sheet.week_start.date()),
                "ends": spp_date((sheet.week_start + dt.timedelta(days=6)).date()),
@@ -110,7 +110,7 @@ def timesheet_rows(world: World) -> Iterator[StoreRow]:
         yield _row(doc, sheet.stamps.created, sheet.stamps.updated)
 
 
-def time_entry_rows(world: World) -> Iterator[StoreRow]:
+def _time_entry_rows(world: World) -> Iterator[StoreRow]:
     for entry in iter_time_entries(world):
         sheet = entry.sheet
         doc = {
@@ -128,7 +128,7 @@ def time_entry_rows(world: World) -> Iterator[StoreRow]:
         yield _row(doc, sheet.stamps.created, sheet.stamps.updated)
 
 
-def envelope_rows(world: World) -> Iterator[StoreRow]:
+def _envelope_rows(world: World) -> Iterator[StoreRow]:
     for report in world.expense_reports:
         doc = {
             "name": f"Expenses {report.date:%Y-%m-%d}",
@@ -142,7 +142,7 @@ def envelope_rows(world: World) -> Iterator[StoreRow]:
         yield _row(doc, report.stamps.created, report.stamps.updated)
 
 
-def ticket_rows(world: World) -> Iterator[StoreRow]:
+def _ticket_rows(world: World) -> Iterator[StoreRow]:
     for report in world.expense_reports:
         for line in report.lines:
             doc = {
@@ -160,7 +160,7 @@ def ticket_rows(world: World) -> Iterator[StoreRow]:
             yield _row(doc, report.stamps.created, report.stamps.updated)
 
 
-def invoice_rows(world: World) -> Iterator[StoreRow]:
+def _invoice_rows(world: World) -> Iterator[StoreRow]:
     for inv in world.invoices:
         assert inv.project.parent is not None
         doc = {
@@ -179,17 +179,17 @@ def invoice_rows(world: World) -> Iterator[StoreRow]:
 def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(object type, first id, rows) in load order; rows are generated lazily."""
     for spp_type in ("Costcenter", "Ratecard", "Category", "Item"):
-        yield spp_type, world.first_spp_id[spp_type], catalog_rows(world, spp_type)
+        yield spp_type, world.first_spp_id[spp_type], _catalog_rows(world, spp_type)
     producers = {
-        "User": user_rows,
-        "Customer": customer_rows,
-        "Project": project_rows,
-        "Projecttask": project_task_rows,
-        "Timesheet": timesheet_rows,
-        "Task": time_entry_rows,
-        "Envelope": envelope_rows,
-        "Ticket": ticket_rows,
-        "Invoice": invoice_rows,
+        "User": _user_rows,
+        "Customer": _customer_rows,
+        "Project": _project_rows,
+        "Projecttask": _project_task_rows,
+        "Timesheet": _timesheet_rows,
+        "Task": _time_entry_rows,
+        "Envelope": _envelope_rows,
+        "Ticket": _ticket_rows,
+        "Invoice": _invoice_rows,
     }
     assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
     for spp_type, produce in producers.items():

@@ -22,6 +22,7 @@ SHIPPED = {
     "projects_export": ("Projects (Projects)", "export", "project", "Project", "job"),
     "time_entries_export": ("Time Entries (Time)", "export", "time_entry", "Task", "timeBill"),
     "expense_reports_export": ("Expense Reports (Expense Reports)", "export", "expense_report", "Envelope", "expenseReport"),
+    "expense_items_import": ("Expense Items (Expense Categories)", "import", "expense_item", "expenseCategory", "Item"),
 }
 
 

@@ -42,7 +42,7 @@ def test_customer_import_writes_spp_text_with_ids_and_keeps_initial_only_apart(w
         "company": "Acme Industries",
         "name": "Acme Industries",
         "active": "1",
-        "addr_email": "billing@acme.example",
+        "addr": {"email": "billing@acme.example"},
         "externalid": "42",
         "netsuite_customer_id__c": "42",
     }
@@ -58,7 +58,7 @@ def test_employee_import_concatenates_and_resolves_the_manager(workflows, linked
     ]
     rows = transform(workflows["employees_import"], employees, linked({("employee", "to_spp"): {"5": "105"}})).rows
     assert rows[0].target["name"] == "Doe, Jane"
-    assert rows[0].target["addr_email"] == "jane@x.example"
+    assert rows[0].target["addr"]["email"] == "jane@x.example"
     assert rows[0].target["active"] == "0"
     assert rows[0].target["line_managerid"] == "105"
     assert rows[0].create_only == {"nickname": "jdoe"}
@@ -144,7 +144,7 @@ def test_time_entry_export_sends_hours_as_a_duration(workflows, linked) -> None:
         "tranDate": dt.datetime(2026, 2, 3, tzinfo=UTC),
         "hours": {"timeSpan": 7.5, "unit": "hour"},
         "memo": "Workshop",
-        "externalId": "spp-time-entry-55",
+        "externalId": "spp-task-55",
     }
 
 
@@ -177,7 +177,7 @@ def test_expense_report_export_maps_ticket_lines_into_the_expense_sublist(workfl
     row = transform(workflows["expense_reports_export"], [envelope], resolve).rows[0]
     assert row.error is None
     assert row.target["entity"] == {"internalId": "3003"}
-    assert row.target["externalId"] == "spp-expense-report-5"
+    assert row.target["externalId"] == "spp-envelope-5"
     assert row.target["expenseList"] == {
         "expense": [
             {"expenseDate": dt.datetime(2026, 2, 1, tzinfo=UTC), "category": {"internalId": "209"}, "quantity": 1.0,
