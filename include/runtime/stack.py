@@ -93,7 +93,10 @@ class ProcessGroup:
 def airflow_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run an ``airflow`` CLI command with the stack's environment."""
     airflow = str(Path(sys.executable).parent / "airflow")
-    return subprocess.run([airflow, *args], env=env, cwd=str(PROJECT_ROOT), capture_output=True, text=True, check=check)
+    proc = subprocess.run([airflow, *args], env=env, cwd=str(PROJECT_ROOT), capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"airflow {' '.join(args[:2])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}{proc.stdout[-1000:]}")
+    return proc
 
 
 def prepare_airflow(env: dict[str, str]) -> None:
@@ -111,7 +114,7 @@ def prepare_airflow(env: dict[str, str]) -> None:
             if isinstance(conn.get("port"), str):
                 conn["port"] = int(conn["port"]) if conn["port"] else None
             conn["extra"] = json.dumps(conn.get("extra") or {})
-        path = home / f"{target}.rendered"
+        path = home / f"rendered-{target}"
         path.write_text(json.dumps(rendered))
         path.chmod(0o600)
         try:
