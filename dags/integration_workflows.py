@@ -14,10 +14,10 @@ import os
 from typing import Any
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TriggerRule
-from include.mapping.loader import load_workflows
 
+from include.mapping.loader import load_workflows
 from include.paths import MAPPINGS_DIR
-from operators.workflow import FinishWorkflowOperator, LoadBatchOperator, PlanWorkflowOperator
+from operators.workflow import FinishWorkflowOperator, LoadShardOperator, PlanWorkflowOperator
 
 NETSUITE_POOL = os.environ.get("INTEGRATION_NETSUITE_POOL", "netsuite")
 START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -78,7 +78,7 @@ def _doc_md(wf: Any) -> str:
 
 
 def build_workflow_dag(wf: Any) -> DAG:
-    """The DAG of one workflow: plan → load (one mapped task per batch) → finish."""
+    """The DAG of one workflow: plan → load (one mapped task per shard of batches) → finish."""
     schedule = None if SCHEDULES_MODE == "manual" or not wf.schedule else CronDataIntervalTimetable(wf.schedule, timezone="UTC")
     with DAG(
         dag_id=wf.id,
@@ -98,12 +98,12 @@ def build_workflow_dag(wf: Any) -> DAG:
         plan = PlanWorkflowOperator(
             task_id="plan", workflow_id=wf.id, pool=NETSUITE_POOL if reads_netsuite else "default_pool"
         )
-        load = LoadBatchOperator.partial(
+        load = LoadShardOperator.partial(
             task_id="load",
             workflow_id=wf.id,
             pool=NETSUITE_POOL if not reads_netsuite else "default_pool",
-            map_index_template="batch {{ task.batch_number }}",
-        ).expand(batch_number=plan.output)
+            map_index_template="{{ task.batch_numbers | length }} batches from {{ task.batch_numbers[0] }}",
+        ).expand(batch_numbers=plan.output)
         finish = FinishWorkflowOperator(task_id="finish", workflow_id=wf.id, trigger_rule=TriggerRule.ALL_DONE)
         plan >> load >> finish
     return dag

@@ -16,9 +16,8 @@ log = logging.getLogger(__name__)
 
 def build_runner(workflow_id: str, context: Any, *, netsuite_conn_id: str, spp_conn_id: str) -> Any:
     """A WorkflowRunner for this task instance's run, with clients from the hooks."""
-    from include.mapping.loader import load_workflow
-
     from include.engine.run import WorkflowRunner
+    from include.mapping.loader import load_workflow
     from include.paths import MAPPINGS_DIR
     from include.state import StateStore
     from plugins.netsuite_spp.hooks import NetSuiteHook, SppHook
@@ -62,12 +61,31 @@ class _WorkflowOperator(BaseOperator):
         )
 
 
+def shard_batches(numbers: list[int], shards: int) -> list[list[int]]:
+    """Deal batch numbers round-robin into at most ``shards`` equal shards.
+
+    One mapped load task per shard, each sending its batches one after another (one request in
+    flight per pool slot it holds): with as many shards as slots, every slot stays busy until the
+    end and no task carries more than one batch more than another.
+    """
+    count = max(1, min(shards, len(numbers)))
+    return [numbers[i::count] for i in range(count)] if numbers else []
+
+
+def load_shards_for(direction: str) -> int:
+    """How many load tasks a run fans out to (NetSuite threads for exports, SPP for imports)."""
+    import os
+
+    name = "INTEGRATION_NETSUITE_THREADS" if direction == "export" else "INTEGRATION_SPP_THREADS"
+    return max(1, int(os.environ.get(name, "10" if direction == "export" else "4")))
+
+
 class PlanWorkflowOperator(_WorkflowOperator):
-    """Extract, transform, validate and plan; stage the batches; return their numbers."""
+    """Extract, transform, validate and plan; stage the batches; return them dealt into shards."""
 
     ui_color = "#d6eaf8"
 
-    def execute(self, context: Any) -> list[int]:
+    def execute(self, context: Any) -> list[list[int]]:
         from include.engine import staging
 
         runner = self.runner(context)
@@ -85,7 +103,8 @@ class PlanWorkflowOperator(_WorkflowOperator):
             return []
         runner.state.start_run(runner.run_id, self.workflow_id, dict(context["params"]))
         runner.record_plan_failures(plan)
-        return staging.save_plan(runner.state.engine, runner.run_id, self.workflow_id, plan)
+        numbers = staging.save_plan(runner.state.engine, runner.run_id, self.workflow_id, plan)
+        return shard_batches(numbers, load_shards_for(runner.workflow.direction))
 
 
 def _counts_only(plan: Any) -> Any:
@@ -94,29 +113,59 @@ def _counts_only(plan: Any) -> Any:
     return Plan(plan.window, plan.extracted, [], [], [], plan.seconds, plan.skipped_count, plan.failed_count)
 
 
-class LoadBatchOperator(_WorkflowOperator):
-    """Write one staged batch to the target system (mapped: one task instance per batch)."""
+class LoadShardOperator(_WorkflowOperator):
+    """Write a shard of staged batches to the target system, one request at a time.
 
-    template_fields = ("workflow_id", "batch_number")
+    Mapped: one task instance per shard. A batch whose outcome is already staged (an earlier try
+    of this task got that far) is not sent again; a batch that fails as a whole does not stop the
+    others, but fails the task at the end so Airflow retries just what is missing.
+    """
+
+    template_fields = ("workflow_id", "batch_numbers")
     ui_color = "#d5f5e3"
 
-    def __init__(self, *, batch_number: int, **kwargs: Any) -> None:
+    def __init__(self, *, batch_numbers: list[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.batch_number = batch_number
+        self.batch_numbers = batch_numbers
 
     def execute(self, context: Any) -> dict[str, Any]:
         from include.engine import staging
+        from include.engine.progress import Progress
 
         runner = self.runner(context)
-        batch = staging.load_batch(runner.state.engine, runner.run_id, self.workflow_id, int(self.batch_number))
-        outcome = runner.load_batch(batch)
-        staging.save_outcome(runner.state.engine, runner.run_id, self.workflow_id, outcome)
-        log.info(
-            "%s batch %d (%s, %d records): created %d, updated %d, failed %d in %.1fs",
-            self.workflow_id, batch.number, batch.action, len(batch.records),
-            outcome.created, outcome.updated, outcome.failed, outcome.seconds,
-        )
-        return outcome.to_json()
+        engine = runner.state.engine
+        done = staging.loaded_batches(engine, runner.run_id, self.workflow_id)
+        todo = [int(n) for n in self.batch_numbers if int(n) not in done]
+        if len(todo) < len(self.batch_numbers):
+            log.info(
+                "%d of %d batches already loaded by an earlier try",
+                len(self.batch_numbers) - len(todo),
+                len(self.batch_numbers),
+            )
+        batches = [staging.load_batch(engine, runner.run_id, self.workflow_id, n) for n in todo]
+        progress = Progress(self.workflow_id, total=sum(len(b.records) for b in batches))
+        totals = {"created": 0, "updated": 0, "failed": 0, "batches": 0}
+        broken: list[str] = []
+        for batch in batches:
+            try:
+                outcome = runner.load_batch(batch)
+            except Exception as exc:  # noqa: BLE001 - reported per batch, the task fails below
+                log.exception(
+                    "%s batch %d (%d records) failed as a whole", self.workflow_id, batch.number, len(batch.records)
+                )
+                broken.append(f"batch {batch.number}: {exc}")
+                continue
+            staging.save_outcome(engine, runner.run_id, self.workflow_id, outcome)
+            totals["created"] += outcome.created
+            totals["updated"] += outcome.updated
+            totals["failed"] += outcome.failed
+            totals["batches"] += 1
+            progress.advance(len(batch.records))
+        if broken:
+            from airflow.sdk.exceptions import AirflowException
+
+            raise AirflowException(f"{len(broken)} of {len(batches)} batches failed: " + "; ".join(broken[:5]))
+        return totals
 
 
 class FinishWorkflowOperator(_WorkflowOperator):

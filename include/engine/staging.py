@@ -118,6 +118,19 @@ def save_outcome(engine: Any, run_id: str, workflow: str, outcome: BatchOutcome)
         )
 
 
+def loaded_batches(engine: Any, run_id: str, workflow: str) -> set[int]:
+    """Numbers of the batches of a run whose outcome is recorded (already written)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(staged_batches.c.number).where(
+                staged_batches.c.run_id == run_id,
+                staged_batches.c.workflow == workflow,
+                staged_batches.c.outcome.is_not(None),
+            )
+        ).all()
+    return {int(r[0]) for r in rows}
+
+
 def load_plan(engine: Any, run_id: str, workflow: str) -> tuple[Plan, list[BatchOutcome], int]:
     """The stored plan (counts only), the outcomes of loaded batches, and the number of batches."""
     with engine.connect() as conn:
