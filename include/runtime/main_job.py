@@ -16,28 +16,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 from include.paths import VAR_DIR
-from include.runtime.airflow_env import airflow_env
-from include.runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, start_airflow, wait_for_port
-
-
-def uses_local_services(env: dict[str, str]) -> bool:
-    """True unless the user pointed the integration at real accounts."""
-    real = [k for k in ("NETSUITE_ENDPOINT", "NETSUITE_WSDL_URL", "SPP_BASE_URL") if env.get(k)]
-    return not real or env.get("INTEGRATION_USE_EMULATORS") == "1"
-
-
-def start_local_services(group: ProcessGroup, env: dict[str, str], scale: str) -> None:
-    args = [sys.executable, "-m", "include.emulators", "--seed", scale]
-    if env.get("INTEGRATION_RESEED", "1") == "1":
-        args.append("--reseed")
-    group.start("emulators", args, env)
-    wait_for_port(int(env.get("NETSUITE_EMULATOR_PORT", "8701")), timeout_s=300)
-    wait_for_port(int(env.get("SPP_EMULATOR_PORT", "8702")), timeout_s=300)
+from include.runtime.embedded import EmbeddedStack
 
 
 def print_summary(workflow_ids: list[str], env: dict[str, str], started: float) -> bool:
@@ -45,7 +28,9 @@ def print_summary(workflow_ids: list[str], env: dict[str, str], started: float) 
 
     state = StateStore(env["INTEGRATION_STATE_DB_URL"])
     print()
-    print(f"{'workflow':<24} {'status':<8} {'created':>13} {'updated':>15} {'skipped':>15} {'failed':>12} {'duration':>9}")
+    print(
+        f"{'workflow':<24} {'status':<8} {'created':>13} {'updated':>15} {'skipped':>15} {'failed':>12} {'duration':>9}"
+    )
     ok = True
     for wf_id in workflow_ids:
         run = state.last_run(wf_id)
@@ -72,17 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "down":
         return stop_recorded()
 
-    env = airflow_env(schedules="manual" if args.command == "run" else "on")
-    group = ProcessGroup(VAR_DIR / "logs")
+    stack = EmbeddedStack(
+        var_dir=VAR_DIR,
+        api_port=int(os.environ.get("AIRFLOW_API_PORT", "8080")),
+        netsuite_port=int(os.environ.get("NETSUITE_EMULATOR_PORT", "8701")),
+        spp_port=int(os.environ.get("SPP_EMULATOR_PORT", "8702")),
+        scale=args.scale,
+        schedules="manual" if args.command == "run" else "on",
+        reseed=os.environ.get("INTEGRATION_RESEED", "1") == "1",
+    )
+    env = stack.env
     started = time.time()
     try:
-        if uses_local_services(env):
-            print(f"Starting the local NetSuite and SuiteProjects Pro services (seed: {args.scale}) ...", flush=True)
-            start_local_services(group, env, args.scale)
-        print("Initialising Airflow (metadata DB, pools, connections) ...", flush=True)
-        prepare_airflow(env)
-        start_airflow(group, env)
-        api = AirflowApi(env["AIRFLOW__API__BASE_URL"], "admin", os.environ.get("AIRFLOW_ADMIN_PASSWORD", "admin"))
         from include.mapping.loader import load_workflows
         from include.paths import MAPPINGS_DIR
 
@@ -90,25 +76,38 @@ def main(argv: list[str] | None = None) -> int:
         for name, error in errors.items():
             print(f"WARNING invalid mapping {name}: {error}", flush=True)
         enabled = [w.id for w in workflows.values() if w.enabled]
-        api.wait_for_dags(["integration_all", *enabled])
+        if stack.local_services:
+            print(f"Starting the local NetSuite and SuiteProjects Pro services (seed: {args.scale}) ...", flush=True)
+        else:
+            print("Using the NetSuite and SuiteProjects Pro accounts from the environment ...", flush=True)
+        print("Initialising Airflow (metadata DB, pools, connections) and starting it ...", flush=True)
+        api = stack.start(wait_for_dags=["integration_all", *enabled])
         if args.command == "up":
-            print(f"\nAirflow UI: {env['AIRFLOW__API__BASE_URL']}  login: admin / {os.environ.get('AIRFLOW_ADMIN_PASSWORD', 'admin')}")
-            print("Local services: NetSuite http://127.0.0.1:8701  SuiteProjects Pro http://127.0.0.1:8702")
+            print(
+                f"\nAirflow UI: {env['AIRFLOW__API__BASE_URL']}  login: admin / {env.get('AIRFLOW_ADMIN_PASSWORD', 'admin')}"
+            )
+            if stack.local_services:
+                print(
+                    f"Local services: NetSuite http://127.0.0.1:{stack.netsuite_port}  "
+                    f"SuiteProjects Pro http://127.0.0.1:{stack.spp_port}"
+                )
             print("Press Ctrl-C to stop.", flush=True)
             while True:
-                group.check()
+                stack.group.check()
                 time.sleep(2)
         print("Running every workflow once through the scheduler (DAG integration_all) ...", flush=True)
         run_id = api.trigger("integration_all", {"full_sync": False})
-        state = api.wait_for_run("integration_all", run_id, timeout_s=args.timeout, on_poll=group.check)
+        state = api.wait_for_run("integration_all", run_id, timeout_s=args.timeout, on_poll=stack.group.check)
         ok = print_summary(enabled, env, started) and state == "success"
-        print(f"\nintegration_all: {state} in {time.time() - started:.0f}s (logs: {VAR_DIR / 'logs'}, "
-              f"{Path(env['AIRFLOW_HOME']) / 'logs'})")
+        print(
+            f"\nintegration_all: {state} in {time.time() - started:.0f}s (logs: {VAR_DIR / 'logs'}, "
+            f"{Path(env['AIRFLOW_HOME']) / 'logs'})"
+        )
         return 0 if ok else 1
     except KeyboardInterrupt:
         return 0
     finally:
-        group.stop()
+        stack.stop()
 
 
 def stop_recorded() -> int:

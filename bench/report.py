@@ -1,0 +1,145 @@
+"""Writing the benchmark's results: ``latest.json``, ``latest.md`` (tables) and ``throughput.png``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.throughput import BenchRun, TargetCheck
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def results_json(
+    runs: list[BenchRun], dag_parse_s: float | None, targets: list[TargetCheck], meta: dict[str, Any]
+) -> dict[str, Any]:
+    """The document written to ``latest.json``."""
+    return {
+        **meta,
+        "dag_parse_s": None if dag_parse_s is None else round(dag_parse_s, 3),
+        "runs": [r.to_json() for r in runs],
+        "targets": [t.to_json() for t in targets],
+    }
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _requests(run: BenchRun) -> str:
+    return " / ".join(f"{run.requests.get(system, 0):,}" for system in ("netsuite", "spp"))
+
+
+def runs_table(runs: list[BenchRun]) -> str:
+    """A markdown table of the runs, one row per run."""
+    lines = [
+        "| kind | workflow | records | pool | wall s | load s | ideal s | wall/ideal | records/s | peak concurrency "
+        "| peak RSS MB | requests NS / SPP | state |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r.kind} | {r.workflow} | {_fmt(r.records)} | {r.pool} | {_fmt(r.wall_s)} | {_fmt(r.load_s)} "
+            f"| {_fmt(r.ideal_s)} | {_fmt(r.ratio, 2)} | {_fmt(r.records_per_s)} | {r.peak_concurrency} "
+            f"| {_fmt(r.peak_rss_mb, 0)} | {_requests(r)} | {r.state} |"
+        )
+    return "\n".join(lines)
+
+
+def targets_table(targets: list[TargetCheck]) -> str:
+    """A markdown table of the targets: met / missed / not measured."""
+    lines = ["| target | wanted | measured | |", "|---|---|---|---|"]
+    for t in targets:
+        verdict = "not measured" if t.met is None else ("met" if t.met else "**missed**")
+        lines.append(f"| {t.name} | {t.target} | {t.measured} | {verdict} |")
+    return "\n".join(lines)
+
+
+def markdown_report(
+    runs: list[BenchRun], dag_parse_s: float | None, targets: list[TargetCheck], meta: dict[str, Any]
+) -> str:
+    """``latest.md``: settings, the runs table, the targets and the parse time."""
+    settings = meta.get("settings", {})
+    lines = [
+        f"# Throughput benchmark ({meta.get('mode', '?')} run, {meta.get('generated_at', '')})",
+        "",
+        "Settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()),
+        "",
+        "Ideal bound: `ceil(ceil(N/B)/C) × (L + B·r)` (B records per request, C slots, L latency per request, "
+        "r cost per record); wall = the DAG run's start → end from Airflow's REST API; load = end of the "
+        "planning task → start of the finishing task. Requests are counted by the services (`/_emulator/stats`).",
+        "",
+        runs_table(runs),
+        "",
+        "## Targets",
+        "",
+        targets_table(targets),
+        "",
+        f"Time to parse every DAG file (DagBag over `dags/`): {_fmt(dag_parse_s, 2)} s.",
+    ]
+    notes = [f"- {r.kind} {r.records:,} pool {r.pool}: {r.note}" for r in runs if r.note]
+    if notes:
+        lines += ["", "## Notes", "", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def throughput_chart(runs: list[BenchRun], path: Path) -> None:
+    """Records/s against pool size: one line per export size, dashed the bound, crosses the baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=110)
+    sizes = sorted({r.records for r in runs if r.kind == "export"})
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, n in enumerate(sizes):
+        pts = sorted((r.pool, r.records_per_s, r.records / r.ideal_s if r.ideal_s else 0.0) for r in runs
+                     if r.kind == "export" and r.records == n)  # fmt: skip
+        color = colors[i % len(colors)]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=color, label=f"export {n:,} (measured)")
+        ax.plot([p[0] for p in pts], [p[2] for p in pts], "--", color=color, alpha=0.6, label=f"export {n:,} (bound)")
+    for r in runs:
+        if r.kind == "record_at_a_time":
+            ax.plot([r.pool], [r.records_per_s], "x", markersize=9, color="black")
+            ax.annotate(f"1 record/request, {r.records:,}", (r.pool, r.records_per_s), textcoords="offset points",
+                        xytext=(-150, -4), fontsize=8)  # fmt: skip
+        elif r.kind == "import":
+            ax.plot([r.pool], [r.records_per_s], "s", color="grey")
+            ax.annotate(f"import {r.records:,}", (r.pool, r.records_per_s), textcoords="offset points",
+                        xytext=(6, 2), fontsize=8)  # fmt: skip
+    ax.set_xlabel("netsuite pool slots (NetSuite requests in flight)")
+    ax.set_ylabel("records / s")
+    ax.set_yscale("log")
+    pools = sorted({r.pool for r in runs if r.kind == "export"}) or [1, 5, 10]
+    ax.set_xticks(pools)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title("NetSuite export throughput (200 ms/request + 2 ms/record, account limit 10)", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_results(
+    runs: list[BenchRun],
+    dag_parse_s: float | None,
+    targets: list[TargetCheck],
+    meta: dict[str, Any],
+    out_dir: Path = RESULTS_DIR,
+) -> dict[str, Path]:
+    """Write ``latest.json``, ``latest.md`` and ``throughput.png`` into ``out_dir``; returns the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "latest.json", "md": out_dir / "latest.md", "png": out_dir / "throughput.png"}
+    paths["json"].write_text(json.dumps(results_json(runs, dag_parse_s, targets, meta), indent=2) + "\n")
+    paths["md"].write_text(markdown_report(runs, dag_parse_s, targets, meta))
+    throughput_chart(runs, paths["png"])
+    return paths

@@ -1,0 +1,155 @@
+"""Changes a test makes in the source systems between two runs, through the real clients.
+
+Imports read NetSuite, so a change there is a NetSuite ``updateList``/``addList``; exports read
+SuiteProjects Pro, so a new record there is an SPP ``Add`` (plus ``Submit``/``Approve`` for the
+approvable ones). Every helper returns the id of what it touched in the source system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from include.engine.endpoints import endpoints_for, source_id_of
+from include.engine.window import SyncWindow
+
+from .conftest import World
+
+
+# -- what each import workflow changes to prove a change travels --------------------------------
+@dataclass(frozen=True)
+class ImportChange:
+    """A monitored NetSuite field to change and where its new value shows in SPP."""
+
+    netsuite_field: str
+    new_value: str
+    spp_field: str
+    expected: str
+
+
+IMPORT_CHANGES: dict[str, ImportChange] = {
+    "customers_import": ImportChange("companyName", "Renamed Customer Ltd", "company", "Renamed Customer Ltd"),
+    "employees_import": ImportChange("firstName", "Zelda", "addr.first", "Zelda"),
+    "expense_items_import": ImportChange("name", "Renamed Mileage", "name", "Renamed Mileage"),
+    "projects_import": ImportChange("companyName", "Renamed Project", "name", "Renamed Project"),
+    "project_tasks_import": ImportChange("title", "Renamed Task", "name", "Renamed Task"),
+}
+
+IMPORTS = list(IMPORT_CHANGES)
+EXPORTS = ["customers_export", "projects_export", "time_entries_export", "expense_reports_export"]
+ALL_WORKFLOWS = IMPORTS + EXPORTS
+
+
+def source_records(world: World, workflow_id: str) -> dict[str, dict[str, Any]]:
+    """Every source record the workflow's filters select today, by source id (read over HTTP)."""
+    wf = world.workflow(workflow_id)
+    source, _ = endpoints_for(wf, world.netsuite, world.spp)
+    window = SyncWindow(since=None, until=source.server_time() + dt.timedelta(seconds=5), mode="full")
+    return {source_id_of(d, source.system): d for d in source.extract(window)}
+
+
+def linked(world: World, workflow_id: str) -> dict[str, str]:
+    """Source id -> target id of the workflow's records the cross-reference links."""
+    wf = world.workflow(workflow_id)
+    ids = list(source_records(world, workflow_id))
+    if wf.is_import:
+        return {k: v.spp_id for k, v in world.state.xref_by_netsuite(wf.entity, ids).items() if v.spp_id}
+    return {k: v.netsuite_id for k, v in world.state.xref_by_spp(wf.entity, ids).items() if v.netsuite_id}
+
+
+def spp_object(world: World, object_type: str, spp_id: str) -> dict[str, str]:
+    """One SPP object by id (nested fields such as ``addr.first`` come back dotted)."""
+    found = list(world.spp.read(object_type, ids=[spp_id]))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def spp_by_external_id(world: World, object_type: str, external_id: str) -> list[dict[str, str]]:
+    return list(world.spp.read(object_type, equal_to_any={"externalid": [external_id]}))
+
+
+def netsuite_by_external_id(world: World, record_type: str, external_id: str) -> list[dict[str, Any]]:
+    return list(world.netsuite.search(record_type, external_ids=[external_id]))
+
+
+def netsuite_count(world: World, record_type: str) -> int:
+    return sum(1 for _ in world.netsuite.search(record_type, body_fields_only=True))
+
+
+# -- imports: NetSuite side ---------------------------------------------------------------------
+def change_netsuite(world: World, workflow_id: str, internal_id: str, change: ImportChange) -> None:
+    """Set one monitored field of a NetSuite record (``updateList``), as a NetSuite user would."""
+    wf = world.workflow(workflow_id)
+    results = world.netsuite.update_list(wf.source.type, [{"internalId": internal_id, change.netsuite_field: change.new_value}])
+    assert results[0].ok, results
+
+
+def new_expense_category(world: World, name: str = "Parking") -> str:
+    """A new active NetSuite expense category (no modification date: every run reads them all)."""
+    results = world.netsuite.add_list(
+        "expenseCategory",
+        [{"externalId": f"test-{name.lower()}", "name": name, "expenseAcct": {"internalId": "1"}, "isInactive": False}],
+    )
+    assert results[0].ok, results
+    return str(results[0].id)
+
+
+# -- exports: SuiteProjects Pro side ------------------------------------------------------------
+def _added(world: World, object_type: str, fields: dict[str, Any]) -> str:
+    results = world.spp.add(object_type, [fields])
+    assert results[0].ok, results
+    return str(results[0].id)
+
+
+def _approve(world: World, object_type: str, spp_id: str) -> None:
+    for result in [*world.spp.submit(object_type, [spp_id]), *world.spp.approve(object_type, [spp_id])]:
+        assert result.ok, result
+
+
+def _exported_example(world: World, object_type: str, netsuite_field: str) -> dict[str, str]:
+    """An SPP record that was exported already: its references are all linked."""
+    for doc in world.spp.read(object_type):
+        if doc.get(netsuite_field) and doc.get(netsuite_field) != "-1":
+            return doc
+    raise AssertionError(f"no exported {object_type} in the seed")
+
+
+def new_spp_customer(world: World) -> str:
+    return _added(world, "Customer", {"company": "Brand New Customer", "name": "Brand New Customer", "active": "1"})
+
+
+def new_spp_project(world: World) -> str:
+    like = _exported_example(world, "Project", "netsuite_project_id__c")
+    return _added(world, "Project", {"name": "Brand New Project", "customerid": like["customerid"], "active": "1"})
+
+
+def new_approved_time_entry(world: World) -> str:
+    """A new timesheet with one entry, submitted and approved; returns the entry (Task) id."""
+    like = _exported_example(world, "Task", "netsuite_timebill_id__c")
+    day = like["date"][:10]
+    sheet = _added(world, "Timesheet", {"userid": like["userid"], "starts": day, "ends": day, "name": "New week"})
+    fields = {k: like[k] for k in ("userid", "projectid", "projecttaskid", "categoryid") if like.get(k)}
+    entry = _added(world, "Task", {**fields, "timesheetid": sheet, "date": day, "decimal_hours": "2.50", "notes": "new"})
+    _approve(world, "Timesheet", sheet)
+    return entry
+
+
+def new_approved_expense_report(world: World) -> str:
+    """A new envelope with one receipt, submitted and approved; returns the envelope id."""
+    like = _exported_example(world, "Envelope", "netsuite_expense_report_id__c")
+    ticket = next(world.spp.read("Ticket", equal_to_any={"envelopeid": [like["id"]]}))
+    day = like["date"][:10]
+    envelope = _added(world, "Envelope", {"userid": like["userid"], "name": "New trip", "date": day})
+    fields = {k: ticket[k] for k in ("itemid", "projectid", "quantity", "cost", "total", "reimbursable") if ticket.get(k)}
+    _added(world, "Ticket", {**fields, "envelopeid": envelope, "userid": like["userid"], "date": day, "notes": "taxi"})
+    _approve(world, "Envelope", envelope)
+    return envelope
+
+
+NEW_EXPORT_RECORD = {
+    "customers_export": new_spp_customer,
+    "projects_export": new_spp_project,
+    "time_entries_export": new_approved_time_entry,
+    "expense_reports_export": new_approved_expense_report,
+}
