@@ -35,6 +35,14 @@ CHUNK = 5000  # rows per insert transaction
 ENTRIES_PER_TIMESHEET = 40  # a user's week: 5 days × 8 entries
 SUBSIDIARY = {"internalId": "1"}
 WEEK0 = dt.date(2026, 3, 2)  # a Monday
+# Rows are stamped a minute in the past: a run's window ends at the source's clock reading (second
+# precision), so rows written in the same second as a run starts would fall outside it.
+BACKDATE = dt.timedelta(minutes=1)
+
+
+def _stamp() -> dt.datetime:
+    """The store timestamp of generated rows (naive UTC, as the store keeps them)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) - BACKDATE
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ def _chunks(items: Iterator[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 def _ns_insert(store: RecordStore, rtype: str, docs: list[dict[str, Any]], external_ids: list[str | None] | None = None) -> list[int]:
     """Insert NetSuite documents (contract form) the way the service stores them; returns their internalIds."""
     info = RECORD_TYPES[rtype]
-    now = dt.datetime.now(dt.UTC)
+    now = _stamp().replace(tzinfo=dt.UTC)
     rows = []
     for i, doc in enumerate(docs):
         if info.created_field:
@@ -63,14 +71,14 @@ def _ns_insert(store: RecordStore, rtype: str, docs: list[dict[str, Any]], exter
         rows.append((to_stored(doc, info.modified_field), external_ids[i] if external_ids else None))
     ids: list[int] = []
     for chunk in _chunks(iter(rows)):
-        ids.extend(r.id for r in store.insert_many(rtype, chunk))
+        ids.extend(r.id for r in store.insert_many(rtype, chunk, at=_stamp()))
     return ids
 
 
 def _spp_insert(store: RecordStore, otype: str, docs: Iterator[dict[str, Any]]) -> list[int]:
     ids: list[int] = []
     for chunk in _chunks(docs):
-        ids.extend(r.id for r in store.insert_many(otype, [(d, d.get("externalid")) for d in chunk]))
+        ids.extend(r.id for r in store.insert_many(otype, [(d, d.get("externalid")) for d in chunk], at=_stamp()))
     return ids
 
 

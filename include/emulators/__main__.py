@@ -1,6 +1,6 @@
 """``python -m include.emulators`` (``make emulators``): both local services in the foreground.
 
-Options: ``--seed small|medium|large`` seeds both services when they are empty (``--reseed``
+Options: ``--seed tiny|small|medium|large`` seeds both services when they are empty (``--reseed``
 wipes and seeds again); ``--latency-ms`` / ``--latency-per-record-ms`` override the latency model.
 """
 

@@ -121,6 +121,17 @@ class NetSuiteTarget:
 # --------------------------------------------------------------------------------------------
 # SuiteProjects Pro
 # --------------------------------------------------------------------------------------------
+def _spp_upper(window: SyncWindow) -> dt.datetime:
+    """The ``older-than`` bound that makes the window's upper end inclusive: ``(since, until]``.
+
+    SPP's clock and its ``updated`` stamps are whole seconds and ``older-than`` is strict, so
+    ``older-than until`` would leave out whatever changed in the second the run started (a
+    change made just after the previous run would wait one more run). Records of that second
+    are read again by the next run's overlap, where the hashes / create-only rule skip them.
+    """
+    return window.until + dt.timedelta(seconds=1)
+
+
 class SppSource:
     """Reads an SPP object type (exports), with sublist children such as expense lines."""
 
@@ -151,7 +162,7 @@ class SppSource:
         if window.mode == "records":
             keep(self.client.read(otype, ids=list(window.record_ids), equal_to=equal_to))
         else:
-            keep(self.client.read(otype, updated_after=window.since, updated_before=window.until, equal_to=equal_to))
+            keep(self.client.read(otype, updated_after=window.since, updated_before=_spp_upper(window), equal_to=equal_to))
             retry = [i for i in retry_ids if i not in docs]
             if retry:
                 keep(self.client.read(otype, ids=retry, equal_to=equal_to))
@@ -184,7 +195,7 @@ class SppSource:
             via = flt.via
             by_id: dict[str, dict[str, Any]] = {}
             if window.mode != "records":
-                changed = self.client.read(via.type, updated_after=window.since, updated_before=window.until)
+                changed = self.client.read(via.type, updated_after=window.since, updated_before=_spp_upper(window))
                 for rec in changed:
                     by_id[str(rec["id"])] = rec
                 matching = [i for i, rec in by_id.items() if flt.matches({}, {via.type: rec})]

@@ -1,13 +1,29 @@
 import time, logging
-def test_explore(world, caplog):
-    caplog.set_level(logging.WARNING)
-    world.run_upstream("time_entries_export")
-    s = world.run("time_entries_export")
-    print(s)
-    tasks = list(world.spp.read("Task"))
-    print(len(tasks), sum(1 for t in tasks if t.get("netsuite_timebill_id__c")), tasks[0])
-    print([r.message for r in caplog.records][:5])
-    print(list(world.netsuite.search("projectTask", internal_ids=["109","108"])))
-    print(world.state.last_run("project_tasks_import"))
-    ns = list(world.netsuite.search("job", internal_ids=["49","46","37"]))
-    print([(j["internalId"], j.get("isInactive"), j.get("customFieldList")) for j in ns])
+import pytest
+from .changes import NEW_EXPORT_RECORD, linked, IMPORT_CHANGES, change_netsuite, spp_object, new_expense_category
+
+@pytest.mark.parametrize("wid", list(NEW_EXPORT_RECORD))
+def test_exports(world, wid):
+    world.run_upstream(wid)
+    print(world.run(wid).line())
+    ns0 = world.ns_service.written()
+    new = NEW_EXPORT_RECORD[wid](world)
+    s = world.run(wid)
+    print(wid, new, s, world.ns_service.written() - ns0)
+    for e in world.state.errors(workflow=wid): print(e)
+
+@pytest.mark.parametrize("wid", list(IMPORT_CHANGES))
+def test_imports(world, wid):
+    world.run_upstream(wid)
+    print(world.run(wid).line())
+    l = linked(world, wid)
+    sid = sorted(l, key=int)[0]
+    ch = IMPORT_CHANGES[wid]
+    change_netsuite(world, wid, sid, ch)
+    s = world.run(wid)
+    print(wid, sid, s)
+    print(spp_object(world, world.workflow(wid).target.type, l[sid]))
+
+def test_cat(world):
+    print(new_expense_category(world))
+    print(world.run("expense_items_import"))

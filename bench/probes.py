@@ -1,0 +1,102 @@
+"""What the benchmark observes from outside: the services' counters and the processes' memory."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import psutil
+
+
+@dataclass
+class ServiceProbe:
+    """A local service's ``/_emulator`` counters (requests by operation, peak concurrency)."""
+
+    name: str
+    url: str
+
+    def reset_counters(self) -> None:
+        """Zero the counters (and fault rules), keep the data: ``POST /_emulator/reset?data=0``."""
+        httpx.post(f"{self.url}/_emulator/reset", params={"data": "0"}, timeout=30).raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        resp = httpx.get(f"{self.url}/_emulator/stats", timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+
+@dataclass
+class ProcessPeak:
+    """The largest resident set one process reached."""
+
+    pid: int
+    rss_mb: float
+    depth: int
+    name: str
+
+
+@dataclass
+class RssSampler:
+    """Samples the resident set size of a process tree every ``interval_s`` on a thread.
+
+    Task processes are the descendants at ``task_depth`` or deeper below ``root_pid``: under
+    Airflow's LocalExecutor the scheduler forks executor workers (depth 1), which fork one
+    supervised process per task instance (depth 2). For a plain script use ``task_depth=0``
+    (the root itself counts).
+    """
+
+    root_pid: int
+    interval_s: float = 0.2
+    task_depth: int = 2
+    peaks: dict[int, ProcessPeak] = field(default_factory=dict)
+    samples: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        try:
+            root = psutil.Process(self.root_pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return
+        depth = {self.root_pid: 0}
+        for proc in tree[1:]:
+            try:
+                parent = proc.ppid()
+            except psutil.Error:
+                continue
+            depth[proc.pid] = depth.get(parent, 0) + 1
+        for proc in tree:
+            try:
+                rss = proc.memory_info().rss / 2**20
+                name = proc.name()
+            except psutil.Error:
+                continue
+            known = self.peaks.get(proc.pid)
+            if known is None or rss > known.rss_mb:
+                self.peaks[proc.pid] = ProcessPeak(proc.pid, rss, depth.get(proc.pid, 1), name)
+        self.samples += 1
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval_s)
+
+    def start(self) -> RssSampler:
+        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def peak_task_mb(self) -> float:
+        """The largest RSS of any task process seen (0 when none was seen)."""
+        return max((p.rss_mb for p in self.peaks.values() if p.depth >= self.task_depth), default=0.0)
+
+    def task_processes(self) -> int:
+        return sum(1 for p in self.peaks.values() if p.depth >= self.task_depth)
