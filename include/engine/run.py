@@ -276,12 +276,25 @@ class WorkflowRunner:
         return target
 
     def _retry_ids(self) -> list[str]:
-        last = self.state.last_run(self.name)
-        if last is None:
-            return []
-        return sorted(
-            {str(e.source_id) for e in self.state.errors(run_id=last.run_id, workflow=self.name, limit=100000)}
-        )
+        """Source ids whose last write failed, to re-read by id whatever their modification date.
+
+        The errors of the earlier runs back to (and including) the latest one that completed a
+        whole window: that run retried everything older. A run that failed as a whole, or a run
+        of single records, did not, so the errors before it still count. This run's own log line
+        is skipped (``run()`` opens it before planning; a retried plan task finds it too).
+        """
+        ids: set[str] = set()
+        for earlier in self.state.runs(self.name, limit=50):
+            if earlier.run_id == self.run_id:
+                continue
+            ids.update(
+                str(e.source_id)
+                for e in self.state.errors(run_id=earlier.run_id, workflow=self.name, limit=100000)
+                if e.source_id is not None
+            )
+            if earlier.status == "success" and not (earlier.params or {}).get("record_ids"):
+                break
+        return sorted(ids)
 
     def _run_validation(self, rows: list[Any], by_id: dict[str, dict[str, Any]]) -> dict[int, str]:
         """Row index → reason, for the transformed records that break the mapping's expectations."""

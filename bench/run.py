@@ -1,0 +1,182 @@
+"""``make bench`` (``python -m bench.run``): NetSuite throughput against the physical bound.
+
+Runs Airflow for real (scheduler + LocalExecutor) against the local services with 200 ms per
+request + 2 ms per record and an account limit of 10 concurrent requests, and measures:
+
+* exports of N time entries (``time_entries_export``) with the ``netsuite`` pool at 1, 5 and 10 slots;
+* an import of N customers (``customers_import``);
+* a record-at-a-time baseline (one record per request, 10 threads) at N = 1k and 10k;
+* an unchanged incremental run of both workflows (requests per system);
+* the time to parse every DAG file.
+
+N = 1k, 10k and 100k; ``BENCH_QUICK=1`` stops at 10k. Results go to ``bench/results/``
+(``latest.json``, ``latest.md``, ``throughput.png``), rewritten after every run so an interrupted
+benchmark still leaves what it measured. See ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import data
+from bench.harness import BenchSettings, BenchStack, DagRunMeasure
+from bench.report import RESULTS_DIR, write_results
+from bench.throughput import (
+    BenchRun,
+    check_targets,
+    export_ideal_s,
+    import_ideal_s,
+    record_at_a_time_ideal_s,
+)
+
+EXPORT = "time_entries_export"
+IMPORT = "customers_import"
+POOLS = (1, 5, 10)
+SMALL_MAX = 10_000  # the baseline and the unchanged runs are measured at every N up to this one
+
+
+def _say(message: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def _requests(measure_stats: dict[str, dict[str, Any]]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    totals = {name: int(s.get("requests_total", 0)) for name, s in measure_stats.items()}
+    by_op = {name: dict(s.get("requests", {})) for name, s in measure_stats.items()}
+    return totals, by_op
+
+
+def _from_measure(kind: str, records: int, pool: int, ideal_s: float, m: DagRunMeasure, note: str = "") -> BenchRun:
+    totals, by_op = _requests(m.stats)
+    return BenchRun(
+        kind=kind, records=records, pool=pool, wall_s=m.wall_s, ideal_s=ideal_s,
+        peak_concurrency=int(m.stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=m.peak_task_rss_mb,
+        requests=totals, workflow=m.dag_id, state=m.state, load_s=m.load_s, plan_s=m.plan_s,
+        rejected_concurrency=int(m.stats["netsuite"].get("rejected_concurrency", 0)),
+        requests_by_operation=by_op, note=note,
+    )  # fmt: skip
+
+
+class Benchmark:
+    """The measurement plan, executed on one stack; results rewritten after every run."""
+
+    def __init__(self, stack: BenchStack, sizes: list[int], mode: str, out_dir: Path) -> None:
+        self.stack = stack
+        self.sizes = sizes
+        self.mode = mode
+        self.out_dir = out_dir
+        small = [n for n in sizes if n <= SMALL_MAX] or [min(sizes)]
+        self.noop_size = max(small)
+        self.baseline_sizes = small
+        self.runs: list[BenchRun] = []
+        self.dag_parse: dict[str, Any] | None = None
+        self.started = dt.datetime.now(dt.UTC)
+
+    def save(self) -> None:
+        parse_s = self.dag_parse["seconds"] if self.dag_parse else None
+        meta = {
+            "generated_at": self.started.isoformat(timespec="seconds"),
+            "mode": self.mode,
+            "sizes": self.sizes,
+            "settings": self.stack.settings.describe(),
+            "dag_parse": self.dag_parse,
+            "elapsed_s": round((dt.datetime.now(dt.UTC) - self.started).total_seconds(), 1),
+        }
+        write_results(self.runs, parse_s, check_targets(self.runs, parse_s), meta, self.out_dir)
+
+    def add(self, run: BenchRun) -> None:
+        self.runs.append(run)
+        _say(
+            f"  {run.kind} {run.records:,} pool {run.pool}: {run.state}, wall {run.wall_s:.1f}s, load "
+            f"{run.load_s if run.load_s is None else round(run.load_s, 1)}s, ideal {run.ideal_s:.1f}s, ratio {run.ratio}, "
+            f"peak concurrency {run.peak_concurrency}, peak RSS {run.peak_rss_mb:.0f} MB, requests {run.requests}"
+        )
+        self.save()
+
+    # -- the measurements ------------------------------------------------------------------------
+    def exports(self, n: int) -> None:
+        settings = self.stack.settings
+        for pool in sorted(POOLS, reverse=True):
+            _say(f"export {n:,} time entries, pool {pool}: loading data ...")
+            self.stack.load(data.load_time_entries, n)
+            self.stack.set_pool(pool)
+            m = self.stack.run_dag(EXPORT)
+            self.add(_from_measure("export", n, pool, export_ideal_s(n, pool, settings.netsuite), m))
+            if pool == max(POOLS) and n == self.noop_size:
+                self.noop(EXPORT, pool)
+
+    def import_(self, n: int) -> None:
+        settings = self.stack.settings
+        _say(f"import {n:,} customers: loading data ...")
+        self.stack.load(data.load_customers, n)
+        pool = max(POOLS)
+        self.stack.set_pool(pool)
+        m = self.stack.run_dag(IMPORT)
+        ideal = import_ideal_s(n, settings.netsuite, settings.spp, settings.parallelism)
+        self.add(_from_measure("import", n, pool, ideal, m, note="" if n != max(self.sizes) else
+                               "ideal = NetSuite search pages of 1000 on one thread + SPP writes of 1000"))  # fmt: skip
+        if n == self.noop_size:
+            self.noop(IMPORT, pool)
+
+    def noop(self, workflow: str, pool: int) -> None:
+        _say(f"unchanged incremental run of {workflow} ...")
+        m = self.stack.run_dag(workflow)
+        self.add(_from_measure("noop", 0, pool, 0.0, m, note=f"{workflow} again right after its run, nothing changed"))
+
+    def baseline(self, n: int, threads: int = 10) -> None:
+        _say(f"record-at-a-time baseline, {n:,} records, {threads} threads: loading data ...")
+        self.stack.load(data.load_time_entries, 0)  # master data only: the script builds its own timeBills
+        result, stats, rss = self.stack.run_baseline(n, threads)
+        totals, by_op = _requests(stats)
+        self.add(BenchRun(
+            kind="record_at_a_time", records=n, pool=threads, wall_s=result["wall_s"],
+            ideal_s=record_at_a_time_ideal_s(n, threads, self.stack.settings.netsuite),
+            peak_concurrency=int(stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=rss, requests=totals,
+            workflow="bench.baseline", state="success" if not result["failed"] else f"{result['failed']} failed",
+            rejected_concurrency=int(stats["netsuite"].get("rejected_concurrency", 0)), requests_by_operation=by_op,
+            note="one upsertList of 1 timeBill per record, 10 threads, outside Airflow",
+        ))  # fmt: skip
+
+    def run(self) -> None:
+        _say("timing the DAG files' parse ...")
+        self.dag_parse = self.stack.dag_parse_seconds()
+        _say(f"  DagBag over dags/: {self.dag_parse['seconds']:.2f}s ({self.dag_parse['dags']} DAGs)")
+        self.save()
+        for n in self.sizes:
+            self.exports(n)
+            self.import_(n)
+            if n in self.baseline_sizes:
+                self.baseline(n)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+                        help="N = 1k and 10k only (also BENCH_QUICK=1)")  # fmt: skip
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", ""), help="comma-separated N (overrides --quick)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()] or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])
+    mode = "custom" if args.sizes else ("quick" if args.quick else "full")
+    started = time.monotonic()
+    with BenchStack(BenchSettings()) as stack:
+        _say(f"benchmark ({mode}: N = {', '.join(f'{n:,}' for n in sizes)}); stack under {stack.root}")
+        stack.load(data.load_time_entries, 0)
+        _say("starting Airflow (metadata DB, pools, connections, scheduler, DAG processor, API server) ...")
+        stack.start_airflow([EXPORT, IMPORT])
+        bench = Benchmark(stack, sizes, mode, args.out)
+        try:
+            bench.run()
+        finally:
+            bench.save()
+    _say(f"done in {time.monotonic() - started:.0f}s; results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
