@@ -17,7 +17,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from bench.probes import RssSampler, ServiceProbe
 from bench.throughput import Latency
 from include.emulators.serve import free_port
+from include.emulators.settings import NetSuiteSettings
 from include.paths import PROJECT_ROOT, VAR_DIR
 from include.runtime.airflow_env import airflow_env
 from include.runtime.stack import AirflowApi, ProcessGroup, airflow_cli, prepare_airflow, start_airflow, wait_for_port
@@ -64,6 +64,8 @@ class DagRunMeasure:
     task_instances: int
     stats: dict[str, dict[str, Any]]
     peak_task_rss_mb: float
+    peak_task_uss_mb: float
+    processes: dict[int, dict[str, Any]]
 
 
 def _ts(value: str | None) -> dt.datetime | None:
@@ -87,7 +89,13 @@ class BenchStack:
         self.spp_db = f"sqlite:///{self.root / 'emulators' / 'spp.db'}"
         self.state_url = f"sqlite:///{self.root / 'state.db'}"
         s = self.settings
+        ns = NetSuiteSettings()  # the services' credentials (defaults or NETSUITE_* from the environment)
         extra = {
+            "NETSUITE_ACCOUNT": ns.account,
+            "NETSUITE_CONSUMER_KEY": ns.consumer_key,
+            "NETSUITE_CONSUMER_SECRET": ns.consumer_secret,
+            "NETSUITE_TOKEN_ID": ns.token_id,
+            "NETSUITE_TOKEN_SECRET": ns.token_secret,
             "AIRFLOW_HOME": str(self.root / "airflow"),
             "INTEGRATION_STATE_DB_URL": self.state_url,
             "INTEGRATION_NETSUITE_THREADS": str(s.account_limit),
@@ -197,14 +205,15 @@ class BenchStack:
             if first is not last:
                 load_s = (_ts(last["start_date"]) - _ts(first["end_date"])).total_seconds()
         wall = (end - start).total_seconds() if start and end else float("nan")
-        return DagRunMeasure(dag_id, run_id, state, wall, plan_s, load_s, len(tis), stats, sampler.peak_task_mb())
+        return DagRunMeasure(dag_id, run_id, state, wall, plan_s, load_s, len(tis), stats, sampler.peak_task_mb(),
+                             sampler.peak_task_uss_mb(), sampler.by_depth())  # fmt: skip
 
     def _check(self) -> None:
         self.airflow.check()
         self.services.check()
 
-    def run_baseline(self, records: int, threads: int) -> tuple[dict[str, Any], dict[str, dict[str, Any]], float]:
-        """The record-at-a-time script as a separate process: (its JSON line, service stats, peak RSS MB)."""
+    def run_baseline(self, records: int, threads: int) -> tuple[dict[str, Any], dict[str, dict[str, Any]], RssSampler]:
+        """The record-at-a-time script as a separate process: (its JSON line, service stats, its memory)."""
         self.reset_counters()
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.baseline", "--records", str(records), "--threads", str(threads),
@@ -218,7 +227,7 @@ class BenchStack:
             sampler.stop()
         if proc.returncode != 0:
             raise RuntimeError(f"baseline failed ({proc.returncode}):\n{err[-3000:]}")
-        return json.loads(out.strip().splitlines()[-1]), self.stats(), sampler.peak_task_mb()
+        return json.loads(out.strip().splitlines()[-1]), self.stats(), sampler
 
     def dag_parse_seconds(self, repeats: int = 3) -> dict[str, Any]:
         """Time a DagBag fill over ``dags/`` in fresh processes (the median of ``repeats``)."""
@@ -226,7 +235,7 @@ class BenchStack:
             "import json, time\n"
             "from airflow.dag_processing.dagbag import DagBag\n"
             "t = time.perf_counter()\n"
-            f"bag = DagBag(dag_folder={str(PROJECT_ROOT / 'dags')!r}, include_examples=False)\n"
+            f"bag = DagBag(dag_folder={str(PROJECT_ROOT / 'dags')!r})\n"
             "s = time.perf_counter() - t\n"
             "print(json.dumps({'seconds': s, 'dags': len(bag.dags), 'import_errors': {k: str(v)[:300] for k, v in bag.import_errors.items()}}))\n"
         )
@@ -241,11 +250,3 @@ class BenchStack:
         return {"seconds": seconds[len(seconds) // 2], "runs_s": [round(s, 3) for s in seconds],
                 "dags": results[-1]["dags"], "import_errors": results[-1]["import_errors"]}  # fmt: skip
 
-
-def wait_until(predicate: Any, timeout_s: float, interval_s: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return False

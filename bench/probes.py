@@ -35,6 +35,7 @@ class ProcessPeak:
     rss_mb: float
     depth: int
     name: str
+    uss_mb: float = 0.0  # memory only this process holds (RSS also counts pages shared after fork)
 
 
 @dataclass
@@ -70,13 +71,16 @@ class RssSampler:
             depth[proc.pid] = depth.get(parent, 0) + 1
         for proc in tree:
             try:
-                rss = proc.memory_info().rss / 2**20
+                mem = proc.memory_full_info()
+                rss, uss = mem.rss / 2**20, mem.uss / 2**20
                 name = proc.name()
             except psutil.Error:
                 continue
             known = self.peaks.get(proc.pid)
-            if known is None or rss > known.rss_mb:
-                self.peaks[proc.pid] = ProcessPeak(proc.pid, rss, depth.get(proc.pid, 1), name)
+            if known is None:
+                self.peaks[proc.pid] = ProcessPeak(proc.pid, rss, depth.get(proc.pid, 1), name, uss)
+            else:
+                known.rss_mb, known.uss_mb = max(known.rss_mb, rss), max(known.uss_mb, uss)
         self.samples += 1
 
     def _loop(self) -> None:
@@ -97,6 +101,23 @@ class RssSampler:
     def peak_task_mb(self) -> float:
         """The largest RSS of any task process seen (0 when none was seen)."""
         return max((p.rss_mb for p in self.peaks.values() if p.depth >= self.task_depth), default=0.0)
+
+    def peak_task_uss_mb(self) -> float:
+        """The largest USS (memory not shared with any other process) of any task process."""
+        return max((p.uss_mb for p in self.peaks.values() if p.depth >= self.task_depth), default=0.0)
+
+    def by_depth(self) -> dict[int, dict[str, Any]]:
+        """Per depth below the root: how many processes were seen and their largest RSS / USS."""
+        out: dict[int, dict[str, Any]] = {}
+        for p in self.peaks.values():
+            row = out.setdefault(p.depth, {"processes": 0, "rss_mb": 0.0, "uss_mb": 0.0, "names": set()})
+            row["processes"] += 1
+            row["rss_mb"] = round(max(row["rss_mb"], p.rss_mb), 1)
+            row["uss_mb"] = round(max(row["uss_mb"], p.uss_mb), 1)
+            row["names"].add(p.name)
+        for row in out.values():
+            row["names"] = sorted(row["names"])
+        return dict(sorted(out.items()))
 
     def task_processes(self) -> int:
         return sum(1 for p in self.peaks.values() if p.depth >= self.task_depth)

@@ -41,14 +41,14 @@ def runs_table(runs: list[BenchRun]) -> str:
     """A markdown table of the runs, one row per run."""
     lines = [
         "| kind | workflow | records | pool | wall s | load s | ideal s | wall/ideal | records/s | peak concurrency "
-        "| peak RSS MB | requests NS / SPP | state |",
+        "| peak task RSS / USS MB | requests NS / SPP | state |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         lines.append(
             f"| {r.kind} | {r.workflow} | {_fmt(r.records)} | {r.pool} | {_fmt(r.wall_s)} | {_fmt(r.load_s)} "
             f"| {_fmt(r.ideal_s)} | {_fmt(r.ratio, 2)} | {_fmt(r.records_per_s)} | {r.peak_concurrency} "
-            f"| {_fmt(r.peak_rss_mb, 0)} | {_requests(r)} | {r.state} |"
+            f"| {_fmt(r.peak_rss_mb, 0)} / {_fmt(r.peak_uss_mb, 0)} | {_requests(r)} | {r.state} |"
         )
     return "\n".join(lines)
 
@@ -122,7 +122,8 @@ def throughput_chart(runs: list[BenchRun], path: Path) -> None:
     ax.set_xticks(pools)
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title("NetSuite export throughput (200 ms/request + 2 ms/record, account limit 10)", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)

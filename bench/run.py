@@ -55,7 +55,8 @@ def _from_measure(kind: str, records: int, pool: int, ideal_s: float, m: DagRunM
     totals, by_op = _requests(m.stats)
     return BenchRun(
         kind=kind, records=records, pool=pool, wall_s=m.wall_s, ideal_s=ideal_s,
-        peak_concurrency=int(m.stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=m.peak_task_rss_mb,
+        peak_concurrency=int(m.stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=m.peak_task_rss_mb, peak_uss_mb=m.peak_task_uss_mb,
+        processes={str(k): v for k, v in m.processes.items()},
         requests=totals, workflow=m.dag_id, state=m.state, load_s=m.load_s, plan_s=m.plan_s,
         rejected_concurrency=int(m.stats["netsuite"].get("rejected_concurrency", 0)),
         requests_by_operation=by_op, note=note,
@@ -131,12 +132,13 @@ class Benchmark:
     def baseline(self, n: int, threads: int = 10) -> None:
         _say(f"record-at-a-time baseline, {n:,} records, {threads} threads: loading data ...")
         self.stack.load(data.load_time_entries, 0)  # master data only: the script builds its own timeBills
-        result, stats, rss = self.stack.run_baseline(n, threads)
+        result, stats, sampler = self.stack.run_baseline(n, threads)
         totals, by_op = _requests(stats)
         self.add(BenchRun(
             kind="record_at_a_time", records=n, pool=threads, wall_s=result["wall_s"],
             ideal_s=record_at_a_time_ideal_s(n, threads, self.stack.settings.netsuite),
-            peak_concurrency=int(stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=rss, requests=totals,
+            peak_concurrency=int(stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=sampler.peak_task_mb(),
+            peak_uss_mb=sampler.peak_task_uss_mb(), requests=totals,
             workflow="bench.baseline", state="success" if not result["failed"] else f"{result['failed']} failed",
             rejected_concurrency=int(stats["netsuite"].get("rejected_concurrency", 0)), requests_by_operation=by_op,
             note="one upsertList of 1 timeBill per record, 10 threads, outside Airflow",

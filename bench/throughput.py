@@ -77,6 +77,7 @@ class BenchRun:
     ideal_s: float
     peak_concurrency: int = 0
     peak_rss_mb: float = 0.0
+    peak_uss_mb: float = 0.0  # the same process's memory not shared with others (RSS counts shared pages)
     requests: dict[str, int] = field(default_factory=dict)
     workflow: str = ""
     state: str = "success"
@@ -84,6 +85,7 @@ class BenchRun:
     plan_s: float | None = None
     rejected_concurrency: int = 0
     requests_by_operation: dict[str, dict[str, int]] = field(default_factory=dict)
+    processes: dict[str, Any] = field(default_factory=dict)  # memory by depth below the scheduler
     note: str = ""
 
     def __post_init__(self) -> None:
@@ -104,6 +106,7 @@ class BenchRun:
         out["wall_s"] = round(self.wall_s, 2)
         out["ideal_s"] = round(self.ideal_s, 2)
         out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        out["peak_uss_mb"] = round(self.peak_uss_mb, 1)
         for key in ("load_s", "plan_s"):
             if out[key] is not None:
                 out[key] = round(out[key], 2)

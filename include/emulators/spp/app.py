@@ -3,7 +3,7 @@
 One request is handled as: bounded body read -> safe XML parse -> request-level fault rules
 (``slow``, ``http_error``, ``drop_after_commit``, ``rate_limit``) -> the commands, in order, on
 a worker thread holding the store lock -> simulated latency -> the ``<response>``.
-Protocol behaviour and its sources: docs/EMULATORS-SPP.md.
+Protocol behaviour and its sources: docs/EMULATORS.md.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from lxml import etree
 
 # -- status codes ---------------------------------------------------------------------------
 # Documented codes (suiteprojects-xml-api.md §6); the texts of 401/601/602/1106 and the use of
-# 3/4/8/10 for the situations below are the emulator's assumptions (docs/EMULATORS-SPP.md).
+# 3/4/8/10 for the situations below are the emulator's assumptions (docs/EMULATORS.md).
 OK = 0
 UNKNOWN_ERROR = 1  # also the top-level status of a malformed request
 NOT_LOGGED_IN = 2

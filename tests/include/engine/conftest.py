@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,10 @@ class Services:
     ns_client_no_retry: NetSuiteClient
     spp_client_no_retry: SppClient
     workflows: dict[str, Workflow]
+    # world just before a workflow runs, upstream linked: workflow id -> (netsuite, spp, state, runs)
+    snapshots: dict[str, tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection, int]] = field(
+        default_factory=dict
+    )
 
 
 def _netsuite_client(settings: NetSuiteSettings, url: str, **overrides: Any) -> NetSuiteClient:
@@ -136,6 +141,7 @@ class World:
 
     services: Services
     state: StateStore
+    state_path: Path
     runs: int = 0
     summaries: list[RunSummary] = field(default_factory=list)
 
@@ -187,15 +193,53 @@ class World:
         return summary
 
     def run_upstream(self, workflow_id: str) -> None:
-        """Run every workflow that comes before ``workflow_id`` in execution order, once.
+        """Bring the world to where every workflow before ``workflow_id`` (execution order) ran once.
 
         Imports link the employees/customers/projects/tasks the later workflows reference;
-        exports link the SPP-only customers and projects.
+        exports link the SPP-only customers and projects. The upstream runs are deterministic, so
+        the first test that needs them runs them and snapshots both services and the state
+        store before each workflow; later tests restore the snapshot (milliseconds, not seconds).
         """
         order = execution_order(self.services.workflows)
-        for upstream in order[: order.index(workflow_id)]:
-            summary = self.run(upstream)
+        target = order.index(workflow_id)
+        snapshots = self.services.snapshots
+        start = max((i for i in range(target + 1) if order[i] in snapshots), default=None)
+        if start is not None:
+            self._restore(snapshots[order[start]])
+        else:
+            start = 0
+            snapshots[order[0]] = self._snapshot()  # the freshly seeded world, empty state
+        for index in range(start, target):
+            summary = self.run(order[index])
             assert summary.status == "success", summary
+            snapshots[order[index + 1]] = self._snapshot()
+
+    def _stores(self) -> tuple[Any, Any]:
+        return self.services.netsuite.app.state.store, self.services.spp.app.state.store
+
+    def _snapshot(self) -> tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection, int]:
+        copies = []
+        for store in self._stores():
+            copy = sqlite3.connect(":memory:", check_same_thread=False)
+            with store.engine.connect() as conn:
+                conn.connection.driver_connection.backup(copy)
+            copies.append(copy)
+        state_copy = sqlite3.connect(":memory:", check_same_thread=False)
+        self.state.close()
+        with sqlite3.connect(self.state_path) as source:
+            source.backup(state_copy)
+        return copies[0], copies[1], state_copy, self.runs
+
+    def _restore(self, snapshot: tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection, int]) -> None:
+        ns_copy, spp_copy, state_copy, runs = snapshot
+        for store, copy in zip(self._stores(), (ns_copy, spp_copy), strict=True):
+            with store.engine.connect() as conn:
+                copy.backup(conn.connection.driver_connection)
+        self.services.netsuite.app.state.sessions.clear()
+        self.state.close()
+        with sqlite3.connect(self.state_path) as target:
+            state_copy.backup(target)
+        self.runs = runs
 
     def watermark(self, workflow_id: str) -> dt.datetime | None:
         return self.state.get_watermark(workflow_id)
@@ -212,7 +256,7 @@ def world(services: Services, tmp_path: Path) -> Iterator[World]:
         service.reset_counters()
     state = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
     try:
-        yield World(services, state)
+        yield World(services, state, tmp_path / "state.db")
     finally:
         for service in (services.netsuite, services.spp):
             service.faults()
