@@ -139,22 +139,26 @@ def test_first_import_run_creates_missing_records_and_links_existing_ones(world:
 @pytest.mark.parametrize("workflow_id", EXPORTS)
 def test_first_export_run_creates_records_and_pulls_their_ids_back(world: World, workflow_id: str) -> None:
     world.run_upstream(workflow_id)
-    pending = to_be_created(world, workflow_id)
+    wf = world.workflow(workflow_id)
+    new = to_be_created(world, workflow_id)
+    records_before = netsuite_count(world, wf.target.type)
     written_before = world.ns_service.written()
 
     summary = world.run(workflow_id)
 
     assert summary.status == "success"
     assert (summary.created, summary.updated, summary.failed) == FIRST_RUN[workflow_id]
-    assert len(pending) == summary.created
     assert world.ns_service.written() - written_before == summary.created
+    # records an interrupted earlier sync had written are upserted onto, not created twice
+    assert netsuite_count(world, wf.target.type) == records_before + len(new)
     links = linked(world, workflow_id)
-    target_type = world.workflow(workflow_id).target.type
-    for spp_id in pending:
-        netsuite_id = exported_id(world, workflow_id, spp_id)
-        assert netsuite_id and links[spp_id] == netsuite_id
-    created = netsuite_by_external_id(world, target_type, external_id(world, workflow_id, pending[0]))
-    assert [doc["internalId"] for doc in created] == [links[pending[0]]]
+    assert len(links) == summary.created  # what this run wrote is linked...
+    for spp_id, doc in source_records(world, workflow_id).items():  # ...and every record now has its id
+        assert doc.get(wf.netsuite_id_field) not in (None, "", "-1"), spp_id
+        if spp_id in links:
+            assert doc[wf.netsuite_id_field] == links[spp_id]
+    for spp_id in links:
+        assert len(netsuite_by_external_id(world, wf.target.type, wf.external_id_for(spp_id))) <= 1
 
 
 def test_project_tasks_of_projects_never_imported_fail_with_the_workflow_to_run_first(world: World) -> None:

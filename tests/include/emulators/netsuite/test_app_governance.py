@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,12 +33,18 @@ def _fresh(st: SuiteTalk) -> Iterator[None]:
 
 def _concurrent_server_times(st: SuiteTalk, n: int) -> list[httpx.Response]:
     envelopes = [raw_envelope(st, SERVER_TIME) for _ in range(n)]  # each with its own nonce
+    start_together = threading.Barrier(n)
+
+    def send(body: str) -> httpx.Response:
+        start_together.wait()  # a loaded machine must not stagger the requests past the latency
+        return st.raw(body, "getServerTime")
+
     with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(lambda body: st.raw(body, "getServerTime"), envelopes))
+        return list(pool.map(send, envelopes))
 
 
 def test_the_eleventh_concurrent_request_is_blocked_when_the_limit_is_ten(st: SuiteTalk) -> None:
-    st.set_latency(per_request_s=0.6)  # long enough for all eleven to overlap
+    st.set_latency(per_request_s=1.5)  # long enough for all eleven to overlap
     responses = _concurrent_server_times(st, 11)
     blocked = [r for r in responses if b"WS_REQUEST_BLOCKED" in r.content]
     assert len(blocked) == 1
@@ -51,7 +58,7 @@ def test_the_eleventh_concurrent_request_is_blocked_when_the_limit_is_ten(st: Su
 
 def test_fifty_concurrent_connections_are_held_when_the_limit_allows(st: SuiteTalk) -> None:
     st.app.state.endpoint.gate.limit = 60
-    st.set_latency(per_request_s=0.5)
+    st.set_latency(per_request_s=2.0)
     responses = _concurrent_server_times(st, 50)
     assert all(r.status_code == 200 for r in responses)
     assert st.stats()["peak_concurrency"] == 50
