@@ -168,11 +168,9 @@ class WorkflowRunner:
         return bool(self.params.get("dry_run"))
 
     def _xref_lookup(self, ids: list[str]) -> dict[str, str]:
-        """Source id → target id from the cross-reference."""
-        entity = self.workflow.entity
-        if self.workflow.direction == "import":
-            return {k: v.spp_id for k, v in self.state.xref_by_netsuite(entity, ids).items() if v.spp_id}
-        return {k: v.netsuite_id for k, v in self.state.xref_by_spp(entity, ids).items() if v.netsuite_id}
+        """Source id → target id of this workflow's own records, from the cross-reference."""
+        side = "to_spp" if self.workflow.direction == "import" else "to_netsuite"
+        return self._resolve(self.workflow.entity, side, ids)
 
     def _resolve(self, entity: str, side: str, ids: list[str]) -> dict[str, str]:
         """Reference resolution for the mapping engine, through the cross-reference."""

@@ -81,23 +81,28 @@ def exported_id(world: World, workflow_id: str, spp_id: str) -> str | None:
     return doc.get(export_field(world, workflow_id))
 
 
-def to_be_created(world: World, workflow_id: str) -> list[str]:
-    """Source ids (ascending) the next run plans to create and the target holds nothing of yet.
-
-    The plan phase writes nothing, so asking it is free of side effects. Some seeded SPP records
-    were exported by an interrupted earlier sync (NetSuite has them, SPP lacks the id); those
-    are left out, so a test can tell "created by this run" from "there already".
-    """
+def planned_creates(world: World, workflow_id: str) -> list[str]:
+    """Source ids (ascending) the next run plans to create; the plan phase writes nothing."""
     wf = world.workflow(workflow_id)
     runner = WorkflowRunner(wf, world.state, netsuite=world.netsuite, spp=world.spp, run_id="probe", params={})
-    planned = [r.source_id for b in runner.plan().batches if b.action == CREATE for r in b.records]
+    return sorted((r.source_id for b in runner.plan().batches if b.action == CREATE for r in b.records), key=int)
+
+
+def to_be_created(world: World, workflow_id: str) -> list[str]:
+    """Planned creates the target holds nothing of yet.
+
+    Some seeded SPP records were exported by an interrupted earlier sync (NetSuite has them, SPP
+    lacks the id); those are left out, so a test can tell "created by this run" from "there already".
+    """
+    wf = world.workflow(workflow_id)
+    planned = planned_creates(world, workflow_id)
     if wf.is_export:
         externals = [wf.external_id_for(i) for i in planned]
         present = {d.get("externalId") for d in world.netsuite.search(wf.target.type, external_ids=externals)}
     else:
         found = world.spp.read(wf.target.type, equal_to_any={"externalid": planned}, fields=["externalid"])
         present = {d.get("externalid") for d in found}
-    return sorted((i for i in planned if wf.external_id_for(i) not in present), key=int)
+    return [i for i in planned if wf.external_id_for(i) not in present]
 
 
 def rewind_watermark(world: World, workflow_id: str) -> dt.datetime:
@@ -140,6 +145,7 @@ def test_first_import_run_creates_missing_records_and_links_existing_ones(world:
 def test_first_export_run_creates_records_and_pulls_their_ids_back(world: World, workflow_id: str) -> None:
     world.run_upstream(workflow_id)
     wf = world.workflow(workflow_id)
+    planned = planned_creates(world, workflow_id)
     new = to_be_created(world, workflow_id)
     records_before = netsuite_count(world, wf.target.type)
     written_before = world.ns_service.written()
@@ -152,7 +158,7 @@ def test_first_export_run_creates_records_and_pulls_their_ids_back(world: World,
     # records an interrupted earlier sync had written are upserted onto, not created twice
     assert netsuite_count(world, wf.target.type) == records_before + len(new)
     links = linked(world, workflow_id)
-    assert len(links) == summary.created  # what this run wrote is linked...
+    assert len(planned) == summary.created and set(planned) <= set(links)  # what this run wrote is linked...
     for spp_id, doc in source_records(world, workflow_id).items():  # ...and every record now has its id
         assert doc.get(wf.netsuite_id_field) not in (None, "", "-1"), spp_id
         if spp_id in links:
@@ -400,3 +406,18 @@ def test_export_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(wo
     assert (retry.created, retry.updated, retry.failed) == (1, 0, 0)
     (landed,) = netsuite_by_external_id(world, wf.target.type, ext)
     assert exported_id(world, workflow_id, victim) == landed["internalId"]
+
+
+def test_a_rejected_record_is_still_retried_after_a_single_record_run_in_between(world: World) -> None:
+    world.run_upstream("customers_import")
+    victim, other = to_be_created(world, "customers_import")[:2]
+    world.spp_service.faults({"kind": "record_error", "field": "externalid", "value": victim, "message": REJECTION})
+    assert world.run("customers_import").failed == 1
+    world.spp_service.faults()
+
+    single = world.run("customers_import", record_ids=[other])  # an explicit record is rewritten, unchanged or not
+
+    assert (single.extracted, single.created, single.updated) == (1, 0, 1)
+    retry = world.run("customers_import")
+    assert (retry.created, retry.updated, retry.failed) == (1, 0, 0)
+    assert len(spp_by_external_id(world, "Customer", victim)) == 1
