@@ -17,7 +17,7 @@ class Progress:
         self.done = 0
         self.every_s = every_s
         self.started = time.monotonic()
-        self._last = 0.0
+        self._last = float("-inf")  # the first step is always logged
 
     def advance(self, count: int) -> None:
         self.done += count
