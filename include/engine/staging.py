@@ -1,8 +1,8 @@
 """The plan of a run, handed from the planning task to the mapped load tasks through the state
 database (never through local files: the tasks may run on different machines).
 
-The tables (``staged_plans``, ``staged_batches``) are created by the state store's Alembic
-migrations; this module only reads and writes them with short transactions.
+The tables (``staged_plans``, ``staged_batches``) belong to the state store (its models and
+Alembic migrations); this module only reads and writes them with short transactions.
 """
 
 from __future__ import annotations
@@ -11,44 +11,11 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import and_, delete, insert, select, update
 
 from include.engine.run import Batch, BatchOutcome, Plan
 from include.engine.window import SyncWindow
-
-staging_metadata = MetaData()
-
-staged_plans = Table(
-    "staged_plans",
-    staging_metadata,
-    Column("run_id", String(250), primary_key=True),
-    Column("workflow", String(100), primary_key=True),
-    Column("plan", Text, nullable=False),  # JSON: window and counts
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-staged_batches = Table(
-    "staged_batches",
-    staging_metadata,
-    Column("run_id", String(250), primary_key=True),
-    Column("workflow", String(100), primary_key=True),
-    Column("number", Integer, primary_key=True),
-    Column("payload", Text, nullable=True),  # JSON batch; cleared once the run finishes
-    Column("outcome", Text, nullable=True),  # JSON BatchOutcome once loaded
-)
+from include.state.models import staged_batches, staged_plans
 
 
 def _now() -> dt.datetime:

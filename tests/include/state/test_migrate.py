@@ -74,16 +74,6 @@ def test_migrate_on_an_open_store_is_upgrade(url: str) -> None:
     assert _tables(url) == TABLES
 
 
-def test_the_engine_stages_plans_in_the_tables_the_migrations_create() -> None:
-    from include.engine import staging
-
-    for theirs in (staging.staged_plans, staging.staged_batches):
-        ours = metadata.tables[theirs.name]
-        assert [(c.name, c.primary_key, c.nullable) for c in theirs.columns] == [
-            (c.name, c.primary_key, c.nullable) for c in ours.columns
-        ]
-
-
 def test_migrations_match_the_table_definitions(url: str) -> None:
     upgrade(url)
     engine = make_engine(url)
