@@ -50,6 +50,7 @@ def airflow_env(
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Environment for Airflow processes (a full copy of os.environ plus our settings)."""
+    forced = {"INTEGRATION_SCHEDULES", "PYTHONPATH"} | ({"AIRFLOW_HOME"} if home else set())
     home = home or Path(os.environ.get("AIRFLOW_HOME", VAR_DIR / "airflow"))
     home.mkdir(parents=True, exist_ok=True)
     api_port = api_port or int(os.environ.get("AIRFLOW_API_PORT", "8080"))
@@ -86,7 +87,7 @@ def airflow_env(
     env = dict(os.environ)
     for key, value in ours.items():
         # the caller's explicit settings win, except the folders and the schedule mode we were asked for
-        if key in ("INTEGRATION_SCHEDULES", "PYTHONPATH") or key not in os.environ:
+        if key in forced or key not in os.environ:
             env[key] = value
     env.update(extra or {})
     return env
