@@ -69,13 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     env = stack.env
     started = time.time()
     try:
-        from include.mapping.loader import load_workflows
+        from include.mapping.loader import execution_order, load_workflows
         from include.paths import MAPPINGS_DIR
 
         workflows, errors = load_workflows(MAPPINGS_DIR)
         for name, error in errors.items():
             print(f"WARNING invalid mapping {name}: {error}", flush=True)
-        enabled = [w.id for w in workflows.values() if w.enabled]
+        enabled = [w for w in execution_order(workflows) if workflows[w].enabled]
         if stack.local_services:
             print(f"Starting the local NetSuite and SuiteProjects Pro services (seed: {args.scale}) ...", flush=True)
         else:

@@ -127,14 +127,27 @@ def prepare_airflow(env: dict[str, str]) -> None:
     StateStore(env["INTEGRATION_STATE_DB_URL"]).migrate()
 
 
-def start_airflow(group: ProcessGroup, env: dict[str, str], *, triggerer: bool = True) -> None:
-    """API server, scheduler, DAG processor (and triggerer) as separate processes."""
+def start_airflow(
+    group: ProcessGroup, env: dict[str, str], *, triggerer: bool = True, workdir: Path | None = None
+) -> None:
+    """API server, scheduler, DAG processor (and triggerer) as separate processes.
+
+    With ``workdir``, each component runs in its own directory ``workdir/<component>`` (the
+    native cluster: no process may rely on another's local files); by default, the project root.
+    """
     airflow = str(Path(sys.executable).parent / "airflow")
-    group.start("api-server", [airflow, "api-server", "--port", env["AIRFLOW__API__PORT"]], env)
-    group.start("dag-processor", [airflow, "dag-processor"], env)
-    group.start("scheduler", [airflow, "scheduler"], env)
+
+    def cwd(name: str) -> Path | None:
+        if workdir is None:
+            return None
+        (workdir / name).mkdir(parents=True, exist_ok=True)
+        return workdir / name
+
+    group.start("api-server", [airflow, "api-server", "--port", env["AIRFLOW__API__PORT"]], env, cwd("api-server"))
+    group.start("dag-processor", [airflow, "dag-processor"], env, cwd("dag-processor"))
+    group.start("scheduler", [airflow, "scheduler"], env, cwd("scheduler"))
     if triggerer:
-        group.start("triggerer", [airflow, "triggerer"], env)
+        group.start("triggerer", [airflow, "triggerer"], env, cwd("triggerer"))
     wait_for_port(int(env["AIRFLOW__API__PORT"]), timeout_s=120)
 
 
@@ -201,3 +214,13 @@ class AirflowApi:
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         return self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=1000)["task_instances"]
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        resp = httpx.post(f"{self.base_url}/api/v2{path}", headers=self._headers(), json=body, timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+    def clear_failed(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Clear the run's failed task instances and what follows them, so the scheduler runs them again."""
+        body = {"dry_run": False, "dag_run_id": run_id, "only_failed": True, "include_downstream": True, "reset_dag_runs": True}
+        return self.post(f"/dags/{dag_id}/clearTaskInstances", body)["task_instances"]
