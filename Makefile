@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup test test-fast lint emulators run up down bench clean
+.PHONY: help setup test test-fast lint emulators run up down bench clean cluster cluster-stop test-cluster
 
 help:
 	@echo "make run        - set up, start the local services, run every workflow once through Airflow, print a summary"
@@ -15,6 +15,9 @@ help:
 	@echo "make emulators  - start the local NetSuite and SuiteProjects Pro services in the foreground"
 	@echo "make lint       - ruff"
 	@echo "make bench      - benchmarks (BENCH_QUICK=1 for a short run)"
+	@echo "make cluster    - Airflow cluster natively: Postgres, Redis, CeleryExecutor, two workers (docs/CLUSTER.md)"
+	@echo "make cluster-stop - stop what make cluster started"
+	@echo "make test-cluster - only the cluster tests (needs Postgres and Redis)"
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,3 +50,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
+
+cluster: $(STAMP)
+	$(PY) -m include.runtime.cluster start
+
+cluster-stop: $(STAMP)
+	$(PY) -m include.runtime.cluster stop
+
+test-cluster: $(STAMP)
+	$(PY) -m pytest -q -m cluster tests/cluster $(PYTEST_ARGS)

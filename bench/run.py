@@ -33,6 +33,7 @@ from bench.throughput import (
     export_ideal_s,
     import_ideal_s,
     record_at_a_time_ideal_s,
+    requests_per_system,
 )
 
 EXPORT = "time_entries_export"
@@ -46,9 +47,8 @@ def _say(message: str) -> None:
 
 
 def _requests(measure_stats: dict[str, dict[str, Any]]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
-    totals = {name: int(s.get("requests_total", 0)) for name, s in measure_stats.items()}
     by_op = {name: dict(s.get("requests", {})) for name, s in measure_stats.items()}
-    return totals, by_op
+    return requests_per_system(by_op), by_op
 
 
 def _from_measure(kind: str, records: int, pool: int, ideal_s: float, m: DagRunMeasure, note: str = "") -> BenchRun:

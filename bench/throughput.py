@@ -66,6 +66,20 @@ def record_at_a_time_ideal_s(records: int, threads: int, netsuite: Latency) -> f
     return ideal_seconds(records, 1, threads, netsuite)
 
 
+def requests_per_system(by_operation: dict[str, dict[str, int]]) -> dict[str, int]:
+    """HTTP requests per system from the services' per-operation counters.
+
+    NetSuite counts one operation per SOAP request. SPP counts commands, and one HTTP request
+    carries many (a Read of 1000 ids, 1000 Adds...) after exactly one ``Auth`` (or ``RemoteAuth``),
+    so SPP's requests are its Auth commands.
+    """
+    out: dict[str, int] = {}
+    for system, ops in by_operation.items():
+        auth = ops.get("Auth", 0) + ops.get("RemoteAuth", 0)
+        out[system] = auth if system == "spp" and auth else sum(ops.values())
+    return out
+
+
 @dataclass
 class BenchRun:
     """One measured run; ``to_json`` is one entry of ``latest.json``'s ``runs`` list."""

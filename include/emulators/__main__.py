@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 import uvicorn
@@ -26,7 +27,8 @@ def build_apps(ns: NetSuiteSettings, spp: SppSettings):  # noqa: ANN201 - two St
 
 async def _serve(apps_and_ports: list[tuple[object, int]]) -> None:
     servers = [
-        uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", backlog=2048))
+        # EMULATOR_HOST=0.0.0.0 in a container, so the other services can reach them
+        uvicorn.Server(uvicorn.Config(app, host=os.environ.get("EMULATOR_HOST", "127.0.0.1"), port=port, log_level="warning", backlog=2048))
         for app, port in apps_and_ports
     ]
     await asyncio.gather(*(s.serve() for s in servers))

@@ -346,6 +346,20 @@ def _wait_healthy(api: AirflowApi, group: ProcessGroup, timeout_s: float) -> Non
     raise TimeoutError(f"cluster not healthy after {timeout_s:.0f}s: {last}")
 
 
+def running_records(cfg: ClusterConfig) -> list[str]:
+    """Names of recorded processes that are still the ones ``start`` launched."""
+    alive = []
+    for record in sorted(cfg.run_dir.glob("*.json")):
+        try:
+            data = json.loads(record.read_text())
+            proc = psutil.Process(int(data["pid"]))
+            if abs(proc.create_time() - float(data["create_time"])) < 0.01 and _alive(proc.pid):
+                alive.append(record.stem)
+        except (psutil.NoSuchProcess, ValueError, KeyError):
+            pass
+    return alive
+
+
 def stop_recorded(cfg: ClusterConfig, timeout_s: float = 30.0) -> list[str]:
     """Stop exactly the processes ``start`` recorded (pid and start time must both match)."""
     targets: dict[str, int] = {}
@@ -392,9 +406,11 @@ def main(argv: list[str] | None = None) -> int:
         stopped = stop_recorded(cfg)
         print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
         return 0
-    if list(cfg.run_dir.glob("*.json")):
-        print(f"a cluster is already recorded in {cfg.run_dir}; run `make cluster-stop` first", file=sys.stderr)
+    if running_records(cfg):
+        print(f"a cluster is already running from {cfg.run_dir}; run `make cluster-stop` first", file=sys.stderr)
         return 1
+    for stale in cfg.run_dir.glob("*.json"):  # left by a cluster that died without `cluster-stop`
+        stale.unlink()
     print(f"Starting the cluster in {cfg.cluster_dir} (CeleryExecutor, {cfg.workers} workers) ...", flush=True)
     cluster = start(cfg)
     env = cluster_env(cfg)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.probes import RssSampler
-from bench.report import markdown_report, write_results
+from bench.report import markdown_report, rerender, write_results
 from bench.throughput import (
     BenchRun,
     Latency,
@@ -20,6 +20,7 @@ from bench.throughput import (
     ideal_seconds,
     import_ideal_s,
     record_at_a_time_ideal_s,
+    requests_per_system,
 )
 
 NETSUITE = Latency(0.2, 0.002)
@@ -179,3 +180,22 @@ def test_sampler_sees_the_root_and_its_children_by_depth() -> None:
     assert depths[0]["processes"] == 1
     assert depths[1]["processes"] >= 1
     assert sampler.peak_task_mb() > 0
+
+
+def test_spp_requests_are_counted_by_their_auth_commands() -> None:
+    by_op = {"netsuite": {"getServerTime": 1, "search": 1}, "spp": {"Auth": 21, "Read": 2000, "Add": 5}}
+
+    assert requests_per_system(by_op) == {"netsuite": 2, "spp": 21}
+
+
+def test_results_can_be_rendered_again_from_the_json(tmp_path: Path) -> None:
+    run = BenchRun("noop", 0, 10, wall_s=4.0, ideal_s=0.0, requests={"netsuite": 0, "spp": 279},
+                   requests_by_operation={"netsuite": {}, "spp": {"Auth": 2, "Read": 277}})  # fmt: skip
+    write_results([run], 0.2, check_targets([run], 0.2), {"mode": "quick"}, tmp_path)
+
+    rerender(tmp_path)
+
+    doc = json.loads((tmp_path / "latest.json").read_text())
+    assert doc["runs"][0]["requests"] == {"netsuite": 0, "spp": 2}
+    assert doc["mode"] == "quick"
+    assert "2 requests per system" in (tmp_path / "latest.md").read_text()
