@@ -54,8 +54,7 @@ from include.runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, sta
 
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 NODE_NAME_VAR = "INTEGRATION_NODE_NAME"
-# the provider's CeleryExecutor behind a Celery 5.7 import shim (see include/runtime/celery_compat.py)
-CELERY_EXECUTOR = "include.runtime.celery_compat.CeleryExecutor"
+CELERY_EXECUTOR = "CeleryExecutor"
 
 
 def _env(environ: dict[str, str], name: str, default: str) -> str:
@@ -251,7 +250,7 @@ def _record(cfg: ClusterConfig, group: ProcessGroup) -> None:
 def start_worker(cfg: ClusterConfig, group: ProcessGroup, name: str) -> None:
     """One Celery worker in its own directory; ``name`` becomes its Celery and task hostname."""
     argv = [
-        sys.executable, "-m", "include.runtime.celery_compat", "celery", "worker",
+        str(Path(sys.executable).parent / "airflow"), "celery", "worker",
         "--concurrency", str(cfg.worker_concurrency),
         "--celery-hostname", f"{name}@%h",
         # task logs go to the shared Airflow home; a log server per worker would fight over one port

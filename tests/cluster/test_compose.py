@@ -82,7 +82,7 @@ def test_services_reach_each_other_and_run_the_project(compose: dict[str, Any], 
     env = compose["x-airflow-common"]["environment"]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
     assert env["PYTHONPATH"] == "/opt/airflow/project"
-    assert env["AIRFLOW__CORE__EXECUTOR"] == "include.runtime.celery_compat.CeleryExecutor"
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://") and "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379/")
     assert env["INTEGRATION_STATE_DB_URL"].startswith("postgresql+psycopg2://")
