@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -165,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()] or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])
     mode = "custom" if args.sizes else ("quick" if args.quick else "full")
+    # Stop cleanly on SIGTERM, and on Ctrl-C even when started in the background (where the shell
+    # ignores SIGINT): the stack's processes run in their own sessions and must be stopped by us.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     with BenchStack(BenchSettings()) as stack:
         _say(f"benchmark ({mode}: N = {', '.join(f'{n:,}' for n in sizes)}); stack under {stack.root}")
