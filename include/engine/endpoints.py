@@ -199,7 +199,8 @@ class SppSource:
                 for rec in changed:
                     by_id[str(rec["id"])] = rec
                 matching = [i for i, rec in by_id.items() if flt.matches({}, {via.type: rec})]
-                if matching:
+                # without a lower bound every record was read already: no second pass needed
+                if matching and window.since is not None:
                     extra.extend(self.client.read(otype, equal_to_any={via.key: matching}))
             wanted = {str(d.get(via.key)) for d in [*docs.values(), *extra] if d.get(via.key)} - set(by_id)
             if wanted:
