@@ -30,7 +30,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -280,13 +280,7 @@ class SppClient:
             command = xml.read_command(object_type, offset=offset, limit=limit, query=query or None, **options)
             reply = self._call([command], idempotent=True, what=f"Read {object_type}")[0]
             self._raise_for_command(reply, f"Read {object_type}")
-            for obj in reply.objects:
-                key = obj.get("id")
-                if key is not None and key in seen:
-                    continue
-                if key is not None:
-                    seen.add(key)
-                yield obj
+            yield from _first_sightings(reply.objects, seen)
             page += 1
             logger.info(
                 "SPP read %s: page %d (%d objects), %d so far", object_type, page, len(reply.objects), len(seen)
@@ -317,13 +311,11 @@ class SppClient:
                 if reply.status == 601:  # unknown id: "not found" for a look-up, not a failure
                     continue
                 self._raise_for_command(reply, f"Read {object_type}")
-                for obj in reply.objects:
-                    key = obj.get("id")
-                    if key is not None and key in seen:
-                        continue
-                    if key is not None:
-                        seen.add(key)
-                    yield obj
+                if len(reply.objects) >= limit:  # one look-up reads one page: say so rather than drop silently
+                    logger.warning(
+                        "SPP look-up %s by %s: a full page of %d; later matches not read", object_type, key_field, limit
+                    )
+                yield from _first_sightings(reply.objects, seen)
             logger.info(
                 "SPP look-up %s: %d/%d ids requested, %d found", object_type, start + len(chunk), len(wanted), len(seen)
             )
@@ -621,3 +613,14 @@ def _never_sent(exc: Exception) -> bool:
         reason = getattr(exc.args[0], "reason", exc.args[0])
         return isinstance(reason, NewConnectionError)
     return False
+
+
+def _first_sightings(objects: Iterable[dict[str, str]], seen: set[str]) -> Iterator[dict[str, str]]:
+    """Objects whose ``id`` has not been yielded before (``seen`` is updated)."""
+    for obj in objects:
+        key = obj.get("id")
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        yield obj
