@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -18,16 +17,7 @@ MSGS = "urn:messages_2023_2.platform.webservices.netsuite.com"
 SERVER_TIME = f'<m:getServerTime xmlns:m="{MSGS}"/>'
 
 
-@pytest.fixture(scope="module")
-def st() -> Iterator[SuiteTalk]:
-    service = start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(st: SuiteTalk) -> None:
-    st.reset()
+pytestmark = pytest.mark.usefixtures("fresh")
 
 
 def customer(st: SuiteTalk, n: int, **fields: object) -> object:

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from zeep.exceptions import Fault
 
 from include.emulators.netsuite.auth import sign_passport
-from tests.include.emulators.netsuite.suitetalk_harness import SuiteTalk, raw_envelope, raw_passport_xml, start
+from tests.include.emulators.netsuite.suitetalk_harness import SuiteTalk, raw_envelope, raw_passport_xml
 
-
-@pytest.fixture(scope="module")
-def st() -> Iterator[SuiteTalk]:
-    service = start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(st: SuiteTalk) -> None:
-    st.reset()
+pytestmark = pytest.mark.usefixtures("fresh")
 
 
 def test_signature_matches_oracles_test_vector() -> None:

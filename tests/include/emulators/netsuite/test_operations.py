@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from lxml import etree
 
-from tests.include.emulators.netsuite.suitetalk_harness import SuiteTalk, start
+from tests.include.emulators.netsuite.suitetalk_harness import SuiteTalk
 
-
-@pytest.fixture(scope="module")
-def st() -> Iterator[SuiteTalk]:
-    service = start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(st: SuiteTalk) -> None:
-    st.reset()
+pytestmark = pytest.mark.usefixtures("fresh")
 
 
 def customer(st: SuiteTalk, n: int, **fields: Any) -> Any:
