@@ -102,7 +102,7 @@ class PlanWorkflowOperator(_WorkflowOperator):
             staging.save_plan(runner.state.engine, runner.run_id, self.workflow_id, _counts_only(plan))
             return []
         runner.state.start_run(runner.run_id, self.workflow_id, dict(context["params"]))
-        runner.record_plan_failures(plan)
+        runner.record_plan(plan)
         numbers = staging.save_plan(runner.state.engine, runner.run_id, self.workflow_id, plan)
         return shard_batches(numbers, load_shards_for(runner.workflow.direction))
 

@@ -76,6 +76,8 @@ class Plan:
     # Counts survive when the record lists do not (a plan re-read from staging keeps counts only)
     skipped_count: int = -1
     failed_count: int = -1
+    # (source id, target id) pairs found in the target but missing from the cross-reference
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.skipped_count < 0:
@@ -203,6 +205,7 @@ class WorkflowRunner:
 
         ids = list(by_id)
         known = self._xref_lookup(ids)
+        in_xref = set(known)
         unknown = [i for i in ids if i not in known]
         if unknown and wf.direction == "import":
             known.update(self.target.find_existing(unknown))
@@ -211,6 +214,7 @@ class WorkflowRunner:
         # A full synchronisation or an explicit single-record run rewrites even unchanged records.
         force = bool(self.params.get("full_sync")) or window.mode == "records"
 
+        links: list[tuple[str, str]] = []
         creates: list[PlannedRecord] = []
         updates: list[PlannedRecord] = []
         skipped: list[PlannedRecord] = []
@@ -227,6 +231,8 @@ class WorkflowRunner:
             elif existing_id:
                 rec.target_id = existing_id
                 if not wf.policy.update:
+                    if sid not in in_xref:  # linked earlier by someone else: remember the pair
+                        links.append((sid, existing_id))
                     rec.action, rec.reason = SKIP, "already in target; workflow is create-only"
                     skipped.append(rec)
                 elif digest and previous_hashes.get(sid) == digest and not force:
@@ -249,7 +255,7 @@ class WorkflowRunner:
         for action, recs in ((CREATE, creates), (UPDATE, updates)):
             for start in range(0, len(recs), size):
                 batches.append(Batch(len(batches), action, recs[start : start + size]))
-        plan = Plan(window, len(docs), batches, skipped, failed, time.monotonic() - started)
+        plan = Plan(window, len(docs), batches, skipped, failed, time.monotonic() - started, links=links)
         log.info("%s: plan %s", self.name, plan.counts())
         return plan
 
@@ -308,12 +314,25 @@ class WorkflowRunner:
         )
         return {checked[i]: reason for i, reason in failures.items()}
 
-    def record_plan_failures(self, plan: Plan) -> None:
-        """Log the records that failed before any write (bad data, unlinked references)."""
-        if plan.failed and not self.dry_run:
+    def record_plan(self, plan: Plan) -> None:
+        """Log the records that failed before any write (bad data, unlinked references), and
+        cross-reference the records found already in the target (e.g. exported by an earlier
+        connector), so that other workflows can resolve references to them."""
+        if self.dry_run:
+            return
+        if plan.failed:
             self.state.record_errors(
                 self.run_id, self.name, [self._error(r, "INVALID_DATA", r.reason) for r in plan.failed]
             )
+        if plan.links:
+            from include.state import CrossReference
+
+            entity = self.workflow.entity
+            if self.workflow.direction == "import":
+                rows = [CrossReference(entity=entity, netsuite_id=s, spp_id=t) for s, t in plan.links]
+            else:
+                rows = [CrossReference(entity=entity, netsuite_id=t, spp_id=s) for s, t in plan.links]
+            self.state.xref_upsert(rows)
 
     # -- phase 2: load -------------------------------------------------------------------------
     def load_batch(self, batch: Batch) -> BatchOutcome:
@@ -437,7 +456,7 @@ class WorkflowRunner:
         if not self.dry_run:
             self.state.start_run(self.run_id, self.name, self.params)
         plan = self.plan()
-        self.record_plan_failures(plan)
+        self.record_plan(plan)
         if self.dry_run:
             return self.finish(plan, [], all_batches_ok=True)
         progress = Progress(self.name, total=sum(len(b.records) for b in plan.batches))

@@ -421,3 +421,21 @@ def test_a_rejected_record_is_still_retried_after_a_single_record_run_in_between
     retry = world.run("customers_import")
     assert (retry.created, retry.updated, retry.failed) == (1, 0, 0)
     assert len(spp_by_external_id(world, "Customer", victim)) == 1
+
+
+@pytest.mark.parametrize("workflow_id", EXPORTS)
+def test_records_exported_earlier_by_another_connector_are_cross_referenced_not_rewritten(
+    world: World, workflow_id: str
+) -> None:
+    world.run_upstream(workflow_id)
+    wf = world.workflow(workflow_id)
+    already = {
+        sid: doc[wf.netsuite_id_field]
+        for sid, doc in source_records(world, workflow_id).items()
+        if doc.get(wf.netsuite_id_field) not in (None, "", "-1")
+    }
+    assert already, "the seed has exported records for every export workflow"
+    summary = world.run(workflow_id)
+    links = world.state.xref_by_spp(wf.entity, list(already))
+    assert {sid: ref.netsuite_id for sid, ref in links.items()} == already
+    assert summary.skipped >= len(already)  # linked, not written again
