@@ -24,10 +24,7 @@ def build_runner(workflow_id: str, context: Any, *, netsuite_conn_id: str, spp_c
 
     workflow = load_workflow(MAPPINGS_DIR / f"{workflow_id}.yaml")
     state = StateStore.from_env()
-    dag_run = context["dag_run"]
-    interval = None
-    if str(getattr(dag_run, "run_type", "")).lower().endswith("backfill"):
-        interval = (context["data_interval_start"], context["data_interval_end"])
+    interval = backfill_interval(context)
     return WorkflowRunner(
         workflow,
         state,
@@ -37,6 +34,14 @@ def build_runner(workflow_id: str, context: Any, *, netsuite_conn_id: str, spp_c
         params=dict(context["params"]),
         interval=interval,
     )
+
+
+def backfill_interval(context: Any) -> tuple[Any, Any] | None:
+    """The data interval of a backfill run (its records are those modified inside it); None otherwise."""
+    run_type = str(getattr(context["dag_run"], "run_type", ""))
+    if run_type.lower().endswith("backfill"):
+        return context["data_interval_start"], context["data_interval_end"]
+    return None
 
 
 class _WorkflowOperator(BaseOperator):

@@ -30,3 +30,32 @@ def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(monk
     monkeypatch.setenv("INTEGRATION_SPP_THREADS", "3")
     assert load_shards_for("export") == 7
     assert load_shards_for("import") == 3
+
+
+def _context(run_type: object) -> dict[str, object]:
+    class DagRun:
+        pass
+
+    run = DagRun()
+    run.run_type = run_type  # type: ignore[attr-defined]
+    return {"dag_run": run, "data_interval_start": "2026-03-01T00:00:00+00:00", "data_interval_end": "2026-03-01T01:00:00+00:00"}
+
+
+def test_a_backfill_run_syncs_the_records_of_its_data_interval() -> None:
+    from airflow.utils.types import DagRunType
+
+    from operators.workflow import backfill_interval
+
+    assert backfill_interval(_context(DagRunType.BACKFILL_JOB)) == (
+        "2026-03-01T00:00:00+00:00",
+        "2026-03-01T01:00:00+00:00",
+    )
+
+
+@pytest.mark.parametrize("run_type", ["manual", "scheduled", "asset_triggered"])
+def test_other_runs_use_the_watermark_not_the_interval(run_type: str) -> None:
+    from airflow.utils.types import DagRunType
+
+    from operators.workflow import backfill_interval
+
+    assert backfill_interval(_context(DagRunType(run_type))) is None
