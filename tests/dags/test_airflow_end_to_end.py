@@ -2,7 +2,8 @@
 
 One stack for the module (starting Airflow costs ~30 s): the local services seeded `tiny`, a
 NetSuite latency so mapped loads overlap, a pool of 4 NetSuite threads, and a copy of the
-mappings where time entries go in batches of 5 so the export fans out to several load tasks.
+mappings where time entries go in batches of 2 so the export fans out to several load tasks
+that each send many requests (250 ms each), long enough to overlap on a loaded machine.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
     shutil.copytree(ROOT / "mappings", mappings)
     time_entries = mappings / "time_entries_export.yaml"
     spec = yaml.safe_load(time_entries.read_text())
-    spec["batch_size"] = 5
+    spec["batch_size"] = 2
     time_entries.write_text(yaml.safe_dump(spec, sort_keys=False))
     stack = EmbeddedStack(
         var_dir=var_dir,
@@ -43,7 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
         extra_env={
             "INTEGRATION_MAPPINGS_DIR": str(mappings),
             "INTEGRATION_NETSUITE_THREADS": str(POOL_SIZE),
-            "NETSUITE_LATENCY_MS": "40",
+            "NETSUITE_LATENCY_MS": "250",
             "NETSUITE_LATENCY_PER_RECORD_MS": "0",
             "SPP_LATENCY_MS": "0",
             "SPP_LATENCY_PER_RECORD_MS": "0",
@@ -84,7 +85,7 @@ def test_integration_all_runs_every_workflow_through_the_scheduler(stack: Embedd
         last = store.last_run(path.stem)
         assert last is not None and last.status == "success", path.stem
     exported = store.last_run("time_entries_export")
-    assert exported.created > 5  # more than one batch, so the loads fanned out
+    assert exported.created > 2 * POOL_SIZE  # more batches than shards, so every shard sent several
 
 
 def test_netsuite_concurrency_stayed_within_the_pool_and_loads_overlapped(stack: EmbeddedStack) -> None:
