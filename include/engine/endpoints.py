@@ -231,22 +231,38 @@ class SppTarget:
         self.client = client
         self.workflow = workflow
 
+    # Above this many unknown ids one paged read of the whole type (ids and key fields only) is
+    # cheaper than a look-up command per id and key field.
+    bulk_match_threshold = 1000
+
     def find_existing(self, source_ids: list[str]) -> dict[str, str]:
         """SPP ids of objects already holding these NetSuite ids (the NetSuite ID field first,
         then externalid), for records the cross-reference does not know yet."""
         if not source_ids:
             return {}
-        found: dict[str, str] = {}
         otype = self.workflow.target.type
-        id_field = self.workflow.netsuite_id_field
-        for field in [f for f in (id_field, "externalid") if f]:
-            missing = [s for s in source_ids if s not in found]
-            if not missing:
-                break
-            for doc in self.client.read(otype, equal_to_any={field: missing}, fields=["id", field]):
-                key = str(doc.get(field) or "")
-                if key and key in missing and key not in found:
-                    found[key] = str(doc["id"])
+        fields = [f for f in (self.workflow.netsuite_id_field, "externalid") if f]
+        wanted = set(source_ids)
+        by_field: dict[str, dict[str, str]] = {f: {} for f in fields}
+        if len(wanted) > self.bulk_match_threshold:
+            for doc in self.client.read(otype, fields=["id", *fields]):
+                for field in fields:
+                    key = str(doc.get(field) or "")
+                    if key in wanted:
+                        by_field[field].setdefault(key, str(doc["id"]))
+        else:
+            for field in fields:
+                missing = [s for s in source_ids if not any(s in by_field[f] for f in fields)]
+                if not missing:
+                    break
+                for doc in self.client.read(otype, equal_to_any={field: missing}, fields=["id", field]):
+                    key = str(doc.get(field) or "")
+                    if key in wanted:
+                        by_field[field].setdefault(key, str(doc["id"]))
+        found: dict[str, str] = {}
+        for field in fields:  # rule order: the NetSuite ID field wins over externalid
+            for key, spp_id in by_field[field].items():
+                found.setdefault(key, spp_id)
         return found
 
     def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]:

@@ -141,6 +141,21 @@ def test_first_import_run_creates_missing_records_and_links_existing_ones(world:
         assert spp_object(world, target_type, spp_id)["externalid"] == netsuite_id
 
 
+@pytest.mark.parametrize("workflow_id", IMPORTS)
+def test_a_large_first_import_matches_existing_records_with_one_paged_read(
+    world: World, workflow_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from include.engine.endpoints import SppTarget
+
+    monkeypatch.setattr(SppTarget, "bulk_match_threshold", 0)  # tiny seed, large-import path
+    world.run_upstream(workflow_id)
+
+    summary = world.run(workflow_id)
+
+    assert (summary.created, summary.updated, summary.failed) == FIRST_RUN[workflow_id]
+    assert len(linked(world, workflow_id)) == summary.created + summary.updated
+
+
 @pytest.mark.parametrize("workflow_id", EXPORTS)
 def test_first_export_run_creates_records_and_pulls_their_ids_back(world: World, workflow_id: str) -> None:
     world.run_upstream(workflow_id)
