@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -148,7 +148,6 @@ class WorkflowRunner:
         run_id: str,
         params: dict[str, Any] | None = None,
         interval: tuple[dt.datetime, dt.datetime] | None = None,
-        transform: Callable[..., Any] | None = None,
     ) -> None:
         self.workflow = workflow
         self.state = state
@@ -158,7 +157,6 @@ class WorkflowRunner:
         self.params = params or {}
         self.interval = interval
         self.source, self.target = endpoints_for(workflow, netsuite, spp)
-        self._transform = transform
 
     # -- naming helpers ------------------------------------------------------------------------
     @property
@@ -185,7 +183,7 @@ class WorkflowRunner:
     def plan(self) -> Plan:
         """Extract, transform, validate and decide per record; writes nothing."""
         from include.mapping.hashing import record_hash
-        from include.mapping.transform import transform as default_transform
+        from include.mapping.transform import transform
 
         started = time.monotonic()
         wf = self.workflow
@@ -198,7 +196,7 @@ class WorkflowRunner:
         docs = self.source.extract(window, retry_ids)
         log.info("%s: extracted %d %s records", self.name, len(docs), wf.source.type)
 
-        output = (self._transform or default_transform)(wf, docs, self._resolve)
+        output = transform(wf, docs, self._resolve)
         rows = list(output.rows)
         by_id = {source_id_of(d, self.source.system): d for d in docs}
         invalid = self._run_validation(rows, by_id)

@@ -83,7 +83,7 @@ def airflow_env(
         "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p),
         "NO_PROXY": "*",
     }
-    ours.setdefault("INTEGRATION_STATE_DB_URL", os.environ.get("INTEGRATION_STATE_DB_URL", f"sqlite:///{VAR_DIR}/state.db"))
+    ours["INTEGRATION_STATE_DB_URL"] = f"sqlite:///{VAR_DIR}/state.db"  # a URL in the environment wins (below)
     env = dict(os.environ)
     for key, value in ours.items():
         # the caller's explicit settings win, except the folders and the schedule mode we were asked for

@@ -48,9 +48,10 @@ from pathlib import Path
 import psutil
 
 from include.paths import VAR_DIR
+from include.runtime import stack
 from include.runtime.airflow_env import airflow_env
 from include.runtime.embedded import uses_local_services
-from include.runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, start_airflow, wait_for_port
+from include.runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, start_airflow
 
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 NODE_NAME_VAR = "INTEGRATION_NODE_NAME"
@@ -260,16 +261,14 @@ def start_worker(cfg: ClusterConfig, group: ProcessGroup, name: str) -> None:
     _record(cfg, group)
 
 
-def start_local_services(cfg: ClusterConfig, group: ProcessGroup, env: dict[str, str]) -> None:
+def start_cluster_services(cfg: ClusterConfig, group: ProcessGroup, env: dict[str, str]) -> None:
     """The local NetSuite and SPP services, seeded, with their data under the cluster directory."""
     (cfg.workdir("emulators") / "data").mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "include.emulators", "--seed", cfg.seed_scale]
-    if env.get("INTEGRATION_RESEED", "1") == "1":
-        args.append("--reseed")
-    group.start("emulators", args, env, cwd=cfg.workdir("emulators"))
+    stack.start_local_services(
+        group, env, scale=cfg.seed_scale, reseed=env.get("INTEGRATION_RESEED", "1") == "1",
+        netsuite_port=cfg.netsuite_port, spp_port=cfg.spp_port, cwd=cfg.workdir("emulators"),
+    )  # fmt: skip
     _record(cfg, group)
-    wait_for_port(cfg.netsuite_port, timeout_s=300)
-    wait_for_port(cfg.spp_port, timeout_s=300)
 
 
 @dataclass
@@ -311,7 +310,7 @@ def start(cfg: ClusterConfig, *, local_services: bool | None = None) -> Cluster:
     env = cluster_env(cfg)
     try:
         if local_services if local_services is not None else uses_local_services({**os.environ, **cfg.extra_env}):
-            start_local_services(cfg, group, env)
+            start_cluster_services(cfg, group, env)
         init(cfg)
         start_airflow(group, env, triggerer=False, workdir=cfg.cluster_dir)
         airflow = str(Path(sys.executable).parent / "airflow")

@@ -8,12 +8,11 @@ stack never collides with a user's.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from include.runtime.airflow_env import airflow_env
-from include.runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, start_airflow, wait_for_port
+from include.runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, start_airflow, start_local_services
 
 
 def uses_local_services(environ: dict[str, str]) -> bool:
@@ -71,12 +70,10 @@ class EmbeddedStack:
         """Start everything; return an API client once the given DAGs are parsed."""
         (self.var_dir / "emulators").mkdir(parents=True, exist_ok=True)
         if self.local_services:
-            args = [sys.executable, "-m", "include.emulators", "--seed", self.scale]
-            if self.reseed:
-                args.append("--reseed")
-            self.group.start("emulators", args, self.env)
-            wait_for_port(self.netsuite_port, timeout_s=300)
-            wait_for_port(self.spp_port, timeout_s=300)
+            start_local_services(
+                self.group, self.env, scale=self.scale, reseed=self.reseed,
+                netsuite_port=self.netsuite_port, spp_port=self.spp_port,
+            )  # fmt: skip
         prepare_airflow(self.env)
         start_airflow(self.group, self.env)
         api = self.api

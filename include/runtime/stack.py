@@ -90,6 +90,25 @@ class ProcessGroup:
         self.procs.clear()
 
 
+def start_local_services(
+    group: ProcessGroup,
+    env: dict[str, str],
+    *,
+    scale: str,
+    reseed: bool,
+    netsuite_port: int,
+    spp_port: int,
+    cwd: Path | None = None,
+) -> None:
+    """The local NetSuite and SPP services (``python -m include.emulators``), seeded; returns once both listen."""
+    args = [sys.executable, "-m", "include.emulators", "--seed", scale]
+    if reseed:
+        args.append("--reseed")
+    group.start("emulators", args, env, cwd=cwd)
+    wait_for_port(netsuite_port, timeout_s=300)
+    wait_for_port(spp_port, timeout_s=300)
+
+
 def airflow_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run an ``airflow`` CLI command with the stack's environment."""
     airflow = str(Path(sys.executable).parent / "airflow")

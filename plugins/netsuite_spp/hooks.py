@@ -86,10 +86,7 @@ class NetSuiteHook(BaseHook):
 
     def test_connection(self) -> tuple[bool, str]:
         """Backs the UI's Test button: a getServerTime round trip."""
-        try:
-            return True, f"NetSuite server time {self.client.server_time().isoformat()}"
-        except Exception as exc:  # noqa: BLE001 - reported to the user as text
-            return False, str(exc)
+        return self.client.test_connection()
 
 
 class SppHook(BaseHook):
