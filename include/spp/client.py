@@ -11,11 +11,13 @@ Retries (exponential backoff with jitter, at most ``max_retries`` more attempts)
 * rate limit (status 556 on ``Auth``, or HTTP 429) and connection failures that happened
   before the request was sent: always retried — the server did not run any command;
 * HTTP 5xx, timeouts and connections dropped after the request was sent: the server may have
-  run the commands. Retried only for idempotent requests: reads, ``Time``/``Whoami``, and
+  run the commands. Retried only for idempotent requests: reads, ``Time``/``Whoami``,
   ``Add``/``CreateUser`` with ``lookup="externalid"`` when every record has an ``externalid``
-  (an upsert: replaying it updates the record the first attempt created). ``Add`` without lookup would create duplicates, and
-  ``Modify``/``Delete``/``Submit``/``Approve`` could overwrite a concurrent change or report a
-  false failure, so those raise ``SppWriteOutcomeUnknown`` instead of guessing.
+  (an upsert: replaying it updates the record the first attempt created), and ``Add`` of
+  ``ImportExport`` marks (``mark_exported``: the server upserts them on application, type,
+  id). ``Add`` without lookup would create duplicates, and ``Modify``/``Delete``/``Submit``/
+  ``Approve`` could overwrite a concurrent change or report a false failure, so those raise
+  ``SppWriteOutcomeUnknown`` instead of guessing.
 
 When a write call fails part-way, the raised ``SppError`` carries ``results``: the outcome of
 every input record (committed ones included), so no created id is lost.
@@ -229,6 +231,7 @@ class SppClient:
         include_nondeleted: bool = False,
         page_size: int | None = None,
         date_field: str = "updated",
+        not_exported: bool = False,
     ) -> Iterator[dict[str, str]]:
         """Objects of ``object_type`` in dict form, each ``id`` at most once.
 
@@ -245,6 +248,8 @@ class SppClient:
         :param deleted: return deleted objects (tombstones) instead of live ones;
             with ``include_nondeleted`` both.
         :param page_size: objects per page (1..1000), default the client's.
+        :param not_exported: only objects no ImportExport marks as exported (``not-exported``
+            filter; see ``mark_exported``).
         """
         limit = page_size or self.page_size
         if not 1 <= limit <= MAX_OBJECTS_PER_COMMAND:
@@ -261,6 +266,7 @@ class SppClient:
             "deleted": deleted,
             "include_nondeleted": include_nondeleted,
             "fields": returned,
+            "not_exported": not_exported,
         }
         if ids is not None:
             return self._read_ids(object_type, list(ids), dict(equal_to or {}), limit, options)
@@ -358,6 +364,27 @@ class SppClient:
             lambda chunk: xml.write_command("Delete", object_type, chunk),
             idempotent=False,
             what=f"Delete {object_type}",
+        )
+
+    def mark_exported(
+        self, object_type: str, ids: Sequence[str], *, application: str = "netsuite"
+    ) -> list[WriteResult]:
+        """Record that ``application`` exported these objects (``Add`` of ``ImportExport`` objects).
+
+        Marked objects drop out of ``read(not_exported=True)`` while their ``updated`` stays
+        as it was, so marking does not make the next incremental read see them again. The
+        server upserts on (application, type, id), so a replay changes nothing: ambiguous
+        failures are retried. One result per id, in input order; ``id`` is the marked object's.
+        """
+        for index, object_id in enumerate(ids):
+            if not str(object_id).strip():
+                raise ValueError(f"mark_exported: id {index} is empty")
+        records = [{"id": str(i)} for i in ids]
+        return self._write(
+            records,
+            lambda chunk: xml.import_export_command(application, object_type, [r["id"] for r in chunk]),
+            idempotent=True,
+            what=f"mark exported {object_type}",
         )
 
     def create_user(self, records: Sequence[Mapping[str, Any]], *, lookup_external: bool = False) -> list[WriteResult]:

@@ -104,13 +104,16 @@ def read_command(
     deleted: bool = False,
     include_nondeleted: bool = False,
     fields: Sequence[str] | None = None,
+    not_exported: bool = False,
 ) -> etree._Element:
     """A ``<Read>`` of one page.
 
     ``query`` switches the method to ``equal to`` with a query object of the same type;
     ``date_filters`` are ``(filter, field, when)`` triples such as
     ``("newer-than", "updated", datetime(...))``, sent as the comma-separated ``filter`` and
-    ``field`` attributes plus one ``<Date>`` per filter, in the same order.
+    ``field`` attributes plus one ``<Date>`` per filter, in the same order. ``not_exported``
+    adds the ``not-exported`` filter (objects no ImportExport marks), after the date filters:
+    ``field`` names only the date filters' fields (reference §5).
     """
     command = etree.Element("Read", type=object_type, method="equal to" if query else "all")
     command.set("limit", f"{offset},{limit}")
@@ -120,8 +123,10 @@ def read_command(
         command.set("deleted", "1")
         if include_nondeleted:
             command.set("include_nondeleted", "1")
+    filter_names = [name for name, _, _ in date_filters] + (["not-exported"] if not_exported else [])
+    if filter_names:
+        command.set("filter", ",".join(filter_names))
     if date_filters:
-        command.set("filter", ",".join(name for name, _, _ in date_filters))
         command.set("field", ",".join(field_name for _, field_name, _ in date_filters))
     if query:
         command.append(object_element(object_type, query, drop_read_only=False))
@@ -150,6 +155,25 @@ def write_command(
         command.set("lookup", lookup)
     for record in records:
         command.append(object_element(object_type, record, drop_id=command_name == "Add"))
+    return command
+
+
+def import_export_command(
+    application: str, object_type: str, ids: Sequence[str], *, exported: dt.datetime | None = None
+) -> etree._Element:
+    """``<Add type="ImportExport">``: one ImportExport per id, marking it exported to ``application``.
+
+    Unlike ``write_command("Add", ...)`` the ``<id>`` is kept: it names the marked object.
+    Without ``exported`` the server stamps its own clock.
+    """
+    command = etree.Element("Add", type="ImportExport")
+    for object_id in ids:
+        mark = etree.SubElement(command, "ImportExport")
+        etree.SubElement(mark, "application").text = application
+        etree.SubElement(mark, "type").text = object_type
+        etree.SubElement(mark, "id").text = str(object_id)
+        if exported is not None:
+            etree.SubElement(mark, "exported").append(date_element(exported))
     return command
 
 

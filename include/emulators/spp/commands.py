@@ -27,6 +27,8 @@ from include.emulators.spp.objects import (
     APPROVAL_TRANSITIONS,
     DATE_FIELDS,
     DATE_ONLY_FIELDS,
+    IMPORT_EXPORT,
+    IMPORT_EXPORT_REF,
     OBJECT_TYPES,
     SERVER_FIELDS,
     ObjectType,
@@ -135,10 +137,16 @@ def _is_date_field(name: str) -> bool:
 def render(
     record: StoredRecord, *, custom: bool, only: Iterable[str] | None = None, tag: str | None = None
 ) -> etree._Element:
-    """A stored object as its XML element: ``id``, stored fields, ``created``, ``updated``."""
-    fields: dict[str, str] = {"id": str(record.id)}
+    """A stored object as its XML element: ``id``, stored fields, ``created``, ``updated``.
+
+    An ImportExport shows the id of the object it marks as its ``id`` (reference §7).
+    """
+    marks = record.rtype == IMPORT_EXPORT
+    fields: dict[str, str] = {"id": str(record.data.get(IMPORT_EXPORT_REF, "")) if marks else str(record.id)}
     for key, value in record.data.items():
         if key in SERVER_FIELDS or value in (None, "") or (not custom and is_custom(key)):
+            continue
+        if marks and key == IMPORT_EXPORT_REF:
             continue
         fields[key] = value if isinstance(value, str) else str(value)
     fields["created"] = p.format_timestamp(record.created_at)
@@ -173,12 +181,14 @@ def read(ctx: CommandContext, command: etree._Element) -> etree._Element:
     query.deleted = p.flag(command.get("deleted") or command.get("_deleted"))
     query.include_nondeleted = p.flag(command.get("include_nondeleted") or command.get("_include_nondeleted"))
     criteria = [_criteria(obj) for obj in command.findall(rtype)]
+    if rtype == IMPORT_EXPORT:
+        criteria = [_import_export_criteria(c) for c in criteria]
     if method in ("equal to", "not equal to", "custom equal to"):
         if not criteria or not any(criteria):
             raise p.ProtocolError(p.TOO_FEW_ARGUMENTS, f"method {method!r} needs a <{rtype}> query object")
         query.criteria, query.negate = criteria, method == "not equal to"
     if method == "not exported":
-        query.field_empty = ["exported"]
+        query.not_exported = True
     _apply_filters(command, query)
     found = repo.read_page(ctx.store, query)
     ctx.objects += len(found)
@@ -203,6 +213,19 @@ def _criteria(element: etree._Element) -> dict[str, str]:
     return {k: str(v) for k, v in p.fields_from_element(element).items() if v != ""}
 
 
+def _import_export_criteria(criteria: dict[str, str]) -> dict[str, str]:
+    # an ImportExport's <id> is the marked object's id, kept in the document (see render)
+    out = {k: v for k, v in criteria.items() if k != "id"}
+    if "id" in criteria:
+        out[IMPORT_EXPORT_REF] = _canonical_id(criteria["id"])
+    return out
+
+
+def _canonical_id(raw: str) -> str:
+    # "007" and "7" name the same object; the stored reference must compare as text
+    return str(int(raw)) if raw.isdigit() else raw
+
+
 def _apply_filters(command: etree._Element, query: repo.ReadQuery) -> None:
     names = [n.strip() for n in (command.get("filter") or "").split(",") if n.strip()]
     fields = [f.strip() for f in (command.get("field") or "").split(",")]
@@ -224,7 +247,7 @@ def _apply_filters(command: etree._Element, query: repo.ReadQuery) -> None:
             status_field, values = STATUS_FILTERS[name]
             query.field_in = {**query.field_in, status_field: values}
         elif name == "not-exported":
-            query.field_empty = [*query.field_empty, "exported"]
+            query.not_exported = True
         else:
             raise p.ProtocolError(p.INVALID_PARAMETERS, f"unknown filter {name!r}")
 
@@ -385,7 +408,83 @@ def add(ctx: CommandContext, command: etree._Element) -> etree._Element:
         raise p.ProtocolError(p.FAILURE, f"{rtype} objects are created with CreateUser, not Add")
     if otype.read_only:
         raise p.ProtocolError(p.FAILURE, f"{rtype} is read-only through the XML API")
+    if rtype == IMPORT_EXPORT:
+        return add_import_exports(ctx, command)
     return _add_objects(ctx, command, "Add", otype)
+
+
+def add_import_exports(ctx: CommandContext, command: etree._Element) -> etree._Element:
+    """``<Add type="ImportExport">``: mark objects as exported/imported by an application.
+
+    Upserts on (application, type, id), so replaying a command changes nothing but the dates;
+    the marked object itself is not written (its ``updated`` stays, so an incremental read
+    does not see it again). ``exported`` defaults to the server's clock; an unknown marked
+    object fails with 601 like Modify.
+    """
+    otype = _require_type(IMPORT_EXPORT)
+    items = _input_objects(command, IMPORT_EXPORT, custom=False, keep_blank=False)
+    _record_faults(ctx, "Add", IMPORT_EXPORT, items)
+    now = p.format_timestamp(utcnow())
+    for item in items:
+        if item.error:
+            continue
+        missing = missing_required(otype, item.fields)
+        marked_type, raw_id = str(item.fields.get("type", "")), str(item.extra.get("id", ""))
+        if missing:
+            item.fail(p.WRITE_ERROR, f"required field missing: {', '.join(missing)}")
+        elif not raw_id:
+            item.fail(p.TOO_FEW_ARGUMENTS, "the ImportExport needs the <id> of the object it marks")
+        elif marked_type not in OBJECT_TYPES or marked_type == IMPORT_EXPORT:
+            item.fail(p.INVALID_FIELD, f"type: unknown object type {marked_type!r}")
+        else:
+            item.fields = {k: str(v) for k, v in item.fields.items()}
+            item.fields[IMPORT_EXPORT_REF] = _canonical_id(raw_id)
+            item.fields.setdefault("exported", now)
+    _check_marked_objects(ctx, items)
+    keys = {item.index: _import_export_key(item) for item in items if not item.error}
+    existing = repo.find_import_exports(ctx.store, keys.values())
+    inserts: list[_Pending] = []
+    updates: dict[int, _Pending] = {}
+    claimed: dict[tuple[str, str, str], _Pending] = {}
+    for item in items:
+        if item.error:
+            continue
+        key = keys[item.index]
+        first = claimed.get(key)
+        if first is not None:  # the same mark twice in one command: one object, later fields win
+            first.fields.update(item.fields)
+            item.extra["same_as"] = first
+            continue
+        claimed[key] = item
+        item.existing = existing.get(key)
+        if item.existing is not None:
+            updates[item.existing.id] = item
+        else:
+            inserts.append(item)
+    _write(ctx, IMPORT_EXPORT, inserts, updates)
+    for item in items:
+        if "same_as" in item.extra:
+            item.result = item.extra["same_as"].result
+    return _answer(ctx, "Add", IMPORT_EXPORT, items, custom=False)
+
+
+def _import_export_key(item: _Pending) -> tuple[str, str, str]:
+    return (item.fields["application"], item.fields["type"], item.fields[IMPORT_EXPORT_REF])
+
+
+def _check_marked_objects(ctx: CommandContext, items: list[_Pending]) -> None:
+    """Fail (601) marks whose object does not exist or is deleted; one query per marked type."""
+    by_type: dict[str, set[int]] = {}
+    for item in items:
+        if not item.error and item.fields[IMPORT_EXPORT_REF].isdigit():
+            by_type.setdefault(item.fields["type"], set()).add(int(item.fields[IMPORT_EXPORT_REF]))
+    live = {rtype: repo.live_ids(ctx.store, rtype, ids) for rtype, ids in by_type.items()}
+    for item in items:
+        if item.error:
+            continue
+        ref, marked_type = item.fields[IMPORT_EXPORT_REF], item.fields["type"]
+        if not ref.isdigit() or int(ref) not in live.get(marked_type, set()):
+            item.fail(p.UNKNOWN_ID, f"no {marked_type} with id {ref}")
 
 
 def create_user(ctx: CommandContext, command: etree._Element) -> etree._Element:
@@ -470,6 +569,13 @@ def _write(ctx: CommandContext, rtype: str, inserts: list[_Pending], updates: Ma
             item.result = StoredRecord(rtype, rid, merged[rid].get("externalid"), merged[rid], old.created_at, at)
 
 
+def _refuse_import_export(rtype: str, name: str) -> None:
+    # an ImportExport's <id> names the marked object, so id-addressed writes would be ambiguous;
+    # re-adding the mark is the documented-shape way to change it (emulator assumption)
+    if rtype == IMPORT_EXPORT:
+        raise p.ProtocolError(p.INVALID_PARAMETERS, f"{name} is not available for {IMPORT_EXPORT}; use Add")
+
+
 def _with_existing(ctx: CommandContext, rtype: str, items: list[_Pending], missing_code: int) -> None:
     ids = {int(i.extra["id"]) for i in items if not i.error and str(i.extra.get("id", "")).isdigit()}
     found = ctx.store.get_many(rtype, ids) if ids else {}
@@ -507,6 +613,7 @@ def _modify(
 ) -> etree._Element:
     rtype = command.get("type") or ""
     otype = _require_type(rtype)
+    _refuse_import_export(rtype, name)
     custom_only = (command.get("method") or "").strip() == "custom equal to"
     custom = p.flag(command.get("enable_custom")) or custom_only
     items = _input_objects(command, rtype, custom=custom, keep_blank=True)
@@ -540,6 +647,7 @@ def delete(ctx: CommandContext, command: etree._Element) -> etree._Element:
     otype = _require_type(rtype)
     if otype.read_only:
         raise p.ProtocolError(p.FAILURE, f"{rtype} is read-only through the XML API")
+    _refuse_import_export(rtype, "Delete")
     items = _input_objects(command, rtype, custom=False, keep_blank=True)
     _with_existing(ctx, rtype, items, p.DELETE_FAILED)
     _record_faults(ctx, "Delete", rtype, items)

@@ -17,8 +17,16 @@ SERVER_FIELDS = frozenset({"id", "created", "updated"})
 # Fields whose values are <Date> blocks on the wire. Date-only ones come back with empty
 # hour/minute/second (reference §7).
 DATE_ONLY_FIELDS = frozenset({"date", "starts", "ends", "start_date", "finish_date", "due", "date_due", "ship_date"})
-DATETIME_FIELDS = frozenset({"created", "updated", "exported", "submitted", "approved_date", "date_submitted"})
+DATETIME_FIELDS = frozenset(
+    {"created", "updated", "exported", "imported", "submitted", "approved_date", "date_submitted"}
+)
 DATE_FIELDS = DATE_ONLY_FIELDS | DATETIME_FIELDS
+
+# ImportExport records that an external application exported/imported an object (reference §7).
+# Its <id> names the marked object, not the ImportExport itself, so the store keeps that id under
+# IMPORT_EXPORT_REF and the wire shows it as <id>.
+IMPORT_EXPORT = "ImportExport"
+IMPORT_EXPORT_REF = "ref_id"
 
 # Status values of approvable objects (O open, S submitted, A approved, R rejected).
 APPROVAL_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -157,6 +165,8 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         ObjectType("Vendor", netsuite_id_field="netsuite_vendor_id__c"),
         # project team membership; note the underscored foreign keys (reference §9)
         ObjectType("Projectassign", foreign_keys={"project_id": "Project", "user_id": "User"}),
+        # written with Add only (an upsert on application, type, id); see commands.add_import_exports
+        ObjectType(IMPORT_EXPORT, required=("application", "type")),
     )
 }
 

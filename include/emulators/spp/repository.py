@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, not_, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, cast, not_, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from include.emulators.spp.objects import IMPORT_EXPORT, IMPORT_EXPORT_REF
 from include.emulators.spp.protocol import parse_store_date
 from include.emulators.store import RecordStore, StoredRecord, records
 
@@ -45,7 +46,7 @@ class ReadQuery:
     deleted: bool = False
     include_nondeleted: bool = False
     field_in: Mapping[str, frozenset[str]] = field(default_factory=dict)  # status filters
-    field_empty: Sequence[str] = ()  # "not exported": these fields must be empty
+    not_exported: bool = False  # "not exported" method / "not-exported" filter
 
 
 def _field(name: str) -> ColumnElement[Any]:
@@ -88,11 +89,55 @@ def read_page(store: RecordStore, query: ReadQuery) -> list[StoredRecord]:
         stmt = stmt.where(_bound(bound))
     for name, allowed in query.field_in.items():
         stmt = stmt.where(_field(name).in_(sorted(allowed)))
-    for name in query.field_empty:
-        stmt = stmt.where(or_(_field(name).is_(None), _field(name) == ""))
+    if query.not_exported:
+        stmt = stmt.where(_not_exported(query.rtype))
     stmt = stmt.order_by(records.c.id).offset(query.offset).limit(query.limit)
     with store.engine.connect() as conn:
         return [_record(row) for row in conn.execute(stmt)]
+
+
+def _not_exported(rtype: str) -> ColumnElement[bool]:
+    """Neither an own ``exported`` date (seed data may set one) nor an ImportExport naming it.
+
+    Any application's ImportExport counts: a Read has no attribute naming the application
+    (emulator assumption, docs/EMULATORS.md).
+    """
+    marks = records.alias("marks")
+    ref = marks.c.data[IMPORT_EXPORT_REF].as_string()
+    marked = select(cast(ref, BigInteger)).where(
+        marks.c.rtype == IMPORT_EXPORT,
+        marks.c.deleted_at.is_(None),
+        marks.c.data["type"].as_string() == rtype,
+        ref.is_not(None),  # a NULL in a NOT IN list would hide every row
+    )
+    own = _field("exported")
+    # uncorrelated NOT IN: the database builds the marked-id set once per statement
+    return and_(or_(own.is_(None), own == ""), records.c.id.not_in(marked))
+
+
+def find_import_exports(
+    store: RecordStore, keys: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], StoredRecord]:
+    """Live ImportExport objects by (application, type, marked id), one query per 900 ids."""
+    wanted = set(keys)
+    ids = sorted({object_id for _, _, object_id in wanted})
+    ref = _field(IMPORT_EXPORT_REF)
+    out: dict[tuple[str, str, str], StoredRecord] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), 900):
+            stmt = (
+                select(records)
+                .where(records.c.rtype == IMPORT_EXPORT, ref.in_(ids[start : start + 900]))
+                .where(records.c.deleted_at.is_(None))
+                .order_by(records.c.id.desc())  # duplicates cannot arise, but the oldest would win
+            )
+            for row in conn.execute(stmt):
+                record = _record(row)
+                data = record.data
+                key = (str(data.get("application")), str(data.get("type")), str(data.get(IMPORT_EXPORT_REF)))
+                if key in wanted:
+                    out[key] = record
+    return out
 
 
 def live_ids(store: RecordStore, rtype: str, ids: Iterable[int]) -> set[int]:
