@@ -17,7 +17,7 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TriggerRule
 
 from include.mapping.loader import load_workflows
 from include.paths import MAPPINGS_DIR
-from operators.workflow import FinishWorkflowOperator, LoadShardOperator, PlanWorkflowOperator
+from operators.workflow import FinishWorkflowOperator, LoadShardOperator, PlanWorkflowOperator, load_shards_for
 
 NETSUITE_POOL = os.environ.get("INTEGRATION_NETSUITE_POOL", "netsuite")
 START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -78,7 +78,7 @@ def _doc_md(wf: Any) -> str:
 
 
 def build_workflow_dag(wf: Any) -> DAG:
-    """The DAG of one workflow: plan → load (one mapped task per shard of batches) → finish."""
+    """The DAG of one workflow: plan beside its load tasks (one per NetSuite thread), then finish."""
     schedule = None if SCHEDULES_MODE == "manual" or not wf.schedule else CronDataIntervalTimetable(wf.schedule, timezone="UTC")
     with DAG(
         dag_id=wf.id,
@@ -95,17 +95,25 @@ def build_workflow_dag(wf: Any) -> DAG:
         # Imports read NetSuite while planning; exports write NetSuite while loading. Whatever
         # talks to NetSuite holds a slot of the pool that mirrors the account's thread limit.
         reads_netsuite = wf.direction == "import"
+        # Plan and loads start together: the plan stages batches as it reads, the load tasks
+        # claim them (staged in the state database). The plan goes first when slots are short.
         plan = PlanWorkflowOperator(
-            task_id="plan", workflow_id=wf.id, pool=NETSUITE_POOL if reads_netsuite else "default_pool"
+            task_id="plan",
+            workflow_id=wf.id,
+            pool=NETSUITE_POOL if reads_netsuite else "default_pool",
+            priority_weight=10,
+            weight_rule="absolute",
         )
         load = LoadShardOperator.partial(
             task_id="load",
             workflow_id=wf.id,
             pool=NETSUITE_POOL if not reads_netsuite else "default_pool",
-            map_index_template="{{ task.batch_numbers | length }} batches from {{ task.batch_numbers[0] }}",
-        ).expand(batch_numbers=plan.output)
+            priority_weight=1,
+            weight_rule="absolute",
+            map_index_template="shard {{ task.shard }}",
+        ).expand(shard=list(range(load_shards_for(wf.direction))))
         finish = FinishWorkflowOperator(task_id="finish", workflow_id=wf.id, trigger_rule=TriggerRule.ALL_DONE)
-        plan >> load >> finish
+        [plan, load] >> finish
     return dag
 
 

@@ -1,4 +1,4 @@
-"""Thin operators over the engine: plan a run, load one batch, finish the run.
+"""Thin operators over the engine: plan a run, load its batches (several tasks), finish the run.
 
 Each builds its hooks and the runner inside ``execute()``; ``__init__`` only stores names, so
 parsing a DAG never touches a network, a database or a heavy import.
@@ -66,111 +66,125 @@ class _WorkflowOperator(BaseOperator):
         )
 
 
-def shard_batches(numbers: list[int], shards: int) -> list[list[int]]:
-    """Deal batch numbers round-robin into at most ``shards`` equal shards.
-
-    One mapped load task per shard, each sending its batches one after another (one request in
-    flight per pool slot it holds): with as many shards as slots, every slot stays busy until the
-    end and no task carries more than one batch more than another.
-    """
-    count = max(1, min(shards, len(numbers)))
-    return [numbers[i::count] for i in range(count)] if numbers else []
-
-
 def load_shards_for(direction: str) -> int:
-    """How many load tasks a run fans out to (NetSuite threads for exports, SPP for imports)."""
+    """How many load tasks a run has (NetSuite threads for exports, SPP for imports).
+
+    Read when the DAG file is parsed, so the DAG processor and the workers must agree on it
+    (one environment file, as for the pool it mirrors: ``INTEGRATION_NETSUITE_THREADS``).
+    """
     import os
 
     name = "INTEGRATION_NETSUITE_THREADS" if direction == "export" else "INTEGRATION_SPP_THREADS"
     return max(1, int(os.environ.get(name, "10" if direction == "export" else "4")))
 
 
+def _retries_left(ti: Any) -> int:
+    """Tries Airflow still has for this task after the current one."""
+    try:
+        return max(0, int(ti.max_tries) - int(ti.try_number) + 1)
+    except (AttributeError, TypeError, ValueError):
+        return 0
+
+
 class PlanWorkflowOperator(_WorkflowOperator):
-    """Extract, transform, validate and plan; stage the batches; return them dealt into shards."""
+    """Extract, transform, validate and plan, staging batches chunk by chunk as the source is read.
+
+    The load tasks run beside this one and start writing the first batches while later pages
+    are still being read; memory stays flat however large the window.
+    """
 
     ui_color = "#d6eaf8"
 
-    def execute(self, context: Any) -> list[list[int]]:
+    def execute(self, context: Any) -> dict[str, int]:
+        import time
+
         from include.engine import staging
 
+        started = time.monotonic()
         runner = self.runner(context)
-        plan = runner.plan()
-        counts = plan.counts()
-        log.info("Plan for %s (%s): %s", self.workflow_id, plan.window.describe(), counts)
-        context["ti"].xcom_push(key="plan", value=counts)
-        if runner.dry_run:
-            for batch in plan.batches[:3]:
-                for rec in batch.records[:5]:
-                    log.info("dry run: would %s %s %s", batch.action, rec.source_id, rec.target)
-            for rec in plan.failed[:20]:
-                log.info("dry run: would fail %s: %s", rec.source_id, rec.reason)
-            staging.save_plan(runner.state.engine, runner.run_id, self.workflow_id, _counts_only(plan))
-            return []
-        runner.state.start_run(runner.run_id, self.workflow_id, dict(context["params"]))
-        runner.record_plan(plan)
-        numbers = staging.save_plan(runner.state.engine, runner.run_id, self.workflow_id, plan)
-        return shard_batches(numbers, load_shards_for(runner.workflow.direction))
+        engine, run_id, ti = runner.state.engine, runner.run_id, context["ti"]
+        window = runner.open_window()
+        if not runner.dry_run:
+            runner.state.start_run(run_id, self.workflow_id, dict(context["params"]))
+        first = staging.open_plan(
+            engine, run_id, self.workflow_id, window, attempt=int(getattr(ti, "try_number", 1) or 1),
+            retries_left=_retries_left(ti),
+        )
+        counts = staging.PlanCounts()
+        shown = 0
+        try:
+            for chunk in runner.plan_chunks(window, first_batch=first):
+                counts.add(chunk.extracted, chunk.batches, len(chunk.skipped), len(chunk.failed))
+                counts.seconds = time.monotonic() - started
+                if runner.dry_run:
+                    shown = _show_dry_run(chunk, shown)
+                    chunk.batches = []
+                else:
+                    runner.record_plan(chunk)
+                staging.stage_batches(engine, run_id, self.workflow_id, chunk.batches, window, counts)
+        except BaseException:
+            staging.close_plan(
+                engine, run_id, self.workflow_id, staging.FAILED, window, counts, retries_left=_retries_left(ti)
+            )
+            raise
+        counts.seconds = time.monotonic() - started
+        staging.close_plan(engine, run_id, self.workflow_id, staging.COMPLETE, window, counts)
+        summary = {k: v for k, v in counts.__dict__.items() if k != "seconds"}
+        log.info("Plan for %s (%s): %s in %.1f s", self.workflow_id, window.describe(), summary, counts.seconds)
+        context["ti"].xcom_push(key="plan", value=summary)
+        return summary
 
 
-def _counts_only(plan: Any) -> Any:
-    from include.engine.run import Plan
-
-    return Plan(plan.window, plan.extracted, [], [], [], plan.seconds, plan.skipped_count, plan.failed_count)
+def _show_dry_run(chunk: Any, shown: int) -> int:
+    """Log a sample of what a dry run would do (the first few records)."""
+    for batch in chunk.batches:
+        for rec in batch.records:
+            if shown >= 15:
+                return shown
+            log.info("dry run: would %s %s %s", batch.action, rec.source_id, rec.target)
+            shown += 1
+    for rec in chunk.failed[:5]:
+        log.info("dry run: would fail %s: %s", rec.source_id, rec.reason)
+    return shown
 
 
 class LoadShardOperator(_WorkflowOperator):
-    """Write a shard of staged batches to the target system, one request at a time.
+    """One of a run's load tasks: claims staged batches and writes them, one request at a time.
 
-    Mapped: one task instance per shard. A batch whose outcome is already staged (an earlier try
-    of this task got that far) is not sent again; a batch that fails as a whole does not stop the
-    others, but fails the task at the end so Airflow retries just what is missing.
+    Mapped over shard numbers and started with the planning task; each holds one pool slot, so
+    the pool's size is the number of requests in flight. A batch that fails as a whole does not
+    stop the others, but fails the task at the end so Airflow retries just what is missing (a
+    retry takes back the batches this shard had claimed).
     """
 
-    template_fields = ("workflow_id", "batch_numbers")
+    template_fields = ("workflow_id", "shard")
     ui_color = "#d5f5e3"
 
-    def __init__(self, *, batch_numbers: list[int], **kwargs: Any) -> None:
+    def __init__(self, *, shard: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.batch_numbers = batch_numbers
+        self.shard = shard
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from include.engine import staging
-        from include.engine.progress import Progress
+        from include.engine.loading import drain_queue
+        from include.state import StateStore
 
-        runner = self.runner(context)
-        engine = runner.state.engine
-        done = staging.loaded_batches(engine, runner.run_id, self.workflow_id)
-        todo = [int(n) for n in self.batch_numbers if int(n) not in done]
-        if len(todo) < len(self.batch_numbers):
-            log.info(
-                "%d of %d batches already loaded by an earlier try",
-                len(self.batch_numbers) - len(todo),
-                len(self.batch_numbers),
-            )
-        batches = [staging.load_batch(engine, runner.run_id, self.workflow_id, n) for n in todo]
-        progress = Progress(self.workflow_id, total=sum(len(b.records) for b in batches))
-        totals = {"created": 0, "updated": 0, "failed": 0, "batches": 0}
-        broken: list[str] = []
-        for batch in batches:
-            try:
-                outcome = runner.load_batch(batch)
-            except Exception as exc:  # noqa: BLE001 - reported per batch, the task fails below
-                log.exception(
-                    "%s batch %d (%d records) failed as a whole", self.workflow_id, batch.number, len(batch.records)
-                )
-                broken.append(f"batch {batch.number}: {exc}")
-                continue
-            staging.save_outcome(engine, runner.run_id, self.workflow_id, outcome)
-            totals["created"] += outcome.created
-            totals["updated"] += outcome.updated
-            totals["failed"] += outcome.failed
-            totals["batches"] += 1
-            progress.advance(len(batch.records))
-        if broken:
+        state = StateStore.from_env()
+        runner: Any = None
+
+        def load(batch: Any) -> Any:
+            nonlocal runner
+            if runner is None:  # clients only once there is something to write
+                runner = self.runner(context)
+            return runner.load_batch(batch)
+
+        report = drain_queue(state.engine, context["run_id"], self.workflow_id, f"shard-{self.shard}", load)
+        if report.broken:
             from airflow.sdk.exceptions import AirflowException
 
-            raise AirflowException(f"{len(broken)} of {len(batches)} batches failed: " + "; ".join(broken[:5]))
-        return totals
+            raise AirflowException(
+                f"{len(report.broken)} batches failed as a whole: " + "; ".join(report.broken[:5])
+            )
+        return report.as_dict()
 
 
 class FinishWorkflowOperator(_WorkflowOperator):
@@ -184,10 +198,19 @@ class FinishWorkflowOperator(_WorkflowOperator):
         from include.engine import staging
 
         runner = self.runner(context)
-        plan, outcomes, batches = staging.load_plan(runner.state.engine, runner.run_id, self.workflow_id)
+        engine = runner.state.engine
+        state = staging.plan_state(engine, runner.run_id, self.workflow_id)
+        if state is None or state.status != staging.COMPLETE:
+            from airflow.sdk.exceptions import AirflowException
+
+            raise AirflowException(
+                f"{self.workflow_id}: planning did not complete ({state.status if state else 'never started'}); "
+                "the watermark was not advanced and the next run plans the window again"
+            )
+        plan, outcomes, batches = staging.load_plan(engine, runner.run_id, self.workflow_id)
         all_ok = len(outcomes) == batches
         summary = runner.finish(plan, outcomes, all_batches_ok=all_ok)
-        staging.clear_payloads(runner.state.engine, runner.run_id, self.workflow_id)
+        staging.clear_payloads(engine, runner.run_id, self.workflow_id)
         log.info("Summary: %s", summary.line())
         if not all_ok:
             from airflow.sdk.exceptions import AirflowException

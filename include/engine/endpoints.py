@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any, Protocol
 
 from include.engine.window import SyncWindow
@@ -32,6 +33,10 @@ class Source(Protocol):
 
     def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]: ...
 
+    def extract_chunks(
+        self, window: SyncWindow, retry_ids: Iterable[str] = (), chunk_size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]: ...
+
 
 class Target(Protocol):
     system: str
@@ -46,6 +51,26 @@ class Target(Protocol):
 def source_id_of(doc: dict[str, Any], system: str) -> str:
     """The id of a source document in its own system."""
     return str(doc["internalId"] if system == "netsuite" else doc["id"])
+
+
+def chunked(docs: Iterable[dict[str, Any]], size: int, key: str) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive lists of at most ``size`` documents, each ``key`` at most once over all of them.
+
+    Reads page through a live system, so the same record can come twice (a retry id that the
+    window read too, an object that moved between pages); the first sighting wins.
+    """
+    seen: set[str] = set()
+    stream = iter(docs)
+    while True:
+        chunk: list[dict[str, Any]] = []
+        for doc in islice(stream, size):
+            ident = str(doc[key])
+            if ident not in seen:
+                seen.add(ident)
+                chunk.append(doc)
+        if not chunk:
+            return
+        yield chunk
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,26 +100,35 @@ class NetSuiteSource:
         return kwargs
 
     def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Every matching record of the window (and the retried ids), in memory."""
+        return [d for chunk in self.extract_chunks(window, retry_ids) for d in chunk]
+
+    def extract_chunks(
+        self, window: SyncWindow, retry_ids: Iterable[str] = (), chunk_size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The window's records (then the retried ids) in chunks, as the search pages arrive."""
         rtype = self.workflow.source.type
         filters = self._filters()
-        docs: dict[str, dict[str, Any]] = {}
         from include.netsuite.record_types import record_type_info
 
         if window.mode == "records":
-            searches = [{"internal_ids": list(window.record_ids)}]
+            criteria: dict[str, Any] = {"internal_ids": list(window.record_ids)}
         elif record_type_info(rtype).modified_field is None:
-            searches = [{}]  # no modification date on this type: a full scan, hashes skip the unchanged
+            criteria = {}  # no modification date on this type: a full scan, hashes skip the unchanged
         else:
-            searches = [{"modified_after": window.since, "modified_before": window.until}]
-        for criteria in searches:
-            for doc in self.client.search(rtype, **criteria, **filters):
-                docs[str(doc["internalId"])] = doc
-        retry = [i for i in retry_ids if i not in docs]
-        if retry:
-            for doc in self.client.search(rtype, internal_ids=retry, **filters):
-                docs[str(doc["internalId"])] = doc
-        # the search applied the filters it can express; the mapping has the last word
-        return [d for d in docs.values() if self.workflow.source.matches(d)]
+            criteria = {"modified_after": window.since, "modified_before": window.until}
+        retry = list(retry_ids)
+
+        def stream() -> Iterator[dict[str, Any]]:
+            yield from self.client.search(rtype, **criteria, **filters)
+            if retry:  # the chunker drops those the window read already
+                yield from self.client.search(rtype, internal_ids=retry, **filters)
+
+        for chunk in chunked(stream(), chunk_size, "internalId"):
+            # the search applied the filters it can express; the mapping has the last word
+            kept = [d for d in chunk if self.workflow.source.matches(d)]
+            if kept:
+                yield kept
 
 
 class NetSuiteTarget:
@@ -151,64 +185,67 @@ class SppSource:
         return {k: as_spp(v) for k, v in self.workflow.source.equals_filters().items()}
 
     def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Every matching object of the window (and the retried ids), in memory."""
+        return [d for chunk in self.extract_chunks(window, retry_ids) for d in chunk]
+
+    def extract_chunks(
+        self, window: SyncWindow, retry_ids: Iterable[str] = (), chunk_size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The window's objects in chunks as the Read pages arrive, with their children attached
+        and the related-record filters applied (a time entry's Timesheet must be approved).
+
+        An object also enters the run when a related record changed in the window: approving a
+        timesheet changes the Timesheet, not its entries, and must still export them. Those
+        entries are read after the window's own, by the changed records' ids.
+        """
         otype = self.workflow.source.type
         equal_to = self._equal_to() or None
-        docs: dict[str, dict[str, Any]] = {}
-
-        def keep(found: Iterable[dict[str, Any]]) -> None:
-            for doc in found:
-                docs[str(doc["id"])] = doc
-
-        if window.mode == "records":
-            keep(self.client.read(otype, ids=list(window.record_ids), equal_to=equal_to))
-        else:
-            keep(self.client.read(otype, updated_after=window.since, updated_before=_spp_upper(window), equal_to=equal_to))
-            retry = [i for i in retry_ids if i not in docs]
-            if retry:
-                keep(self.client.read(otype, ids=retry, equal_to=equal_to))
-        related = self._related(docs, window)
-        keep(related.pop("__extra__", []))
-        self._attach_children(list(docs.values()))
-        source = self.workflow.source
-        return [
-            d
-            for d in docs.values()
-            if source.matches(
-                d,
-                {
-                    f.via.type: related.get(f.via.type, {}).get(str(d.get(f.via.key)), {})
-                    for f in source.related_filters()
-                },
-            )
-        ]
-
-    def _related(self, docs: dict[str, dict[str, Any]], window: SyncWindow) -> dict[str, Any]:
-        """Related records the filters look at (a time entry's Timesheet), by id.
-
-        A record also enters the run when its related record changed in the window: approving a
-        timesheet changes the Timesheet, not its entries, and must still export them.
-        """
-        related: dict[str, Any] = {}
-        extra: list[dict[str, Any]] = []
-        otype = self.workflow.source.type
-        for flt in self.workflow.source.related_filters():
-            via = flt.via
-            by_id: dict[str, dict[str, Any]] = {}
-            if window.mode != "records":
-                changed = self.client.read(via.type, updated_after=window.since, updated_before=_spp_upper(window))
-                for rec in changed:
-                    by_id[str(rec["id"])] = rec
-                matching = [i for i, rec in by_id.items() if flt.matches({}, {via.type: rec})]
-                # without a lower bound every record was read already: no second pass needed
+        related_filters = list(self.workflow.source.related_filters())
+        # related records by type and id: those changed in the window, then whatever chunks name
+        related: dict[str, dict[str, dict[str, Any]]] = {f.via.type: {} for f in related_filters}
+        followers: list[tuple[str, list[str]]] = []  # (key field, related ids) to read after the window
+        if window.mode != "records":
+            for flt in related_filters:
+                via = flt.via
+                for rec in self.client.read(via.type, updated_after=window.since, updated_before=_spp_upper(window)):
+                    related[via.type][str(rec["id"])] = rec
+                matching = [i for i, rec in related[via.type].items() if flt.matches({}, {via.type: rec})]
+                # without a lower bound the window reads every object already: no second pass
                 if matching and window.since is not None:
-                    extra.extend(self.client.read(otype, equal_to_any={via.key: matching}))
-            wanted = {str(d.get(via.key)) for d in [*docs.values(), *extra] if d.get(via.key)} - set(by_id)
-            if wanted:
-                for rec in self.client.read(via.type, ids=sorted(wanted)):
-                    by_id[str(rec["id"])] = rec
-            related[via.type] = by_id
-        related["__extra__"] = extra
-        return related
+                    followers.append((via.key, matching))
+        retry = list(retry_ids)
+
+        def stream() -> Iterator[dict[str, Any]]:
+            if window.mode == "records":
+                yield from self.client.read(otype, ids=list(window.record_ids), equal_to=equal_to)
+                return
+            yield from self.client.read(
+                otype, updated_after=window.since, updated_before=_spp_upper(window), equal_to=equal_to
+            )
+            if retry:
+                yield from self.client.read(otype, ids=retry, equal_to=equal_to)
+            for key, values in followers:
+                yield from self.client.read(otype, equal_to_any={key: values})
+
+        source = self.workflow.source
+        for chunk in chunked(stream(), chunk_size, "id"):
+            for flt in related_filters:
+                via = flt.via
+                known = related[via.type]
+                wanted = sorted({str(d.get(via.key)) for d in chunk if d.get(via.key)} - set(known))
+                if wanted:
+                    for rec in self.client.read(via.type, ids=wanted):
+                        known[str(rec["id"])] = rec
+            kept = [
+                d
+                for d in chunk
+                if source.matches(
+                    d, {f.via.type: related[f.via.type].get(str(d.get(f.via.key)), {}) for f in related_filters}
+                )
+            ]
+            self._attach_children(kept)
+            if kept:
+                yield kept
 
     def _attach_children(self, docs: list[dict[str, Any]]) -> None:
         for sub in self.workflow.sublists:

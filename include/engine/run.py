@@ -18,9 +18,11 @@ What a run guarantees:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -96,6 +98,57 @@ class Plan:
             "failed": self.failed_count,
             "batches": len(self.batches),
         }
+
+
+@dataclass
+class PlanChunk:
+    """The plan of one chunk of source records: what is ready to load, skipped or failed."""
+
+    extracted: int
+    batches: list[Batch] = field(default_factory=list)
+    skipped: list[PlannedRecord] = field(default_factory=list)
+    failed: list[PlannedRecord] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    # records decided but not yet dealt into batches (internal to ``plan_chunks``)
+    records: list[PlannedRecord] = field(default_factory=list)
+
+
+def plan_chunk_size() -> int:
+    """Source records planned together (``INTEGRATION_PLAN_CHUNK``, default 1000: one read page)."""
+    return max(1, int(os.environ.get("INTEGRATION_PLAN_CHUNK", "1000")))
+
+
+class _UniqueValues:
+    """``unique`` expectations across chunks: GX checks each chunk, this remembers earlier ones.
+
+    A value seen in an earlier chunk fails the later record (the earlier one is already planned).
+    """
+
+    def __init__(self, expectations: Iterable[Any]) -> None:
+        self.columns = [(e.on, e.column) for e in expectations if e.check == "unique"]
+        self.seen: dict[tuple[str, str], set[str]] = {c: set() for c in self.columns}
+
+    def repeated(self, rows: list[Any], by_id: dict[str, dict[str, Any]], skip: dict[int, str]) -> dict[int, str]:
+        failures: dict[int, str] = {}
+        if not self.columns:
+            return failures
+        from include.validation.expectations import flatten
+
+        fresh: dict[tuple[str, str], set[str]] = {c: set() for c in self.columns}
+        for index, row in enumerate(rows):
+            if row.error or index in skip:
+                continue
+            for side, column in self.columns:
+                doc = {**row.target, **dict(row.create_only or {})} if side == "target" else by_id.get(str(row.source_id), {})
+                value = flatten(doc).get(column)
+                if value in (None, ""):
+                    continue
+                if str(value) in self.seen[(side, column)]:
+                    failures[index] = f"{column}: value {value!r} repeats a record planned earlier in this run (unique)"
+                fresh[(side, column)].add(str(value))
+        for key, values in fresh.items():
+            self.seen[key] |= values
+        return failures
 
 
 @dataclass
@@ -180,26 +233,80 @@ class WorkflowRunner:
         return {k: v.netsuite_id for k, v in self.state.xref_by_spp(entity, ids).items() if v.netsuite_id}
 
     # -- phase 1: plan -------------------------------------------------------------------------
+    def open_window(self) -> SyncWindow:
+        """The run's window: since the watermark (or the params' choice) until the source's clock now."""
+        watermark = self.state.get_watermark(self.name)
+        return resolve_window(
+            self.params, watermark=watermark, source_now=self.source.server_time(), interval=self.interval
+        )
+
     def plan(self) -> Plan:
-        """Extract, transform, validate and decide per record; writes nothing."""
+        """Extract, transform, validate and decide per record, all in memory; writes nothing."""
+        started = time.monotonic()
+        window = self.open_window()
+        chunks = list(self.plan_chunks(window))
+        plan = Plan(
+            window,
+            sum(c.extracted for c in chunks),
+            [b for c in chunks for b in c.batches],
+            [r for c in chunks for r in c.skipped],
+            [r for c in chunks for r in c.failed],
+            time.monotonic() - started,
+            links=[link for c in chunks for link in c.links],
+        )
+        log.info("%s: plan %s", self.name, plan.counts())
+        return plan
+
+    def plan_chunks(
+        self, window: SyncWindow, *, first_batch: int = 0, chunk_size: int | None = None
+    ) -> Iterator[PlanChunk]:
+        """Plan the window chunk by chunk, as the source's pages arrive; writes nothing.
+
+        Memory stays flat however many records the window holds, and the first batches can be
+        loaded while later pages are still being read. Batches are numbered from ``first_batch``
+        and always full (``batch_size`` records) except the last of each action: records left
+        over from one chunk wait for the next.
+        """
+        chunk_size = chunk_size or plan_chunk_size()
+        retry_ids = self._retry_ids() if window.mode == "incremental" else []
+        log.info("%s: extracting %s (%d earlier failures to retry)", self.name, window.describe(), len(retry_ids))
+        numbers = itertools.count(first_batch)
+        pending: dict[str, list[PlannedRecord]] = {CREATE: [], UPDATE: []}
+        size = int(self.workflow.batch_size)
+        uniques = _UniqueValues(self.workflow.expectations or [])
+        planned = 0
+        for docs in self.source.extract_chunks(window, retry_ids, chunk_size):
+            chunk = self._plan_docs(docs, window, uniques)
+            for rec in chunk.records:
+                pending[rec.action].append(rec)
+            for action, recs in pending.items():
+                while len(recs) >= size:
+                    chunk.batches.append(Batch(next(numbers), action, recs[:size]))
+                    del recs[:size]
+            chunk.records = []
+            planned += chunk.extracted
+            log.info(
+                "%s: planned %d records so far (%d batches ready)", self.name, planned, len(chunk.batches)
+            )
+            yield chunk
+        tail = PlanChunk(0)
+        for action, recs in pending.items():
+            if recs:
+                tail.batches.append(Batch(next(numbers), action, recs))
+        if tail.batches:
+            yield tail
+
+    def _plan_docs(self, docs: list[dict[str, Any]], window: SyncWindow, uniques: _UniqueValues) -> PlanChunk:
+        """Decide for one chunk of source documents: create, update, skip or fail."""
         from include.mapping.hashing import record_hash
         from include.mapping.transform import transform
 
-        started = time.monotonic()
         wf = self.workflow
-        watermark = self.state.get_watermark(self.name)
-        window = resolve_window(
-            self.params, watermark=watermark, source_now=self.source.server_time(), interval=self.interval
-        )
-        retry_ids = self._retry_ids() if window.mode == "incremental" else []
-        log.info("%s: extracting %s (%d earlier failures to retry)", self.name, window.describe(), len(retry_ids))
-        docs = self.source.extract(window, retry_ids)
-        log.info("%s: extracted %d %s records", self.name, len(docs), wf.source.type)
-
         output = transform(wf, docs, self._resolve)
         rows = list(output.rows)
         by_id = {source_id_of(d, self.source.system): d for d in docs}
         invalid = self._run_validation(rows, by_id)
+        invalid.update(uniques.repeated(rows, by_id, skip=invalid))
 
         ids = list(by_id)
         known = self._xref_lookup(ids)
@@ -212,11 +319,7 @@ class WorkflowRunner:
         # A full synchronisation or an explicit single-record run rewrites even unchanged records.
         force = bool(self.params.get("full_sync")) or window.mode == "records"
 
-        links: list[tuple[str, str]] = []
-        creates: list[PlannedRecord] = []
-        updates: list[PlannedRecord] = []
-        skipped: list[PlannedRecord] = []
-        failed: list[PlannedRecord] = []
+        chunk = PlanChunk(len(docs))
         for index, row in enumerate(rows):
             sid = str(row.source_id)
             doc = by_id.get(sid, {})
@@ -225,37 +328,29 @@ class WorkflowRunner:
             rec = PlannedRecord(sid, row.source_name or sid, CREATE, target=dict(row.target), hash=digest)
             if row.error or index in invalid:
                 rec.action, rec.reason = FAIL, row.error or invalid[index]
-                failed.append(rec)
+                chunk.failed.append(rec)
             elif existing_id:
                 rec.target_id = existing_id
                 if not wf.policy.update:
                     if sid not in in_xref:  # linked earlier by someone else: remember the pair
-                        links.append((sid, existing_id))
+                        chunk.links.append((sid, existing_id))
                     rec.action, rec.reason = SKIP, "already in target; workflow is create-only"
-                    skipped.append(rec)
+                    chunk.skipped.append(rec)
                 elif digest and previous_hashes.get(sid) == digest and not force:
                     rec.action, rec.reason = SKIP, "monitored fields unchanged"
-                    skipped.append(rec)
+                    chunk.skipped.append(rec)
                 else:
                     rec.action = UPDATE
                     rec.target = self._with_identity(rec.target, existing_id, sid)
-                    updates.append(rec)
+                    chunk.records.append(rec)
             elif not wf.policy.create:
                 rec.action, rec.reason = SKIP, "not in target; workflow does not create"
-                skipped.append(rec)
+                chunk.skipped.append(rec)
             else:
                 rec.target = {**rec.target, **dict(row.create_only or {})}
                 rec.target = self._with_identity(rec.target, None, sid)
-                creates.append(rec)
-
-        size = int(wf.batch_size)
-        batches: list[Batch] = []
-        for action, recs in ((CREATE, creates), (UPDATE, updates)):
-            for start in range(0, len(recs), size):
-                batches.append(Batch(len(batches), action, recs[start : start + size]))
-        plan = Plan(window, len(docs), batches, skipped, failed, time.monotonic() - started, links=links)
-        log.info("%s: plan %s", self.name, plan.counts())
-        return plan
+                chunk.records.append(rec)
+        return chunk
 
     def _already_exported(self, doc: dict[str, Any]) -> str | None:
         """For exports: the NetSuite id an SPP record already carries (``-1`` = claim, unknown)."""
@@ -312,7 +407,7 @@ class WorkflowRunner:
         )
         return {checked[i]: reason for i, reason in failures.items()}
 
-    def record_plan(self, plan: Plan) -> None:
+    def record_plan(self, plan: Plan | PlanChunk) -> None:
         """Log the records that failed before any write (bad data, unlinked references), and
         cross-reference the records found already in the target (e.g. exported by an earlier
         connector), so that other workflows can resolve references to them."""

@@ -182,6 +182,11 @@ staged_plans = Table(
     Column("workflow", String(100), primary_key=True),
     Column("plan", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # planning / complete / failed: the load tasks keep claiming batches until "complete"
+    Column("status", String(20), nullable=False, server_default="complete"),
+    Column("attempt", Integer, nullable=False, server_default="1"),
+    Column("retries_left", Integer, nullable=False, server_default="0"),
+    Column("heartbeat_at", DateTime(timezone=True)),
 )
 
 staged_batches = Table(
@@ -192,4 +197,7 @@ staged_batches = Table(
     Column("number", Integer, primary_key=True),
     Column("payload", Text),
     Column("outcome", Text),
+    Column("records", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(100)),
+    Column("claimed_at", DateTime(timezone=True)),
 )

@@ -1,28 +1,10 @@
-"""How a run's batches are dealt to mapped load tasks."""
+"""How many load tasks a run has, what a retried plan tells them, and backfill intervals."""
 
 from __future__ import annotations
 
 import pytest
 
-from operators.workflow import load_shards_for, shard_batches
-
-
-def test_batches_are_dealt_round_robin_into_equal_shards() -> None:
-    shards = shard_batches(list(range(10)), 4)
-    assert shards == [[0, 4, 8], [1, 5, 9], [2, 6], [3, 7]]
-    assert max(map(len, shards)) - min(map(len, shards)) <= 1
-
-
-def test_never_more_shards_than_batches_and_none_for_an_empty_plan() -> None:
-    assert shard_batches([0, 1], 10) == [[0], [1]]
-    assert shard_batches([], 10) == []
-
-
-def test_every_batch_lands_in_exactly_one_shard() -> None:
-    numbers = list(range(1000))
-    shards = shard_batches(numbers, 10)
-    assert sorted(n for shard in shards for n in shard) == numbers
-    assert len(shards) == 10
+from operators.workflow import _retries_left, load_shards_for
 
 
 def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,6 +12,18 @@ def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(monk
     monkeypatch.setenv("INTEGRATION_SPP_THREADS", "3")
     assert load_shards_for("export") == 7
     assert load_shards_for("import") == 3
+
+
+@pytest.mark.parametrize(("try_number", "max_tries", "left"), [(1, 2, 2), (2, 2, 1), (3, 2, 0), (1, 0, 0)])
+def test_a_failed_plan_tells_the_load_tasks_how_many_retries_it_has_left(
+    try_number: int, max_tries: int, left: int
+) -> None:
+    class Ti:
+        pass
+
+    ti = Ti()
+    ti.try_number, ti.max_tries = try_number, max_tries  # type: ignore[attr-defined]
+    assert _retries_left(ti) == left
 
 
 def _context(run_type: object) -> dict[str, object]:
