@@ -214,18 +214,23 @@ class SppSource:
                 if matching and window.since is not None:
                     followers.append((via.key, matching))
         retry = list(retry_ids)
+        # An incremental run of a create-only export wants only what was never exported: the
+        # pullback of the previous run moved its records' `updated`, and the ImportExport marks
+        # keep them out (full windows read everything, to link records exported by others).
+        fresh_only = window.mode == "incremental" and self._create_only()
 
         def stream() -> Iterator[dict[str, Any]]:
             if window.mode == "records":
                 yield from self.client.read(otype, ids=list(window.record_ids), equal_to=equal_to)
                 return
             yield from self.client.read(
-                otype, updated_after=window.since, updated_before=_spp_upper(window), equal_to=equal_to
+                otype, updated_after=window.since, updated_before=_spp_upper(window), equal_to=equal_to,
+                not_exported=fresh_only,
             )
             if retry:
                 yield from self.client.read(otype, ids=retry, equal_to=equal_to)
             for key, values in followers:
-                yield from self.client.read(otype, equal_to_any={key: values})
+                yield from self.client.read(otype, equal_to_any={key: values}, not_exported=fresh_only)
 
         source = self.workflow.source
         for chunk in chunked(stream(), chunk_size, "id"):
@@ -246,6 +251,10 @@ class SppSource:
             self._attach_children(kept)
             if kept:
                 yield kept
+
+    def _create_only(self) -> bool:
+        """Records are written once and marked exported by the pullback (the runner's ``_marks_exports``)."""
+        return bool(self.workflow.netsuite_id_field) and not self.workflow.policy.update
 
     def _attach_children(self, docs: list[dict[str, Any]]) -> None:
         for sub in self.workflow.sublists:

@@ -80,6 +80,8 @@ class Plan:
     failed_count: int = -1
     # (source id, target id) pairs found in the target but missing from the cross-reference
     links: list[tuple[str, str]] = field(default_factory=list)
+    # source ids of a create-only export found already in the target (to mark exported in SPP)
+    exported_earlier: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.skipped_count < 0:
@@ -109,6 +111,7 @@ class PlanChunk:
     skipped: list[PlannedRecord] = field(default_factory=list)
     failed: list[PlannedRecord] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
+    exported_earlier: list[str] = field(default_factory=list)
     # records decided but not yet dealt into batches (internal to ``plan_chunks``)
     records: list[PlannedRecord] = field(default_factory=list)
 
@@ -253,6 +256,7 @@ class WorkflowRunner:
             [r for c in chunks for r in c.failed],
             time.monotonic() - started,
             links=[link for c in chunks for link in c.links],
+            exported_earlier=[i for c in chunks for i in c.exported_earlier],
         )
         log.info("%s: plan %s", self.name, plan.counts())
         return plan
@@ -336,6 +340,7 @@ class WorkflowRunner:
                         chunk.links.append((sid, existing_id))
                     rec.action, rec.reason = SKIP, "already in target; workflow is create-only"
                     chunk.skipped.append(rec)
+                    chunk.exported_earlier.append(sid)
                 elif digest and previous_hashes.get(sid) == digest and not force:
                     rec.action, rec.reason = SKIP, "monitored fields unchanged"
                     chunk.skipped.append(rec)
@@ -426,6 +431,18 @@ class WorkflowRunner:
             else:
                 rows = [CrossReference(entity=entity, netsuite_id=t, spp_id=s) for s, t in plan.links]
             self.state.xref_upsert(rows)
+        if plan.exported_earlier and self._marks_exports():
+            # an export made before this integration (or before marking): mark it, so the next
+            # incremental read leaves it out like the records this integration exports itself
+            results = self.spp.mark_exported(self.workflow.source.type, plan.exported_earlier)
+            unmarked = [r for r in results if not r.ok]
+            if unmarked:
+                log.warning("%s: %d records could not be marked exported: %s", self.name, len(unmarked), unmarked[0].message)
+
+    def _marks_exports(self) -> bool:
+        """Create-only exports mark what they exported in SPP (ImportExport); see ``SppSource``."""
+        wf = self.workflow
+        return wf.direction == "export" and bool(wf.netsuite_id_field) and not wf.policy.update
 
     # -- phase 2: load -------------------------------------------------------------------------
     def load_batch(self, batch: Batch) -> BatchOutcome:
@@ -445,9 +462,9 @@ class WorkflowRunner:
         errors: list[tuple[PlannedRecord, WriteResult]] = []
         for rec, res in zip(batch.records, results, strict=True):
             (successes if res.ok else errors).append((rec, res))
+        self._commit(successes, errors)
         if successes and self.workflow.direction == "export":
             self._pullback(successes)
-        self._commit(successes, errors)
         outcome.created = sum(1 for _ in successes) if batch.action == CREATE else 0
         outcome.updated = sum(1 for _ in successes) if batch.action == UPDATE else 0
         outcome.failed = len(errors)
@@ -455,14 +472,26 @@ class WorkflowRunner:
         return outcome
 
     def _pullback(self, successes: list[tuple[PlannedRecord, WriteResult]]) -> None:
-        """Write the NetSuite internalId back into the SPP record's NetSuite ID field."""
+        """Write the NetSuite internalId back into the SPP record's NetSuite ID field, and mark
+        the record exported (ImportExport) so incremental reads of a create-only export skip it.
+
+        Runs after the commit: the cross-reference already links the pair, so a failed pullback
+        loses nothing (the next run finds the record linked and retries nothing but this).
+        """
         field_name = self.workflow.netsuite_id_field
         if not field_name:
             return
         updates = [{"id": rec.source_id, field_name: str(res.id)} for rec, res in successes if res.id]
-        results = self.spp.modify(self.workflow.source.type, updates)
+        try:
+            if self._marks_exports():
+                results = self.spp.modify_and_mark_exported(self.workflow.source.type, updates)
+            else:
+                results = self.spp.modify(self.workflow.source.type, updates)
+        except Exception as exc:  # noqa: BLE001 - the writes are committed; say so and go on
+            log.warning("%s: pullback of %d NetSuite ids to SPP failed: %s", self.name, len(updates), exc)
+            return
         for upd, res in zip(updates, results, strict=True):
-            if not res.ok:  # the cross-reference still links them; the next run retries the pullback
+            if not res.ok:
                 log.warning("%s: pullback to SPP %s failed: %s", self.name, upd["id"], res.message)
 
     def _commit(

@@ -387,6 +387,40 @@ class SppClient:
             what=f"mark exported {object_type}",
         )
 
+    def modify_and_mark_exported(
+        self, object_type: str, records: Sequence[Mapping[str, Any]], *, application: str = "netsuite"
+    ) -> list[WriteResult]:
+        """Modify objects and mark them exported to ``application``, both in one request.
+
+        The pullback of an export: the NetSuite id goes into the object and an ImportExport
+        records the export, so the next incremental read (``not_exported=True``) skips the
+        object although the Modify moved its ``updated``. A record's result fails if either
+        command failed for it (the message says which).
+        """
+        for index, record in enumerate(records):
+            if not record.get("id"):
+                raise ValueError(f"modify_and_mark_exported: record {index} has no 'id'")
+        results: list[WriteResult] = []
+        step = self.objects_per_command
+        for start in range(0, len(records), step):
+            group = records[start : start + step]
+            ids = [str(r["id"]) for r in group]
+            modified, marked = self._call(
+                [
+                    xml.write_command("Modify", object_type, self._localize(group)),
+                    xml.import_export_command(application, object_type, ids),
+                ],
+                idempotent=False,
+                what=f"Modify and mark exported {object_type}",
+            )
+            marks = self._write_results(marked, [{"id": i} for i in ids], start)
+            for result, mark in zip(self._write_results(modified, group, start), marks, strict=True):
+                if result.ok and not mark.ok:
+                    result.ok, result.code = False, mark.code
+                    result.message = f"modified, but not marked exported: {mark.message}"
+                results.append(result)
+        return results
+
     def create_user(self, records: Sequence[Mapping[str, Any]], *, lookup_external: bool = False) -> list[WriteResult]:
         """Create ``User`` objects (``CreateUser``, one per command); upsert on ``externalid`` if asked."""
         lookup = "externalid" if lookup_external else None
