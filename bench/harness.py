@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,23 @@ class BenchStack:
         start_airflow(self.airflow, self.env, triggerer=False)
         self.api.wait_for_dags(dag_ids, timeout_s=300)
 
+    def set_threads(self, slots: int, dag_ids: list[str]) -> None:
+        """Configure ``slots`` NetSuite threads the way a user does: ``INTEGRATION_NETSUITE_THREADS``
+        sizes both the pool and the number of load tasks (read when DAG files are parsed), so
+        Airflow restarts with the new value and the DAGs are parsed again before the next run."""
+        if self.env.get("INTEGRATION_NETSUITE_THREADS") != str(slots):
+            restarted = dt.datetime.now(dt.UTC)
+            self.airflow.stop()
+            self.env["INTEGRATION_NETSUITE_THREADS"] = str(slots)
+            start_airflow(self.airflow, self.env, triggerer=False)
+            self.api.wait_for_dags(dag_ids, timeout_s=300)
+            deadline = time.monotonic() + 300
+            while any((_ts(self.api.get(f"/dags/{d}").get("last_parsed_time")) or restarted) <= restarted for d in dag_ids):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"DAGs not parsed again with {slots} threads")
+                time.sleep(1)
+        self.set_pool(slots)
+
     def set_pool(self, slots: int) -> None:
         airflow_cli(self.env, "pools", "set", "netsuite", str(slots), "NetSuite threads (benchmark)")
 
@@ -198,12 +216,16 @@ class BenchStack:
         tis = [t for t in self.all_task_instances(dag_id, run_id) if t.get("start_date") and t.get("end_date")]
         plan_s = load_s = None
         if tis:
-            # the planning task starts first, the finishing task ends last; the load phase is between
-            first = min(tis, key=lambda t: _ts(t["start_date"]))
-            last = max(tis, key=lambda t: _ts(t["end_date"]))
-            plan_s = (_ts(first["end_date"]) - _ts(first["start_date"])).total_seconds()
-            if first is not last:
-                load_s = (_ts(last["start_date"]) - _ts(first["end_date"])).total_seconds()
+            # plan and load tasks run side by side: plan = the planning task's own duration, load =
+            # first load task start -> last load task end (task ids, not order, tell them apart)
+            plans = [t for t in tis if t["task_id"] == "plan"]
+            loads = [t for t in tis if t["task_id"] == "load"]
+            if plans:
+                plan_s = (_ts(plans[0]["end_date"]) - _ts(plans[0]["start_date"])).total_seconds()
+            if loads:
+                load_s = (
+                    max(_ts(t["end_date"]) for t in loads) - min(_ts(t["start_date"]) for t in loads)
+                ).total_seconds()
         wall = (end - start).total_seconds() if start and end else float("nan")
         return DagRunMeasure(dag_id, run_id, state, wall, plan_s, load_s, len(tis), stats, sampler.peak_task_mb(),
                              sampler.peak_task_uss_mb(), sampler.by_depth())  # fmt: skip

@@ -101,12 +101,13 @@ class Benchmark:
         self.save()
 
     # -- the measurements ------------------------------------------------------------------------
-    def exports(self, n: int) -> None:
+    def exports(self, pool: int) -> None:
+        """Every size with ``pool`` NetSuite threads (one restart of Airflow per pool size)."""
         settings = self.stack.settings
-        for pool in sorted(POOLS, reverse=True):
+        self.stack.set_threads(pool, [EXPORT, IMPORT])
+        for n in self.sizes:
             _say(f"export {n:,} time entries, pool {pool}: loading data ...")
             self.stack.load(data.load_time_entries, n)
-            self.stack.set_pool(pool)
             m = self.stack.run_dag(EXPORT)
             self.add(_from_measure("export", n, pool, export_ideal_s(n, pool, settings.netsuite), m))
             if pool == max(POOLS) and n == self.noop_size:
@@ -117,7 +118,7 @@ class Benchmark:
         _say(f"import {n:,} customers: loading data ...")
         self.stack.load(data.load_customers, n)
         pool = max(POOLS)
-        self.stack.set_pool(pool)
+        self.stack.set_threads(pool, [EXPORT, IMPORT])
         m = self.stack.run_dag(IMPORT)
         ideal = import_ideal_s(n, settings.netsuite, settings.spp, settings.parallelism)
         self.add(_from_measure("import", n, pool, ideal, m, note="" if n != max(self.sizes) else
@@ -150,8 +151,9 @@ class Benchmark:
         self.dag_parse = self.stack.dag_parse_seconds()
         _say(f"  DagBag over dags/: {self.dag_parse['seconds']:.2f}s ({self.dag_parse['dags']} DAGs)")
         self.save()
+        for pool in sorted(POOLS, reverse=True):
+            self.exports(pool)
         for n in self.sizes:
-            self.exports(n)
             self.import_(n)
             if n in self.baseline_sizes:
                 self.baseline(n)
