@@ -8,7 +8,9 @@ busy until the last batch, whatever the batches' sizes. A claim names the load t
 so a retried load task picks up the batches its earlier try held and had not finished.
 
 The tables (``staged_plans``, ``staged_batches``) belong to the state store (its models and
-Alembic migrations); this module only reads and writes them with short transactions.
+Alembic migrations); this module only reads and writes them with short transactions, writers
+taking SQLite's lock up front (a deferred reader that later writes fails with "database is
+locked" when another task wrote in between, busy timeout or not).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 
 from include.engine.run import Batch, BatchOutcome, Plan
 from include.engine.window import SyncWindow
+from include.state.engine import writer
 from include.state.models import staged_batches, staged_plans
 
 PLANNING, COMPLETE, FAILED = "planning", "complete", "failed"
@@ -111,7 +114,7 @@ def open_plan(
     batches after the kept ones.
     """
     key, bkey = _plan_key(run_id, workflow), _batch_key(run_id, workflow)
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         conn.execute(
             delete(staged_batches).where(
                 bkey, staged_batches.c.outcome.is_(None), staged_batches.c.claimed_by.is_(None)
@@ -148,7 +151,7 @@ def stage_batches(
         }
         for b in batches
     ]
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         for start in range(0, len(rows), 200):
             conn.execute(insert(staged_batches), rows[start : start + 200])
         conn.execute(
@@ -163,7 +166,7 @@ def close_plan(
     *, retries_left: int = 0,
 ) -> None:
     """Mark the plan ``complete`` (every batch staged) or ``failed`` (with the retries left)."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         conn.execute(
             update(staged_plans)
             .where(_plan_key(run_id, workflow))
@@ -173,7 +176,7 @@ def close_plan(
 
 def save_plan(engine: Any, run_id: str, workflow: str, plan: Plan) -> list[int]:
     """Stage a whole in-memory plan at once (replacing any earlier attempt of the same run)."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         conn.execute(delete(staged_batches).where(_batch_key(run_id, workflow)))
     open_plan(engine, run_id, workflow, plan.window)
     counts = PlanCounts(seconds=plan.seconds)
@@ -227,7 +230,7 @@ def claim_next(engine: Any, run_id: str, workflow: str, worker: str) -> int | No
     """
     bkey = _batch_key(run_id, workflow)
     while True:
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             number = conn.execute(
                 select(func.min(staged_batches.c.number)).where(bkey, staged_batches.c.claimed_by.is_(None))
             ).scalar()
@@ -253,7 +256,7 @@ def load_batch(engine: Any, run_id: str, workflow: str, number: int) -> Batch:
 
 
 def save_outcome(engine: Any, run_id: str, workflow: str, outcome: BatchOutcome) -> None:
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         conn.execute(
             update(staged_batches)
             .where(_batch_key(run_id, workflow), staged_batches.c.number == outcome.number)
@@ -287,5 +290,5 @@ def load_plan(engine: Any, run_id: str, workflow: str) -> tuple[Plan, list[Batch
 
 def clear_payloads(engine: Any, run_id: str, workflow: str) -> None:
     """Drop the record payloads of a finished run (outcomes stay for the record)."""
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         conn.execute(update(staged_batches).where(_batch_key(run_id, workflow)).values(payload=None))
