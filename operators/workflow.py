@@ -112,8 +112,10 @@ class PlanWorkflowOperator(_WorkflowOperator):
         )
         counts = staging.PlanCounts()
         shown = 0
+        exported_earlier: list[Any] = []
         try:
             for chunk in runner.plan_chunks(window, first_batch=first):
+                exported_earlier += chunk.exported_earlier
                 counts.add(chunk.extracted, chunk.batches, len(chunk.skipped), len(chunk.failed))
                 counts.seconds = time.monotonic() - started
                 if runner.dry_run:
@@ -129,6 +131,7 @@ class PlanWorkflowOperator(_WorkflowOperator):
             raise
         counts.seconds = time.monotonic() - started
         staging.close_plan(engine, run_id, self.workflow_id, staging.COMPLETE, window, counts)
+        runner.settle_source(exported_earlier)  # the source is read: marking it shifts no page
         summary = {k: v for k, v in counts.__dict__.items() if k != "seconds"}
         log.info("Plan for %s (%s): %s in %.1f s", self.workflow_id, window.describe(), summary, counts.seconds)
         context["ti"].xcom_push(key="plan", value=summary)
@@ -175,9 +178,16 @@ class LoadShardOperator(_WorkflowOperator):
             nonlocal runner
             if runner is None:  # clients only once there is something to write
                 runner = self.runner(context)
+                runner.defer_pullbacks = True
             return runner.load_batch(batch)
 
-        report = drain_queue(state.engine, context["run_id"], self.workflow_id, f"shard-{self.shard}", load)
+        def after_plan() -> None:
+            if runner is not None:
+                runner.flush_pullbacks()
+
+        report = drain_queue(
+            state.engine, context["run_id"], self.workflow_id, f"shard-{self.shard}", load, after_plan=after_plan
+        )
         if report.broken:
             from airflow.sdk.exceptions import AirflowException
 

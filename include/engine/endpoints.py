@@ -204,29 +204,38 @@ class SppSource:
         # related records by type and id: those changed in the window, then whatever chunks name
         related: dict[str, dict[str, dict[str, Any]]] = {f.via.type: {} for f in related_filters}
         followers: list[tuple[str, list[str]]] = []  # (key field, related ids) to read after the window
-        if window.mode != "records":
-            for flt in related_filters:
-                via = flt.via
-                for rec in self.client.read(via.type, updated_after=window.since, updated_before=_spp_upper(window)):
-                    related[via.type][str(rec["id"])] = rec
-                matching = [i for i, rec in related[via.type].items() if flt.matches({}, {via.type: rec})]
-                # without a lower bound the window reads every object already: no second pass
-                if matching and window.since is not None:
-                    followers.append((via.key, matching))
         retry = list(retry_ids)
         # An incremental run of a create-only export wants only what was never exported: the
         # pullback of the previous run moved its records' `updated`, and the ImportExport marks
         # keep them out (full windows read everything, to link records exported by others).
         fresh_only = window.mode == "incremental" and self._create_only()
+        window_read: Iterable[dict[str, Any]] = ()
+        if window.mode != "records":
+            # the related types' changes and the first page of the window travel in one request
+            upper = _spp_upper(window)
+            changed_reads = [
+                {"object_type": f.via.type, "updated_after": window.since, "updated_before": upper}
+                for f in related_filters
+            ]
+            *changed, window_read = self.client.read_together(
+                *changed_reads,
+                {"object_type": otype, "updated_after": window.since, "updated_before": upper,
+                 "equal_to": equal_to, "not_exported": fresh_only},
+            )  # fmt: skip
+            for flt, found in zip(related_filters, changed, strict=True):
+                via = flt.via
+                for rec in found:
+                    related[via.type][str(rec["id"])] = rec
+                matching = [i for i, rec in related[via.type].items() if flt.matches({}, {via.type: rec})]
+                # without a lower bound the window reads every object already: no second pass
+                if matching and window.since is not None:
+                    followers.append((via.key, matching))
 
         def stream() -> Iterator[dict[str, Any]]:
             if window.mode == "records":
                 yield from self.client.read(otype, ids=list(window.record_ids), equal_to=equal_to)
                 return
-            yield from self.client.read(
-                otype, updated_after=window.since, updated_before=_spp_upper(window), equal_to=equal_to,
-                not_exported=fresh_only,
-            )
+            yield from window_read
             if retry:
                 yield from self.client.read(otype, ids=retry, equal_to=equal_to)
             for key, values in followers:

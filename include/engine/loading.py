@@ -70,6 +70,7 @@ def drain_queue(
     worker: str,
     load: Callable[[Batch], BatchOutcome],
     *,
+    after_plan: Callable[[], object] | None = None,
     timeouts: QueueTimeouts | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -78,10 +79,23 @@ def drain_queue(
 
     Batches this worker claimed in an earlier try and did not finish come first. A batch that
     fails as a whole is reported and left claimed (the worker's retry takes it again); the
-    others go on.
+    others go on. ``after_plan`` runs after each batch once the planning task has finished
+    reading the source, and before returning: writes to the source (an export's pullback)
+    wait for it, since they would shift the pages of its read.
     """
     limits = timeouts or QueueTimeouts.from_env()
     report = ShardReport()
+    plan_read = False
+
+    def settle() -> None:
+        nonlocal plan_read
+        if after_plan is None:
+            return
+        if not plan_read:
+            state = staging.plan_state(engine, run_id, workflow)
+            plan_read = state is not None and state.status in (staging.COMPLETE, staging.FAILED)
+        if plan_read:
+            after_plan()
 
     def load_one(number: int) -> None:
         batch = staging.load_batch(engine, run_id, workflow, number)
@@ -103,6 +117,7 @@ def drain_queue(
             workflow, worker, number, len(batch.records), outcome.created, outcome.updated, outcome.failed,
             clock() - started, report.records,
         )
+        settle()
 
     earlier = staging.unfinished_claims(engine, run_id, workflow, worker)
     if earlier:
@@ -128,6 +143,8 @@ def drain_queue(
                 load_one(number)
                 continue
             report.plan_status = state.status
+            plan_read = True
+            settle()
             log.info("%s %s: plan %s, nothing left to claim: %s", workflow, worker, state.status, report.as_dict())
             return report
         elif state.heartbeat_age() > limits.stale_s:

@@ -80,8 +80,9 @@ class Plan:
     failed_count: int = -1
     # (source id, target id) pairs found in the target but missing from the cross-reference
     links: list[tuple[str, str]] = field(default_factory=list)
-    # source ids of a create-only export found already in the target (to mark exported in SPP)
-    exported_earlier: list[str] = field(default_factory=list)
+    # create-only export records found already in the target: (SPP id, NetSuite id, NetSuite ID
+    # field empty on the SPP record) — to mark exported, and to write the id back if missing
+    exported_earlier: list[tuple[str, str, bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.skipped_count < 0:
@@ -111,7 +112,7 @@ class PlanChunk:
     skipped: list[PlannedRecord] = field(default_factory=list)
     failed: list[PlannedRecord] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
-    exported_earlier: list[str] = field(default_factory=list)
+    exported_earlier: list[tuple[str, str, bool]] = field(default_factory=list)
     # records decided but not yet dealt into batches (internal to ``plan_chunks``)
     records: list[PlannedRecord] = field(default_factory=list)
 
@@ -213,6 +214,10 @@ class WorkflowRunner:
         self.params = params or {}
         self.interval = interval
         self.source, self.target = endpoints_for(workflow, netsuite, spp)
+        # Load tasks that run while the planning task still pages through SPP hold their
+        # pullbacks (which move records out of the read's result set) until it is done.
+        self.defer_pullbacks = False
+        self._pending_pullbacks: list[tuple[PlannedRecord, WriteResult]] = []
 
     # -- naming helpers ------------------------------------------------------------------------
     @property
@@ -340,7 +345,7 @@ class WorkflowRunner:
                         chunk.links.append((sid, existing_id))
                     rec.action, rec.reason = SKIP, "already in target; workflow is create-only"
                     chunk.skipped.append(rec)
-                    chunk.exported_earlier.append(sid)
+                    chunk.exported_earlier.append((sid, existing_id, not self._already_exported(doc)))
                 elif digest and previous_hashes.get(sid) == digest and not force:
                     rec.action, rec.reason = SKIP, "monitored fields unchanged"
                     chunk.skipped.append(rec)
@@ -431,13 +436,32 @@ class WorkflowRunner:
             else:
                 rows = [CrossReference(entity=entity, netsuite_id=t, spp_id=s) for s, t in plan.links]
             self.state.xref_upsert(rows)
-        if plan.exported_earlier and self._marks_exports():
-            # an export made before this integration (or before marking): mark it, so the next
-            # incremental read leaves it out like the records this integration exports itself
-            results = self.spp.mark_exported(self.workflow.source.type, plan.exported_earlier)
-            unmarked = [r for r in results if not r.ok]
-            if unmarked:
-                log.warning("%s: %d records could not be marked exported: %s", self.name, len(unmarked), unmarked[0].message)
+
+    def settle_source(self, exported_earlier: list[tuple[str, str, bool]]) -> None:
+        """After the source has been read: mark exported the create-only export's records that
+        were found already in the target, writing their NetSuite id back where it is missing
+        (exported by another tool, or a pullback that never happened), so that the next
+        incremental read leaves them out like the records this integration exports itself.
+
+        Never while the planning task still pages through the source: marking or modifying
+        records moves them out of the read's result set and would shift its later pages.
+        """
+        if self.dry_run or not exported_earlier or not self._marks_exports():
+            return
+        otype, field_name = self.workflow.source.type, self.workflow.netsuite_id_field
+        missing = [{"id": sid, field_name: tid} for sid, tid, needs_id in exported_earlier if needs_id]
+        present = [sid for sid, _, needs_id in exported_earlier if not needs_id]
+        try:
+            results = [
+                *(self.spp.modify_and_mark_exported(otype, missing) if missing else []),
+                *(self.spp.mark_exported(otype, present) if present else []),
+            ]
+        except Exception as exc:  # noqa: BLE001 - the next run tries again
+            log.warning("%s: marking %d records exported failed: %s", self.name, len(exported_earlier), exc)
+            return
+        failed = [r for r in results if not r.ok]
+        if failed:
+            log.warning("%s: %d records not marked exported: %s", self.name, len(failed), failed[0].message)
 
     def _marks_exports(self) -> bool:
         """Create-only exports mark what they exported in SPP (ImportExport); see ``SppSource``."""
@@ -464,12 +488,22 @@ class WorkflowRunner:
             (successes if res.ok else errors).append((rec, res))
         self._commit(successes, errors)
         if successes and self.workflow.direction == "export":
-            self._pullback(successes)
+            if self.defer_pullbacks:
+                self._pending_pullbacks.extend(successes)
+            else:
+                self._pullback(successes)
         outcome.created = sum(1 for _ in successes) if batch.action == CREATE else 0
         outcome.updated = sum(1 for _ in successes) if batch.action == UPDATE else 0
         outcome.failed = len(errors)
         outcome.seconds = time.monotonic() - started
         return outcome
+
+    def flush_pullbacks(self) -> int:
+        """Send the pullbacks held back while the source was being read; how many were sent."""
+        pending, self._pending_pullbacks = self._pending_pullbacks, []
+        if pending:
+            self._pullback(pending)
+        return len(pending)
 
     def _pullback(self, successes: list[tuple[PlannedRecord, WriteResult]]) -> None:
         """Write the NetSuite internalId back into the SPP record's NetSuite ID field, and mark
@@ -579,6 +613,7 @@ class WorkflowRunner:
             self.state.start_run(self.run_id, self.name, self.params)
         plan = self.plan()
         self.record_plan(plan)
+        self.settle_source(plan.exported_earlier)
         if self.dry_run:
             return self.finish(plan, [], all_batches_ok=True)
         progress = Progress(self.name, total=sum(len(b.records) for b in plan.batches))

@@ -251,23 +251,11 @@ class SppClient:
         :param not_exported: only objects no ImportExport marks as exported (``not-exported``
             filter; see ``mark_exported``).
         """
-        limit = page_size or self.page_size
-        if not 1 <= limit <= MAX_OBJECTS_PER_COMMAND:
-            raise ValueError(f"page_size must be 1..{MAX_OBJECTS_PER_COMMAND}, got {limit}")
-        filters: list[tuple[str, str, dt.datetime]] = []
-        if updated_after is not None:
-            filters.append(("newer-than", date_field, self._server_clock(updated_after)))
-        if updated_before is not None:
-            filters.append(("older-than", date_field, self._server_clock(updated_before)))
-        returned = None if fields is None else ["id", *(f for f in fields if f != "id")]
-        options: dict[str, Any] = {
-            "date_filters": filters,
-            "include_custom": include_custom,
-            "deleted": deleted,
-            "include_nondeleted": include_nondeleted,
-            "fields": returned,
-            "not_exported": not_exported,
-        }
+        limit, options = self._read_options(
+            updated_after=updated_after, updated_before=updated_before, fields=fields,
+            include_custom=include_custom, deleted=deleted, include_nondeleted=include_nondeleted,
+            page_size=page_size, date_field=date_field, not_exported=not_exported,
+        )  # fmt: skip
         if ids is not None:
             return self._read_ids(object_type, list(ids), dict(equal_to or {}), limit, options)
         if equal_to_any:
@@ -277,14 +265,83 @@ class SppClient:
             return self._read_ids(object_type, list(values), dict(equal_to or {}), limit, options, key_field=field)
         return self._read_pages(object_type, dict(equal_to or {}), limit, options)
 
+    def _read_options(
+        self,
+        *,
+        updated_after: dt.datetime | None = None,
+        updated_before: dt.datetime | None = None,
+        fields: Sequence[str] | None = None,
+        include_custom: bool = True,
+        deleted: bool = False,
+        include_nondeleted: bool = False,
+        page_size: int | None = None,
+        date_field: str = "updated",
+        not_exported: bool = False,
+    ) -> tuple[int, dict[str, Any]]:
+        """The page size and the Read command's options for ``read()``'s keyword arguments."""
+        limit = page_size or self.page_size
+        if not 1 <= limit <= MAX_OBJECTS_PER_COMMAND:
+            raise ValueError(f"page_size must be 1..{MAX_OBJECTS_PER_COMMAND}, got {limit}")
+        filters: list[tuple[str, str, dt.datetime]] = []
+        if updated_after is not None:
+            filters.append(("newer-than", date_field, self._server_clock(updated_after)))
+        if updated_before is not None:
+            filters.append(("older-than", date_field, self._server_clock(updated_before)))
+        returned = None if fields is None else ["id", *(f for f in fields if f != "id")]
+        return limit, {
+            "date_filters": filters,
+            "include_custom": include_custom,
+            "deleted": deleted,
+            "include_nondeleted": include_nondeleted,
+            "fields": returned,
+            "not_exported": not_exported,
+        }
+
+    def read_together(self, *reads: Mapping[str, Any]) -> list[Iterator[dict[str, str]]]:
+        """Several paged reads whose first pages travel in one request (one ``Auth``, one Read
+        command each); each returned iterator then pages on by itself.
+
+        Each item is ``read()``'s keyword arguments plus ``object_type`` (no ``ids`` or
+        ``equal_to_any``). SPP budgets requests per account and per minute, so a run that checks
+        two object types for changes spends one request on it, not two.
+        """
+        specs = []
+        for spec in reads:
+            kwargs = dict(spec)
+            object_type = kwargs.pop("object_type")
+            if "ids" in kwargs or "equal_to_any" in kwargs:
+                raise ValueError("read_together takes paged reads only (no ids / equal_to_any)")
+            query = dict(kwargs.pop("equal_to", None) or {})
+            limit, options = self._read_options(**kwargs)
+            specs.append((object_type, query, limit, options))
+        if not specs:
+            return []
+        commands = [
+            xml.read_command(otype, offset=0, limit=limit, query=query or None, **options)
+            for otype, query, limit, options in specs
+        ]
+        replies = self._call(commands, idempotent=True, what="Read " + ", ".join(s[0] for s in specs))
+        return [
+            self._read_pages(otype, query, limit, options, first=reply)
+            for (otype, query, limit, options), reply in zip(specs, replies, strict=True)
+        ]
+
     def _read_pages(
-        self, object_type: str, query: dict[str, Any], limit: int, options: dict[str, Any]
+        self,
+        object_type: str,
+        query: dict[str, Any],
+        limit: int,
+        options: dict[str, Any],
+        first: xml.CommandReply | None = None,
     ) -> Iterator[dict[str, str]]:
         seen: set[str] = set()
         offset = page = 0
         while True:
-            command = xml.read_command(object_type, offset=offset, limit=limit, query=query or None, **options)
-            reply = self._call([command], idempotent=True, what=f"Read {object_type}")[0]
+            if first is not None:  # the first page came with other commands (read_together)
+                reply, first = first, None
+            else:
+                command = xml.read_command(object_type, offset=offset, limit=limit, query=query or None, **options)
+                reply = self._call([command], idempotent=True, what=f"Read {object_type}")[0]
             self._raise_for_command(reply, f"Read {object_type}")
             yield from _first_sightings(reply.objects, seen)
             page += 1
