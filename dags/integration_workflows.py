@@ -17,7 +17,13 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TriggerRule
 
 from include.mapping.loader import load_workflows
 from include.paths import MAPPINGS_DIR
-from operators.workflow import FinishWorkflowOperator, LoadShardOperator, PlanWorkflowOperator, load_shards_for
+from operators.workflow import (
+    FinishWorkflowOperator,
+    LoadShardOperator,
+    PlanWorkflowOperator,
+    load_task_layout,
+    load_threads_for,
+)
 
 NETSUITE_POOL = os.environ.get("INTEGRATION_NETSUITE_POOL", "netsuite")
 START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -78,7 +84,7 @@ def _doc_md(wf: Any) -> str:
 
 
 def build_workflow_dag(wf: Any) -> DAG:
-    """The DAG of one workflow: plan beside its load tasks (one per NetSuite thread), then finish."""
+    """The DAG of one workflow: plan beside its load tasks (one thread per NetSuite thread), then finish."""
     schedule = None if SCHEDULES_MODE == "manual" or not wf.schedule else CronDataIntervalTimetable(wf.schedule, timezone="UTC")
     with DAG(
         dag_id=wf.id,
@@ -104,14 +110,17 @@ def build_workflow_dag(wf: Any) -> DAG:
             priority_weight=10,
             weight_rule="absolute",
         )
+        tasks, slots = load_task_layout(load_threads_for(wf.direction))
         load = LoadShardOperator.partial(
             task_id="load",
             workflow_id=wf.id,
+            threads=slots,
             pool=NETSUITE_POOL if not reads_netsuite else "default_pool",
+            pool_slots=slots,
             priority_weight=1,
             weight_rule="absolute",
             map_index_template="shard {{ task.shard }}",
-        ).expand(shard=list(range(load_shards_for(wf.direction))))
+        ).expand(shard=list(range(tasks)))
         finish = FinishWorkflowOperator(task_id="finish", workflow_id=wf.id, trigger_rule=TriggerRule.ALL_DONE)
         [plan, load] >> finish
     return dag

@@ -14,8 +14,11 @@ from airflow.sdk import BaseOperator
 log = logging.getLogger(__name__)
 
 
-def build_runner(workflow_id: str, context: Any, *, netsuite_conn_id: str, spp_conn_id: str) -> Any:
-    """A WorkflowRunner for this task instance's run, with clients from the hooks."""
+def build_runner(
+    workflow_id: str, context: Any, *, netsuite_conn_id: str, spp_conn_id: str, state: Any = None
+) -> Any:
+    """A WorkflowRunner for this task instance's run, with clients from the hooks (new ones on
+    every call: a runner per thread) and the given state store (or one from the environment)."""
     from include.engine.run import WorkflowRunner
     from include.mapping.loader import load_workflow
     from include.paths import MAPPINGS_DIR
@@ -23,7 +26,7 @@ def build_runner(workflow_id: str, context: Any, *, netsuite_conn_id: str, spp_c
     from plugins.netsuite_spp.hooks import NetSuiteHook, SppHook
 
     workflow = load_workflow(MAPPINGS_DIR / f"{workflow_id}.yaml")
-    state = StateStore.from_env()
+    state = state or StateStore.from_env()
     interval = backfill_interval(context)
     return WorkflowRunner(
         workflow,
@@ -60,22 +63,39 @@ class _WorkflowOperator(BaseOperator):
         self.netsuite_conn_id = netsuite_conn_id
         self.spp_conn_id = spp_conn_id
 
-    def runner(self, context: Any) -> Any:
+    def runner(self, context: Any, state: Any = None) -> Any:
         return build_runner(
-            self.workflow_id, context, netsuite_conn_id=self.netsuite_conn_id, spp_conn_id=self.spp_conn_id
-        )
+            self.workflow_id, context, netsuite_conn_id=self.netsuite_conn_id, spp_conn_id=self.spp_conn_id,
+            state=state,
+        )  # fmt: skip
 
 
-def load_shards_for(direction: str) -> int:
-    """How many load tasks a run has (NetSuite threads for exports, SPP for imports).
-
-    Read when the DAG file is parsed, so the DAG processor and the workers must agree on it
-    (one environment file, as for the pool it mirrors: ``INTEGRATION_NETSUITE_THREADS``).
-    """
+def load_threads_for(direction: str) -> int:
+    """Requests a run keeps in flight while loading: NetSuite threads for exports (the pool's
+    size), SPP threads for imports. Read when the DAG file is parsed, so the DAG processor and
+    the workers must agree on it (one environment file, as for the pool it mirrors)."""
     import os
 
     name = "INTEGRATION_NETSUITE_THREADS" if direction == "export" else "INTEGRATION_SPP_THREADS"
     return max(1, int(os.environ.get(name, "10" if direction == "export" else "4")))
+
+
+def load_task_layout(threads: int, max_slots: int | None = None) -> tuple[int, int]:
+    """(load tasks, slots per task) for ``threads`` requests in flight.
+
+    Each load task holds ``slots`` pool slots and runs one thread per slot, so fewer processes
+    start (each loads the NetSuite WSDL and opens its connections) while every slot is used:
+    the task count is the smallest that divides ``threads`` with at most ``max_slots`` each
+    (``INTEGRATION_SLOTS_PER_LOAD_TASK``, default 5): 10 threads → 2 tasks of 5, 9 → 3 of 3,
+    1 → 1 of 1, 7 → 7 of 1.
+    """
+    import os
+
+    cap = max(1, max_slots or int(os.environ.get("INTEGRATION_SLOTS_PER_LOAD_TASK", "5")))
+    tasks = -(-threads // cap)
+    while threads % tasks:
+        tasks += 1
+    return tasks, threads // tasks
 
 
 def _retries_left(ti: Any) -> int:
@@ -152,49 +172,55 @@ def _show_dry_run(chunk: Any, shown: int) -> int:
 
 
 class LoadShardOperator(_WorkflowOperator):
-    """One of a run's load tasks: claims staged batches and writes them, one request at a time.
+    """One of a run's load tasks: claims staged batches and writes them, one request in flight
+    per pool slot it holds (``threads`` = its ``pool_slots``; one runner and client per thread).
 
-    Mapped over shard numbers and started with the planning task; each holds one pool slot, so
-    the pool's size is the number of requests in flight. A batch that fails as a whole does not
-    stop the others, but fails the task at the end so Airflow retries just what is missing (a
-    retry takes back the batches this shard had claimed).
+    Mapped over shard numbers and started with the planning task, so the pool's size is the
+    number of requests in flight. A batch that fails as a whole does not stop the others, but
+    fails the task at the end so Airflow retries just what is missing (a retry takes back the
+    batches this shard's threads had claimed).
     """
 
     template_fields = ("workflow_id", "shard")
     ui_color = "#d5f5e3"
 
-    def __init__(self, *, shard: int, **kwargs: Any) -> None:
+    def __init__(self, *, shard: int, threads: int = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.shard = shard
+        self.threads = threads
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from include.engine.loading import drain_queue
+        from concurrent.futures import ThreadPoolExecutor
+
+        from include.engine.loading import ShardReport, drain_queue
         from include.state import StateStore
 
         state = StateStore.from_env()
-        runner: Any = None
+        # runners (and their connections) are made here, one per thread, before any thread runs
+        runners = [self.runner(context, state) for _ in range(max(1, self.threads))]
 
-        def load(batch: Any) -> Any:
-            nonlocal runner
-            if runner is None:  # clients only once there is something to write
-                runner = self.runner(context)
-                runner.defer_pullbacks = True
-            return runner.load_batch(batch)
+        def work(index: int) -> ShardReport:
+            runner = runners[index]
+            runner.defer_pullbacks = True
+            return drain_queue(
+                state.engine, context["run_id"], self.workflow_id, f"shard-{self.shard}.{index}",
+                runner.load_batch, after_plan=runner.flush_pullbacks,
+            )  # fmt: skip
 
-        def after_plan() -> None:
-            if runner is not None:
-                runner.flush_pullbacks()
-
-        report = drain_queue(
-            state.engine, context["run_id"], self.workflow_id, f"shard-{self.shard}", load, after_plan=after_plan
-        )
-        if report.broken:
+        with ThreadPoolExecutor(len(runners), thread_name_prefix=f"load-{self.shard}") as pool:
+            reports = list(pool.map(work, range(len(runners))))
+        totals = ShardReport(plan_status=reports[0].plan_status)
+        for report in reports:
+            for name in ("batches", "records", "created", "updated", "failed"):
+                setattr(totals, name, getattr(totals, name) + getattr(report, name))
+            totals.broken += report.broken
+        if totals.broken:
             from airflow.sdk.exceptions import AirflowException
 
             raise AirflowException(
-                f"{len(report.broken)} batches failed as a whole: " + "; ".join(report.broken[:5])
+                f"{len(totals.broken)} batches failed as a whole: " + "; ".join(totals.broken[:5])
             )
-        return report.as_dict()
+        return totals.as_dict()
 
 
 class FinishWorkflowOperator(_WorkflowOperator):

@@ -230,6 +230,13 @@ def claim_next(engine: Any, run_id: str, workflow: str, worker: str) -> int | No
     """
     bkey = _batch_key(run_id, workflow)
     while True:
+        # a plain read first: idle load tasks poll often and must not queue for the write lock
+        with engine.connect() as conn:
+            waiting = conn.execute(
+                select(staged_batches.c.number).where(bkey, staged_batches.c.claimed_by.is_(None)).limit(1)
+            ).first()
+        if waiting is None:
+            return None
         with writer(engine).begin() as conn:
             number = conn.execute(
                 select(func.min(staged_batches.c.number)).where(bkey, staged_batches.c.claimed_by.is_(None))

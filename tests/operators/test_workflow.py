@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from operators.workflow import _retries_left, load_shards_for
+from operators.workflow import _retries_left, load_task_layout, load_threads_for
 
 
 def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTEGRATION_NETSUITE_THREADS", "7")
     monkeypatch.setenv("INTEGRATION_SPP_THREADS", "3")
-    assert load_shards_for("export") == 7
-    assert load_shards_for("import") == 3
+    assert load_threads_for("export") == 7
+    assert load_threads_for("import") == 3
+
+
+@pytest.mark.parametrize(
+    ("threads", "cap", "layout"),
+    [(10, 5, (2, 5)), (9, 5, (3, 3)), (1, 5, (1, 1)), (5, 5, (1, 5)), (7, 5, (7, 1)), (10, 1, (10, 1)), (8, 5, (2, 4))],
+)
+def test_load_tasks_share_the_threads_evenly_and_use_every_slot(threads: int, cap: int, layout: tuple[int, int]) -> None:
+    tasks, slots = load_task_layout(threads, cap)
+    assert (tasks, slots) == layout
+    assert tasks * slots == threads and slots <= cap
 
 
 @pytest.mark.parametrize(("try_number", "max_tries", "left"), [(1, 2, 2), (2, 2, 1), (3, 2, 0), (1, 0, 0)])

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
 
 from include.engine import staging
 from include.engine.loading import PlanUnavailable, QueueTimeouts, ShardReport, drain_queue
@@ -25,8 +24,6 @@ from include.engine.run import CREATE, UPDATE, Batch, BatchOutcome, PlannedRecor
 from include.engine.window import SyncWindow
 from include.state import StateStore
 from include.state.models import staged_plans
-
-from .test_staging import CLAIMS_RACE
 
 RUN, WORKFLOW, WORKER = "scheduled__2031-05-06T07:00:00", "customers_import", "shard-0"
 WINDOW = SyncWindow(
@@ -272,7 +269,69 @@ def test_a_worker_gives_up_when_a_failed_plans_retry_never_starts(engine: Any) -
         drain(engine, FakeLoad())
 
 
-@pytest.mark.xfail(raises=OperationalError, reason=CLAIMS_RACE, strict=False)
+def test_after_plan_runs_only_once_the_plan_has_finished_reading_and_before_returning(engine: Any) -> None:
+    staging.open_plan(engine, RUN, WORKFLOW, WINDOW)
+    stage(engine, [0, 1])
+    load = FakeLoad()
+    settled: list[int] = []  # batches loaded when after_plan ran
+    fake = FakeTime(lambda: (stage(engine, [2, 3]), close(engine, staging.COMPLETE)))
+
+    report = drain_queue(
+        engine, RUN, WORKFLOW, WORKER, load, after_plan=lambda: settled.append(len(load.loaded)),
+        timeouts=TIMEOUTS, sleep=fake.sleep, clock=fake.clock,
+    )
+
+    assert report.batches == 4
+    assert settled and min(settled) >= 3  # never while the planning task was still reading
+    assert settled[-1] == 4  # the last batch's pullbacks are not left behind
+
+
+def test_after_plan_runs_before_returning_even_when_nothing_was_loaded(engine: Any) -> None:
+    staging.open_plan(engine, RUN, WORKFLOW, WINDOW)
+    close(engine, staging.COMPLETE)
+    settled: list[str] = []
+
+    drain_queue(engine, RUN, WORKFLOW, WORKER, FakeLoad(), after_plan=lambda: settled.append("x"), timeouts=TIMEOUTS)
+
+    assert settled == ["x"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drain_queue's plan_read stays True once a plan attempt failed: after_plan (pullbacks) runs "
+    "while the retried planning task reads the source again",
+)
+def test_after_plan_waits_again_while_a_retried_plan_reads_the_source(engine: Any) -> None:
+    staging.open_plan(engine, RUN, WORKFLOW, WINDOW, attempt=1, retries_left=1)
+    close(engine, staging.FAILED, retries_left=1)
+    stage(engine, [0])  # staged by the failed attempt (claimable)
+    load = FakeLoad()
+    during_retry: list[int] = []
+    retrying = [False]
+
+    def after_plan() -> None:
+        if retrying[0]:
+            during_retry.append(len(load.loaded))
+
+    def retry_opens() -> None:
+        staging.open_plan(engine, RUN, WORKFLOW, WINDOW, attempt=2, retries_left=0)
+        retrying[0] = True
+        stage(engine, [1])
+
+    def retry_closes() -> None:
+        retrying[0] = False
+        close(engine, staging.COMPLETE)
+
+    fake = FakeTime(retry_opens, retry_closes)
+
+    drain_queue(
+        engine, RUN, WORKFLOW, WORKER, load, after_plan=after_plan, timeouts=TIMEOUTS, sleep=fake.sleep, clock=fake.clock
+    )
+
+    assert load.loaded == [0, 1]
+    assert during_retry == []
+
+
 def test_two_workers_draining_the_same_run_in_threads_load_every_batch_exactly_once(engine: Any) -> None:
     total = 60
     staging.open_plan(engine, RUN, WORKFLOW, WINDOW)
