@@ -63,14 +63,17 @@ def chunked(docs: Iterable[dict[str, Any]], size: int, key: str) -> Iterator[lis
     stream = iter(docs)
     while True:
         chunk: list[dict[str, Any]] = []
+        sliced = 0
         for doc in islice(stream, size):
+            sliced += 1
             ident = str(doc[key])
             if ident not in seen:
                 seen.add(ident)
                 chunk.append(doc)
-        if not chunk:
+        if not sliced:
             return
-        yield chunk
+        if chunk:  # a slice of nothing but repeats is not the end of the stream
+            yield chunk
 
 
 # --------------------------------------------------------------------------------------------

@@ -63,6 +63,11 @@ class QueueTimeouts:
         )
 
 
+def _done_reading(state: staging.PlanState) -> bool:
+    """The planning task will not read the source again: complete, or failed for good."""
+    return state.status == staging.COMPLETE or (state.status == staging.FAILED and state.retries_left <= 0)
+
+
 def drain_queue(
     engine: object,
     run_id: str,
@@ -85,16 +90,13 @@ def drain_queue(
     """
     limits = timeouts or QueueTimeouts.from_env()
     report = ShardReport()
-    plan_read = False
 
     def settle() -> None:
-        nonlocal plan_read
+        # asked every time: a failed plan with retries left reads the source again
         if after_plan is None:
             return
-        if not plan_read:
-            state = staging.plan_state(engine, run_id, workflow)
-            plan_read = state is not None and state.status in (staging.COMPLETE, staging.FAILED)
-        if plan_read:
+        state = staging.plan_state(engine, run_id, workflow)
+        if state is not None and _done_reading(state):
             after_plan()
 
     def load_one(number: int) -> None:
@@ -136,14 +138,13 @@ def drain_queue(
         if state is None:
             if clock() - waiting_since > limits.open_s:
                 raise PlanUnavailable(f"{workflow}: the planning task did not start within {limits.open_s:.0f} s")
-        elif state.status == staging.COMPLETE or (state.status == staging.FAILED and state.retries_left <= 0):
+        elif _done_reading(state):
             # the plan closes after staging its last batch: one more look finds any staged meanwhile
             number = staging.claim_next(engine, run_id, workflow, worker)
             if number is not None:
                 load_one(number)
                 continue
             report.plan_status = state.status
-            plan_read = True
             settle()
             log.info("%s %s: plan %s, nothing left to claim: %s", workflow, worker, state.status, report.as_dict())
             return report

@@ -277,6 +277,13 @@ class WorkflowRunner:
         over from one chunk wait for the next.
         """
         chunk_size = chunk_size or plan_chunk_size()
+        if self.workflow.expectations:
+            # the main thread's own imports first, so the two threads never wait on each other
+            import include.mapping.hashing
+            import include.mapping.transform  # noqa: F401
+            from include.validation.expectations import preload
+
+            preload()  # GX imports while the first page is read
         retry_ids = self._retry_ids() if window.mode == "incremental" else []
         log.info("%s: extracting %s (%d earlier failures to retry)", self.name, window.describe(), len(retry_ids))
         numbers = itertools.count(first_batch)

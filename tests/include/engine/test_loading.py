@@ -296,11 +296,6 @@ def test_after_plan_runs_before_returning_even_when_nothing_was_loaded(engine: A
     assert settled == ["x"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drain_queue's plan_read stays True once a plan attempt failed: after_plan (pullbacks) runs "
-    "while the retried planning task reads the source again",
-)
 def test_after_plan_waits_again_while_a_retried_plan_reads_the_source(engine: Any) -> None:
     staging.open_plan(engine, RUN, WORKFLOW, WINDOW, attempt=1, retries_left=1)
     close(engine, staging.FAILED, retries_left=1)

@@ -169,10 +169,6 @@ def test_chunked_drops_an_id_repeated_within_a_chunk() -> None:
     assert list(chunked(docs("1", "1", "2"), 5, "id")) == [docs("1", "2")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="chunked() stops at the first slice of `size` docs that are all repeats: the docs after it are lost",
-)
 def test_chunked_goes_on_past_a_whole_slice_of_repeats() -> None:
     # e.g. retried ids (or a changed timesheet's entries) the window had read already, then new ones
     chunks = list(chunked(docs("1", "2", "1", "2", "3"), 2, "id"))
