@@ -288,9 +288,11 @@ class SppTarget:
     def __init__(self, client: Any, workflow: Any) -> None:
         self.client = client
         self.workflow = workflow
+        self._index: dict[str, dict[str, str]] | None = None  # key field -> value -> SPP id
 
-    # Above this many unknown ids one paged read of the whole type (ids and key fields only) is
-    # cheaper than a look-up command per id and key field.
+    # From this many unknown ids on, one paged read of the whole type (ids and key fields only)
+    # is cheaper than a look-up command per id and key field; a streamed plan keeps that index
+    # for its later chunks.
     bulk_match_threshold = 1000
 
     def find_existing(self, source_ids: list[str]) -> dict[str, str]:
@@ -302,12 +304,17 @@ class SppTarget:
         fields = [f for f in (self.workflow.netsuite_id_field, "externalid") if f]
         wanted = set(source_ids)
         by_field: dict[str, dict[str, str]] = {f: {} for f in fields}
-        if len(wanted) > self.bulk_match_threshold:
+        if self._index is None and len(wanted) >= self.bulk_match_threshold:
+            self._index = {f: {} for f in fields}
             for doc in self.client.read(otype, fields=["id", *fields]):
                 for field in fields:
                     key = str(doc.get(field) or "")
-                    if key in wanted:
-                        by_field[field].setdefault(key, str(doc["id"]))
+                    if key:
+                        self._index[field].setdefault(key, str(doc["id"]))
+        if self._index is not None:
+            # objects created since the index was read are this run's own: not asked about again
+            for field in fields:
+                by_field[field] = {k: v for k in wanted if (v := self._index[field].get(k))}
         else:
             for field in fields:
                 missing = [s for s in source_ids if not any(s in by_field[f] for f in fields)]
