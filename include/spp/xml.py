@@ -372,11 +372,15 @@ def _flatten_into(out: dict[str, str], prefix: str, element: etree._Element) -> 
 
 def flatten_date(element: etree._Element) -> str | None:
     """``<Date>`` -> ``"YYYY-MM-DD HH:MM:SS"`` (empty time parts read as 00); None for empty dates."""
-    values = {name: (element.findtext(name) or "").strip() for name in _DATE_PARTS}
-    if not values["year"] or values["year"].strip("0") == "":
+    # one pass over the children: every object read carries several dates, so this is hot
+    values = dict.fromkeys(_DATE_PARTS, "")
+    for part in element:
+        if part.tag in values and part.text:
+            values[part.tag] = part.text.strip()
+    year = values["year"]
+    if not year or year.strip("0") == "":
         return None
-    y, mo, d = (int(values[p] or 0) for p in ("year", "month", "day"))
-    h, mi, s = (int(values[p] or 0) for p in ("hour", "minute", "second"))
+    y, mo, d, h, mi, s = (int(values[p] or 0) for p in ("year", "month", "day", "hour", "minute", "second"))
     return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}"
 
 
