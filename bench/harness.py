@@ -67,6 +67,7 @@ class DagRunMeasure:
     peak_task_rss_mb: float
     peak_task_uss_mb: float
     processes: dict[int, dict[str, Any]]
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the run, by part
 
 
 def _ts(value: str | None) -> dt.datetime | None:
@@ -204,12 +205,16 @@ class BenchStack:
     def run_dag(self, dag_id: str, conf: dict[str, Any] | None = None, timeout_s: float = 7200) -> DagRunMeasure:
         """Trigger ``dag_id`` with counters reset, sample memory until it ends, collect the figures."""
         self.reset_counters()
+        others_before = self._cpu_of_others()
         sampler = RssSampler(self.scheduler_pid()).start()
         try:
             run_id = self.api.trigger(dag_id, conf or {})
             state = self.api.wait_for_run(dag_id, run_id, timeout_s=timeout_s, on_poll=self._check)
         finally:
             sampler.stop()
+        cpu = sampler.cpu_seconds()
+        for name, used in self._cpu_of_others().items():
+            cpu[name] = round(used - others_before.get(name, 0.0), 1)
         stats = self.stats()
         run = self.api.get(f"/dags/{dag_id}/dagRuns/{run_id}")
         start, end = _ts(run.get("start_date")), _ts(run.get("end_date"))
@@ -228,7 +233,28 @@ class BenchStack:
                 ).total_seconds()
         wall = (end - start).total_seconds() if start and end else float("nan")
         return DagRunMeasure(dag_id, run_id, state, wall, plan_s, load_s, len(tis), stats, sampler.peak_task_mb(),
-                             sampler.peak_task_uss_mb(), sampler.by_depth())  # fmt: skip
+                             sampler.peak_task_uss_mb(), sampler.by_depth(), cpu)  # fmt: skip
+
+    def _cpu_of_others(self) -> dict[str, float]:
+        """CPU seconds so far of the local services and the Airflow components beside the scheduler."""
+        import psutil
+
+        out: dict[str, float] = {}
+        groups = [("services", self.services), ("airflow", self.airflow)]
+        for label, group in groups:
+            for name, proc in group.procs.items():
+                if name == "scheduler":
+                    continue  # sampled with its task processes
+                try:
+                    root = psutil.Process(proc.pid)
+                    total = 0.0
+                    for p in [root, *root.children(recursive=True)]:
+                        t = p.cpu_times()
+                        total += t.user + t.system
+                except psutil.Error:
+                    continue
+                out[f"{label}:{name}"] = total
+        return out
 
     def _check(self) -> None:
         self.airflow.check()

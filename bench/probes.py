@@ -53,6 +53,9 @@ class RssSampler:
     task_depth: int = 2
     peaks: dict[int, ProcessPeak] = field(default_factory=dict)
     samples: int = 0
+    # CPU seconds per process: at first sight (only for those alive at the first sample) and last
+    cpu_first: dict[int, float] = field(default_factory=dict)
+    cpu_last: dict[int, float] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -74,8 +77,13 @@ class RssSampler:
                 mem = proc.memory_full_info()
                 rss, uss = mem.rss / 2**20, mem.uss / 2**20
                 name = proc.name()
+                times = proc.cpu_times()
             except psutil.Error:
                 continue
+            cpu = times.user + times.system + times.children_user + times.children_system
+            if self.samples == 0:
+                self.cpu_first[proc.pid] = cpu
+            self.cpu_last[proc.pid] = cpu
             known = self.peaks.get(proc.pid)
             if known is None:
                 self.peaks[proc.pid] = ProcessPeak(proc.pid, rss, depth.get(proc.pid, 1), name, uss)
@@ -105,6 +113,17 @@ class RssSampler:
     def peak_task_uss_mb(self) -> float:
         """The largest USS (memory not shared with any other process) of any task process."""
         return max((p.uss_mb for p in self.peaks.values() if p.depth >= self.task_depth), default=0.0)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used during the sampling: by task processes, and by the rest of the tree."""
+        tasks = rest = 0.0
+        for pid, last in self.cpu_last.items():
+            used = last - self.cpu_first.get(pid, 0.0)
+            if pid in self.peaks and self.peaks[pid].depth >= self.task_depth:
+                tasks += used
+            else:
+                rest += used
+        return {"tasks": round(tasks, 1), "scheduler_and_executor": round(rest, 1)}
 
     def by_depth(self) -> dict[int, dict[str, Any]]:
         """Per depth below the root: how many processes were seen and their largest RSS / USS."""

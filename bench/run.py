@@ -60,7 +60,7 @@ def _from_measure(kind: str, records: int, pool: int, ideal_s: float, m: DagRunM
         processes={str(k): v for k, v in m.processes.items()},
         requests=totals, workflow=m.dag_id, state=m.state, load_s=m.load_s, plan_s=m.plan_s,
         rejected_concurrency=int(m.stats["netsuite"].get("rejected_concurrency", 0)),
-        requests_by_operation=by_op, note=note,
+        requests_by_operation=by_op, note=note, cpu_s=m.cpu_s,
     )  # fmt: skip
 
 
@@ -96,7 +96,8 @@ class Benchmark:
         _say(
             f"  {run.kind} {run.records:,} pool {run.pool}: {run.state}, wall {run.wall_s:.1f}s, load "
             f"{run.load_s if run.load_s is None else round(run.load_s, 1)}s, ideal {run.ideal_s:.1f}s, ratio {run.ratio}, "
-            f"peak concurrency {run.peak_concurrency}, peak RSS {run.peak_rss_mb:.0f} MB, requests {run.requests}"
+            f"peak concurrency {run.peak_concurrency}, peak RSS {run.peak_rss_mb:.0f} MB, requests {run.requests}, "
+            f"CPU s {run.cpu_s}"
         )
         self.save()
 

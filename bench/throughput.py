@@ -100,6 +100,7 @@ class BenchRun:
     rejected_concurrency: int = 0
     requests_by_operation: dict[str, dict[str, int]] = field(default_factory=dict)
     processes: dict[str, Any] = field(default_factory=dict)  # memory by depth below the scheduler
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds during the run: tasks, services, Airflow
     note: str = ""
 
     def __post_init__(self) -> None:
