@@ -291,7 +291,10 @@ class WorkflowRunner:
         size = int(self.workflow.batch_size)
         uniques = _UniqueValues(self.workflow.expectations or [])
         planned = 0
-        for docs in self.source.extract_chunks(window, retry_ids, chunk_size):
+        from include.engine.prefetch import read_ahead
+
+        # the next pages are read while this chunk is planned (one request at a time still)
+        for docs in read_ahead(self.source.extract_chunks(window, retry_ids, chunk_size)):
             chunk = self._plan_docs(docs, window, uniques)
             for rec in chunk.records:
                 pending[rec.action].append(rec)
