@@ -261,3 +261,13 @@ def world(services: Services, tmp_path: Path) -> Iterator[World]:
         for service in (services.netsuite, services.spp):
             service.faults()
         state.close()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Any]:
+    """A migrated state database of its own (the staging tables come from its Alembic migrations)."""
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        yield store.engine
+    finally:
+        store.close()

@@ -10,9 +10,8 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from include.engine import staging
 from include.engine.loading import PlanUnavailable, QueueTimeouts, ShardReport, drain_queue
 from include.engine.run import CREATE, UPDATE, Batch, BatchOutcome, PlannedRecord
 from include.engine.window import SyncWindow
-from include.state import StateStore
 from include.state.models import staged_plans
 
 RUN, WORKFLOW, WORKER = "scheduled__2031-05-06T07:00:00", "customers_import", "shard-0"
@@ -30,15 +28,6 @@ WINDOW = SyncWindow(
     since=dt.datetime(2031, 5, 6, 6, 0, tzinfo=dt.UTC), until=dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC), mode="incremental"
 )
 TIMEOUTS = QueueTimeouts(poll_s=1.0, open_s=30.0, stale_s=900.0)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Any]:
-    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
-    try:
-        yield store.engine
-    finally:
-        store.close()
 
 
 def batches(numbers: Iterable[int], action: str = CREATE, size: int = 2) -> list[Batch]:

@@ -7,9 +7,8 @@ import multiprocessing
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,16 +24,6 @@ RUN, WORKFLOW = "manual__2031-05-06T07:00:00", "customers_import"
 WINDOW = SyncWindow(
     since=dt.datetime(2031, 5, 6, 6, 0, tzinfo=dt.UTC), until=dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC), mode="incremental"
 )
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[object]:
-    """A migrated state database (the staging tables come from its Alembic migrations)."""
-    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
-    try:
-        yield store.engine
-    finally:
-        store.close()
 
 
 def record(source_id: str, action: str = CREATE, **target: object) -> PlannedRecord:
