@@ -37,18 +37,28 @@ def _requests(run: BenchRun) -> str:
     return " / ".join(f"{run.requests.get(system, 0):,}" for system in ("netsuite", "spp"))
 
 
+def _cpu(run: BenchRun) -> str:
+    """All CPU seconds of the run (the local services' share in brackets) | cores busy on average."""
+    if not run.cpu_s or not run.wall_s:
+        return "– | –"
+    total = sum(run.cpu_s.values())
+    services = sum(v for k, v in run.cpu_s.items() if k.startswith("services"))
+    return f"{total:,.1f} ({services:,.1f}) | {total / run.wall_s:.2f}"
+
+
 def runs_table(runs: list[BenchRun]) -> str:
     """A markdown table of the runs, one row per run."""
     lines = [
-        "| kind | workflow | records | pool | wall s | load s | ideal s | wall/ideal | records/s | peak concurrency "
-        "| peak task RSS / USS MB | requests NS / SPP | state |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| kind | workflow | records | pool | wall s | plan s | load s | ideal s | wall/ideal | records/s "
+        "| peak concurrency | peak task RSS / USS MB | requests NS / SPP | CPU s (services) | cores busy | state |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         lines.append(
-            f"| {r.kind} | {r.workflow} | {_fmt(r.records)} | {r.pool} | {_fmt(r.wall_s)} | {_fmt(r.load_s)} "
+            f"| {r.kind} | {r.workflow} | {_fmt(r.records)} | {r.pool} | {_fmt(r.wall_s)} | {_fmt(r.plan_s)} "
+            f"| {_fmt(r.load_s)} "
             f"| {_fmt(r.ideal_s)} | {_fmt(r.ratio, 2)} | {_fmt(r.records_per_s)} | {r.peak_concurrency} "
-            f"| {_fmt(r.peak_rss_mb, 0)} / {_fmt(r.peak_uss_mb, 0)} | {_requests(r)} | {r.state} |"
+            f"| {_fmt(r.peak_rss_mb, 0)} / {_fmt(r.peak_uss_mb, 0)} | {_requests(r)} | {_cpu(r)} | {r.state} |"
         )
     return "\n".join(lines)
 
@@ -73,8 +83,11 @@ def markdown_report(
         "Settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()),
         "",
         "Ideal bound: `ceil(ceil(N/B)/C) × (L + B·r)` (B records per request, C slots, L latency per request, "
-        "r cost per record); wall = the DAG run's start → end from Airflow's REST API; load = end of the "
-        "planning task → start of the finishing task. Requests are counted by the services (`/_emulator/stats`).",
+        "r cost per record); wall = the DAG run's start → end from Airflow's REST API; plan = the planning task's duration; load = "
+        "first load task start → last load task end (the two overlap: loads claim batches as the plan stages them). "
+        "Requests are counted by the services (`/_emulator/stats`). CPU s = CPU seconds of every process of the "
+        "stack during the run (tasks, scheduler and executor, API server, DAG processor, the local services); "
+        "cores busy = CPU s / wall s, out of 2 on this machine.",
         "",
         runs_table(runs),
         "",
