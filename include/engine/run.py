@@ -1,8 +1,8 @@
 """One run of one workflow: extract → transform → validate → plan → load → commit.
 
 The runner is plain Python (no Airflow): operators call its three phases from separate tasks
-(``plan`` once, ``load_batch`` once per mapped batch, ``finish`` once), tests and the CLI can
-call ``run()`` to do all three in one process.
+(``plan_chunks`` in the planning task, ``load_batch`` for each batch a load thread claims,
+``finish`` once), tests and the CLI can call ``run()`` to do all three in one process.
 
 What a run guarantees:
 
