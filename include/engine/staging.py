@@ -174,18 +174,6 @@ def close_plan(
         )
 
 
-def save_plan(engine: Any, run_id: str, workflow: str, plan: Plan) -> list[int]:
-    """Stage a whole in-memory plan at once (replacing any earlier attempt of the same run)."""
-    with writer(engine).begin() as conn:
-        conn.execute(delete(staged_batches).where(_batch_key(run_id, workflow)))
-    open_plan(engine, run_id, workflow, plan.window)
-    counts = PlanCounts(seconds=plan.seconds)
-    counts.add(plan.extracted, plan.batches, plan.skipped_count, plan.failed_count)
-    stage_batches(engine, run_id, workflow, plan.batches, plan.window, counts)
-    close_plan(engine, run_id, workflow, COMPLETE, plan.window, counts)
-    return [b.number for b in plan.batches]
-
-
 def plan_state(engine: Any, run_id: str, workflow: str) -> PlanState | None:
     """The plan's row, or None while the planning task has not opened it."""
     with engine.connect() as conn:

@@ -26,6 +26,23 @@ WINDOW = SyncWindow(
 )
 
 
+
+def save_plan(engine: object, run_id: str, workflow: str, plan: Plan) -> list[int]:
+    """Stage a whole in-memory plan the way the planning task does chunk by chunk."""
+    from sqlalchemy import delete
+
+    from include.state.models import staged_batches
+
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(delete(staged_batches).where(staged_batches.c.run_id == run_id, staged_batches.c.workflow == workflow))
+    staging.open_plan(engine, run_id, workflow, plan.window)
+    counts = staging.PlanCounts(seconds=plan.seconds)
+    counts.add(plan.extracted, plan.batches, plan.skipped_count, plan.failed_count)
+    staging.stage_batches(engine, run_id, workflow, plan.batches, plan.window, counts)
+    staging.close_plan(engine, run_id, workflow, staging.COMPLETE, plan.window, counts)
+    return [b.number for b in plan.batches]
+
+
 def record(source_id: str, action: str = CREATE, **target: object) -> PlannedRecord:
     return PlannedRecord(source_id, f"Customer {source_id}", action, target={"company": f"C{source_id}", **target})
 
@@ -41,14 +58,14 @@ def make_plan(window: SyncWindow = WINDOW) -> Plan:
 def test_batches_round_trip_through_the_database(engine: object) -> None:
     plan = make_plan()
 
-    numbers = staging.save_plan(engine, RUN, WORKFLOW, plan)
+    numbers = save_plan(engine, RUN, WORKFLOW, plan)
 
     assert numbers == [0, 1]
     assert [staging.load_batch(engine, RUN, WORKFLOW, n) for n in numbers] == plan.batches
 
 
 def test_stored_plan_keeps_window_and_counts_but_not_the_records(engine: object) -> None:
-    staging.save_plan(engine, RUN, WORKFLOW, make_plan())
+    save_plan(engine, RUN, WORKFLOW, make_plan())
 
     plan, outcomes, batches = staging.load_plan(engine, RUN, WORKFLOW)
 
@@ -59,13 +76,13 @@ def test_stored_plan_keeps_window_and_counts_but_not_the_records(engine: object)
 
 def test_a_full_or_single_record_window_round_trips(engine: object) -> None:
     records = SyncWindow(since=None, until=WINDOW.until, mode="records", record_ids=("7", "9"))
-    staging.save_plan(engine, RUN, WORKFLOW, make_plan(records))
+    save_plan(engine, RUN, WORKFLOW, make_plan(records))
 
     assert staging.load_plan(engine, RUN, WORKFLOW)[0].window == records
 
 
 def test_outcomes_are_recorded_per_batch(engine: object) -> None:
-    staging.save_plan(engine, RUN, WORKFLOW, make_plan())
+    save_plan(engine, RUN, WORKFLOW, make_plan())
     outcome = BatchOutcome(1, created=0, updated=1, failed=0, seconds=0.25)
 
     staging.save_outcome(engine, RUN, WORKFLOW, outcome)
@@ -75,7 +92,7 @@ def test_outcomes_are_recorded_per_batch(engine: object) -> None:
 
 
 def test_clearing_payloads_keeps_the_outcomes(engine: object) -> None:
-    staging.save_plan(engine, RUN, WORKFLOW, make_plan())
+    save_plan(engine, RUN, WORKFLOW, make_plan())
     staging.save_outcome(engine, RUN, WORKFLOW, BatchOutcome(0, created=2))
 
     staging.clear_payloads(engine, RUN, WORKFLOW)
@@ -87,11 +104,11 @@ def test_clearing_payloads_keeps_the_outcomes(engine: object) -> None:
 
 
 def test_saving_the_plan_again_replaces_the_earlier_attempt(engine: object) -> None:
-    staging.save_plan(engine, RUN, WORKFLOW, make_plan())
+    save_plan(engine, RUN, WORKFLOW, make_plan())
     staging.save_outcome(engine, RUN, WORKFLOW, BatchOutcome(0, created=2))
     smaller = Plan(WINDOW, extracted=1, batches=[Batch(0, CREATE, [record("9")])], skipped=[], failed=[], seconds=0.1)
 
-    assert staging.save_plan(engine, RUN, WORKFLOW, smaller) == [0]
+    assert save_plan(engine, RUN, WORKFLOW, smaller) == [0]
 
     plan, outcomes, batches = staging.load_plan(engine, RUN, WORKFLOW)
     assert (plan.extracted, outcomes, batches) == (1, [], 1)
@@ -99,8 +116,8 @@ def test_saving_the_plan_again_replaces_the_earlier_attempt(engine: object) -> N
 
 
 def test_runs_and_workflows_are_kept_apart(engine: object) -> None:
-    staging.save_plan(engine, RUN, WORKFLOW, make_plan())
-    staging.save_plan(engine, "other-run", WORKFLOW, Plan(WINDOW, 0, [], [], [], 0.0))
+    save_plan(engine, RUN, WORKFLOW, make_plan())
+    save_plan(engine, "other-run", WORKFLOW, Plan(WINDOW, 0, [], [], [], 0.0))
 
     assert staging.load_plan(engine, "other-run", WORKFLOW)[2] == 0
     assert staging.load_plan(engine, RUN, WORKFLOW)[2] == 2
@@ -113,7 +130,7 @@ def test_runs_and_workflows_are_kept_apart(engine: object) -> None:
 def test_plans_larger_than_one_insert_chunk_are_stored_whole(engine: object) -> None:
     batches = [Batch(i, CREATE, [record(str(i))]) for i in range(450)]
 
-    numbers = staging.save_plan(engine, RUN, WORKFLOW, Plan(WINDOW, 450, batches, [], [], 1.0))
+    numbers = save_plan(engine, RUN, WORKFLOW, Plan(WINDOW, 450, batches, [], [], 1.0))
 
     assert numbers == list(range(450))
     assert staging.load_batch(engine, RUN, WORKFLOW, 449) == batches[449]
