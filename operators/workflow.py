@@ -123,17 +123,17 @@ class PlanWorkflowOperator(_WorkflowOperator):
         started = time.monotonic()
         runner = self.runner(context)
         engine, run_id, ti = runner.state.engine, runner.run_id, context["ti"]
-        window = runner.open_window()
-        if not runner.dry_run:
-            runner.state.start_run(run_id, self.workflow_id, dict(context["params"]))
-        first = staging.open_plan(
-            engine, run_id, self.workflow_id, window, attempt=int(getattr(ti, "try_number", 1) or 1),
-            retries_left=_retries_left(ti),
-        )
         counts = staging.PlanCounts()
-        shown = 0
-        exported_earlier: list[Any] = []
         try:
+            window = runner.open_window()
+            if not runner.dry_run:
+                runner.state.start_run(run_id, self.workflow_id, dict(context["params"]))
+            first = staging.open_plan(
+                engine, run_id, self.workflow_id, window, attempt=int(getattr(ti, "try_number", 1) or 1),
+                retries_left=_retries_left(ti),
+            )
+            shown = 0
+            exported_earlier: list[Any] = []
             for chunk in runner.plan_chunks(window, first_batch=first):
                 exported_earlier += chunk.exported_earlier
                 counts.add(chunk.extracted, chunk.batches, len(chunk.skipped), len(chunk.failed))
@@ -145,9 +145,8 @@ class PlanWorkflowOperator(_WorkflowOperator):
                     runner.record_plan(chunk)
                 staging.stage_batches(engine, run_id, self.workflow_id, chunk.batches, window, counts)
         except BaseException:
-            staging.close_plan(
-                engine, run_id, self.workflow_id, staging.FAILED, window, counts, retries_left=_retries_left(ti)
-            )
+            # the load tasks wait for this plan: tell them it failed, and whether Airflow retries it
+            staging.fail_plan(engine, run_id, self.workflow_id, retries_left=_retries_left(ti))
             raise
         counts.seconds = time.monotonic() - started
         staging.close_plan(engine, run_id, self.workflow_id, staging.COMPLETE, window, counts)

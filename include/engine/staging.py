@@ -174,6 +174,27 @@ def close_plan(
         )
 
 
+def fail_plan(engine: Any, run_id: str, workflow: str, *, retries_left: int = 0) -> None:
+    """Mark the plan failed, also when the planning task failed before opening it (the source
+    did not answer for its clock, say): load tasks waiting for it then stop at once instead of
+    waiting ``INTEGRATION_PLAN_WAIT_S`` for a plan that will not come."""
+    with writer(engine).begin() as conn:
+        changed = conn.execute(
+            update(staged_plans)
+            .where(_plan_key(run_id, workflow))
+            .values(status=FAILED, retries_left=retries_left, heartbeat_at=_now())
+        ).rowcount
+        if not changed:
+            now = _now()
+            window = SyncWindow(since=None, until=now, mode="full")
+            conn.execute(
+                insert(staged_plans).values(
+                    run_id=run_id, workflow=workflow, plan=_meta(window, PlanCounts()), created_at=now,
+                    status=FAILED, attempt=1, retries_left=retries_left, heartbeat_at=now,
+                )  # fmt: skip
+            )
+
+
 def plan_state(engine: Any, run_id: str, workflow: str) -> PlanState | None:
     """The plan's row, or None while the planning task has not opened it."""
     with engine.connect() as conn:

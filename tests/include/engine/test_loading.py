@@ -355,3 +355,25 @@ def test_two_workers_draining_the_same_run_in_threads_load_every_batch_exactly_o
     assert max(times.values()) == 1
     assert sum(r.batches for r in reports) == total
     assert staging.loaded_batches(engine, RUN, WORKFLOW) == set(range(total))
+
+
+def test_a_plan_that_failed_before_opening_stops_waiting_workers_at_once(engine: Any) -> None:
+    """The planning task could not even read the source's clock: no plan row, yet no hour of waiting."""
+    staging.fail_plan(engine, RUN, WORKFLOW, retries_left=0)
+    load = FakeLoad()
+    fake = FakeTime()
+
+    report = drain(engine, load, fake)
+
+    assert (report.batches, report.plan_status, fake.sleeps) == (0, staging.FAILED, 0)
+
+
+def test_failing_an_open_plan_keeps_its_staged_batches_for_the_workers(engine: Any) -> None:
+    staging.open_plan(engine, RUN, WORKFLOW, WINDOW, retries_left=2)
+    stage(engine, [0, 1])
+
+    staging.fail_plan(engine, RUN, WORKFLOW, retries_left=0)
+
+    state = staging.plan_state(engine, RUN, WORKFLOW)
+    assert state is not None and (state.status, state.retries_left) == (staging.FAILED, 0)
+    assert drain(engine, FakeLoad(), FakeTime()).batches == 2
