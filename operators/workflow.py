@@ -149,7 +149,7 @@ class PlanWorkflowOperator(_WorkflowOperator):
             staging.fail_plan(engine, run_id, self.workflow_id, retries_left=_retries_left(ti))
             raise
         counts.seconds = time.monotonic() - started
-        staging.close_plan(engine, run_id, self.workflow_id, staging.COMPLETE, window, counts)
+        staging.complete_plan(engine, run_id, self.workflow_id, window, counts)
         runner.settle_source(exported_earlier)  # the source is read: marking it shifts no page
         summary = {k: v for k, v in counts.__dict__.items() if k != "seconds"}
         log.info("Plan for %s (%s): %s in %.1f s", self.workflow_id, window.describe(), summary, counts.seconds)

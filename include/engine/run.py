@@ -113,8 +113,6 @@ class PlanChunk:
     failed: list[PlannedRecord] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
     exported_earlier: list[tuple[str, str, bool]] = field(default_factory=list)
-    # records decided but not yet dealt into batches (internal to ``plan_chunks``)
-    records: list[PlannedRecord] = field(default_factory=list)
 
 
 def plan_chunk_size() -> int:
@@ -295,14 +293,13 @@ class WorkflowRunner:
 
         # the next pages are read while this chunk is planned (one request at a time still)
         for docs in read_ahead(self.source.extract_chunks(window, retry_ids, chunk_size)):
-            chunk = self._plan_docs(docs, window, uniques)
-            for rec in chunk.records:
+            chunk, to_write = self._plan_docs(docs, window, uniques)
+            for rec in to_write:
                 pending[rec.action].append(rec)
             for action, recs in pending.items():
                 while len(recs) >= size:
                     chunk.batches.append(Batch(next(numbers), action, recs[:size]))
                     del recs[:size]
-            chunk.records = []
             planned += chunk.extracted
             log.info(
                 "%s: planned %d records so far (%d batches ready)", self.name, planned, len(chunk.batches)
@@ -315,8 +312,13 @@ class WorkflowRunner:
         if tail.batches:
             yield tail
 
-    def _plan_docs(self, docs: list[dict[str, Any]], window: SyncWindow, uniques: _UniqueValues) -> PlanChunk:
-        """Decide for one chunk of source documents: create, update, skip or fail."""
+    def _plan_docs(
+        self, docs: list[dict[str, Any]], window: SyncWindow, uniques: _UniqueValues
+    ) -> tuple[PlanChunk, list[PlannedRecord]]:
+        """Decide for one chunk of source documents: create, update, skip or fail.
+
+        Returns the chunk (skips, failures, links) and its creates and updates, not yet batched.
+        """
         from include.mapping.hashing import record_hash
         from include.mapping.transform import transform
 
@@ -339,6 +341,7 @@ class WorkflowRunner:
         force = bool(self.params.get("full_sync")) or window.mode == "records"
 
         chunk = PlanChunk(len(docs))
+        to_write: list[PlannedRecord] = []
         for index, row in enumerate(rows):
             sid = str(row.source_id)
             doc = by_id.get(sid, {})
@@ -362,15 +365,15 @@ class WorkflowRunner:
                 else:
                     rec.action = UPDATE
                     rec.target = self._with_identity(rec.target, existing_id, sid)
-                    chunk.records.append(rec)
+                    to_write.append(rec)
             elif not wf.policy.create:
                 rec.action, rec.reason = SKIP, "not in target; workflow does not create"
                 chunk.skipped.append(rec)
             else:
                 rec.target = {**rec.target, **dict(row.create_only or {})}
                 rec.target = self._with_identity(rec.target, None, sid)
-                chunk.records.append(rec)
-        return chunk
+                to_write.append(rec)
+        return chunk, to_write
 
     def _already_exported(self, doc: dict[str, Any]) -> str | None:
         """For exports: the NetSuite id an SPP record already carries (``-1`` = claim, unknown)."""

@@ -161,16 +161,13 @@ def stage_batches(
         )
 
 
-def close_plan(
-    engine: Any, run_id: str, workflow: str, status: str, window: SyncWindow, counts: PlanCounts,
-    *, retries_left: int = 0,
-) -> None:
-    """Mark the plan ``complete`` (every batch staged) or ``failed`` (with the retries left)."""
+def complete_plan(engine: Any, run_id: str, workflow: str, window: SyncWindow, counts: PlanCounts) -> None:
+    """Mark the plan ``complete``: every batch is staged (failures: ``fail_plan``)."""
     with writer(engine).begin() as conn:
         conn.execute(
             update(staged_plans)
             .where(_plan_key(run_id, workflow))
-            .values(plan=_meta(window, counts), status=status, retries_left=retries_left, heartbeat_at=_now())
+            .values(plan=_meta(window, counts), status=COMPLETE, retries_left=0, heartbeat_at=_now())
         )
 
 

@@ -1,6 +1,6 @@
 """A load task's loop over the staged batches of a run (``drain_queue``), against a real state store.
 
-The planning task is played by the test (``open_plan`` / ``stage_batches`` / ``close_plan``), often
+The planning task is played by the test (``open_plan`` / ``stage_batches`` / ``complete_plan`` or ``fail_plan``), often
 from inside the fake ``sleep`` the loop calls while it waits; the writes are a fake ``load``.
 """
 
@@ -42,7 +42,10 @@ def stage(engine: Any, numbers: Iterable[int], action: str = CREATE) -> None:
 
 
 def close(engine: Any, status: str, retries_left: int = 0) -> None:
-    staging.close_plan(engine, RUN, WORKFLOW, status, WINDOW, staging.PlanCounts(), retries_left=retries_left)
+    if status == staging.COMPLETE:
+        staging.complete_plan(engine, RUN, WORKFLOW, WINDOW, staging.PlanCounts())
+    else:
+        staging.fail_plan(engine, RUN, WORKFLOW, retries_left=retries_left)
 
 
 class FakeLoad:

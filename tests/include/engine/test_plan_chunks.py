@@ -174,9 +174,3 @@ def test_chunked_goes_on_past_a_whole_slice_of_repeats() -> None:
     chunks = list(chunked(docs("1", "2", "1", "2", "3"), 2, "id"))
 
     assert [d["id"] for c in chunks for d in c] == ["1", "2", "3"]
-
-
-def test_plan_chunk_leaves_no_undealt_records_behind(world: World) -> None:
-    chunks = chunks_of(runner_for(world, "customers_import"))
-
-    assert all(c.records == [] for c in chunks)

@@ -39,7 +39,7 @@ def save_plan(engine: object, run_id: str, workflow: str, plan: Plan) -> list[in
     counts = staging.PlanCounts(seconds=plan.seconds)
     counts.add(plan.extracted, plan.batches, plan.skipped_count, plan.failed_count)
     staging.stage_batches(engine, run_id, workflow, plan.batches, plan.window, counts)
-    staging.close_plan(engine, run_id, workflow, staging.COMPLETE, plan.window, counts)
+    staging.complete_plan(engine, run_id, workflow, plan.window, counts)
     return [b.number for b in plan.batches]
 
 
@@ -188,7 +188,7 @@ def test_a_plan_restarted_by_a_retry_keeps_loaded_and_claimed_batches_and_drops_
     assert staging.claim_next(engine, RUN, WORKFLOW, OTHER) == 1
     staging.save_outcome(engine, RUN, WORKFLOW, BatchOutcome(1, created=1))  # 1: loaded
     assert staging.claim_next(engine, RUN, WORKFLOW, OTHER) == 2  # 2: being loaded
-    staging.close_plan(engine, RUN, WORKFLOW, staging.FAILED, WINDOW, counts, retries_left=1)
+    staging.fail_plan(engine, RUN, WORKFLOW, retries_left=1)
 
     first = staging.open_plan(engine, RUN, WORKFLOW, WINDOW, attempt=2, retries_left=0)
 
@@ -259,9 +259,10 @@ def test_staging_batches_updates_the_counts_and_heartbeat_seen_through_plan_stat
 def test_a_plan_closed_as_failed_keeps_its_retries_left(engine: object) -> None:
     staging.open_plan(engine, RUN, WORKFLOW, WINDOW, retries_left=3)
     counts = staging.PlanCounts(extracted=7, batches=1)
+    staging.stage_batches(engine, RUN, WORKFLOW, batches([0]), WINDOW, counts)
     age_heartbeat(engine, 3600)
 
-    staging.close_plan(engine, RUN, WORKFLOW, staging.FAILED, WINDOW, counts, retries_left=2)
+    staging.fail_plan(engine, RUN, WORKFLOW, retries_left=2)
 
     state = staging.plan_state(engine, RUN, WORKFLOW)
     assert state is not None
@@ -272,7 +273,7 @@ def test_a_plan_closed_as_failed_keeps_its_retries_left(engine: object) -> None:
 def test_a_plan_closed_as_complete_has_no_retries_left(engine: object) -> None:
     staging.open_plan(engine, RUN, WORKFLOW, WINDOW, retries_left=3)
 
-    staging.close_plan(engine, RUN, WORKFLOW, staging.COMPLETE, WINDOW, staging.PlanCounts(batches=0))
+    staging.complete_plan(engine, RUN, WORKFLOW, WINDOW, staging.PlanCounts(batches=0))
 
     state = staging.plan_state(engine, RUN, WORKFLOW)
     assert state is not None and (state.status, state.retries_left) == (staging.COMPLETE, 0)
