@@ -34,16 +34,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 emulators: $(STAMP)
-	$(PY) -m include.emulators $(EMULATOR_ARGS)
+	$(PY) -m emulators $(EMULATOR_ARGS)
 
 run: $(STAMP)
-	$(PY) -m include.runtime.main_job run
+	$(PY) -m runtime.main_job run
 
 up: $(STAMP)
-	$(PY) -m include.runtime.main_job up
+	$(PY) -m runtime.main_job up
 
 down: $(STAMP)
-	$(PY) -m include.runtime.main_job down
+	$(PY) -m runtime.main_job down
 
 bench: $(STAMP)
 	$(PY) -m bench.run
@@ -52,10 +52,10 @@ clean:
 	rm -rf var .pytest_cache .ruff_cache
 
 cluster: $(STAMP)
-	$(PY) -m include.runtime.cluster start
+	$(PY) -m runtime.cluster start
 
 cluster-stop: $(STAMP)
-	$(PY) -m include.runtime.cluster stop
+	$(PY) -m runtime.cluster stop
 
 test-cluster: $(STAMP)
 	$(PY) -m pytest -q -m cluster tests/cluster $(PYTEST_ARGS)

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from include.emulators.store import RecordStore
+from emulators.store import RecordStore
 
 
 def time_bills(netsuite_db: str, records: int) -> list[dict[str, Any]]:
@@ -48,7 +48,9 @@ def time_bills(netsuite_db: str, records: int) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, required=True)
     parser.add_argument("--threads", type=int, default=10)
     parser.add_argument("--netsuite-db", required=True, help="SQLAlchemy URL of the NetSuite service's store")

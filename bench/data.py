@@ -11,7 +11,7 @@ cross-references into the integration's state store:
 * ``customers`` — N active NetSuite customers flagged "Export to SuiteProjects Pro", nothing in
   SPP: the ``customers_import`` workflow creates N SPP customers.
 
-Documents follow the shapes of :mod:`include.emulators.seeding` (NetSuite documents stored through
+Documents follow the shapes of :mod:`emulators.seeding` (NetSuite documents stored through
 ``to_stored``) and the fields the two mappings read.
 """
 
@@ -26,10 +26,10 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from include.emulators.netsuite.schema import RECORD_TYPES
-from include.emulators.netsuite.storage import to_stored
-from include.emulators.seeding.crossref import EXPORT_FLAG
-from include.emulators.store import RecordStore
+from emulators.netsuite.schema import RECORD_TYPES
+from emulators.netsuite.storage import to_stored
+from emulators.seeding.crossref import EXPORT_FLAG
+from emulators.store import RecordStore
 
 CHUNK = 5000  # rows per insert transaction
 ENTRIES_PER_TIMESHEET = 40  # a user's week: 5 days × 8 entries
@@ -60,7 +60,9 @@ def _chunks(items: Iterator[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _ns_insert(store: RecordStore, rtype: str, docs: list[dict[str, Any]], external_ids: list[str | None] | None = None) -> list[int]:
+def _ns_insert(
+    store: RecordStore, rtype: str, docs: list[dict[str, Any]], external_ids: list[str | None] | None = None
+) -> list[int]:
     """Insert NetSuite documents (contract form) the way the service stores them; returns their internalIds."""
     info = RECORD_TYPES[rtype]
     now = _stamp().replace(tzinfo=dt.UTC)
@@ -78,7 +80,9 @@ def _ns_insert(store: RecordStore, rtype: str, docs: list[dict[str, Any]], exter
 def _spp_insert(store: RecordStore, otype: str, docs: Iterator[dict[str, Any]]) -> list[int]:
     ids: list[int] = []
     for chunk in _chunks(docs):
-        ids.extend(r.id for r in store.insert_many(otype, [(d, d.get("externalid")) for d in chunk], at=_stamp()))
+        ids.extend(
+            r.id for r in store.insert_many(otype, [(d, d.get("externalid")) for d in chunk], at=_stamp())
+        )
     return ids
 
 
@@ -96,7 +100,9 @@ def clear_state(state_url: str) -> None:
         store.close()
 
 
-def load_time_entries(ns: RecordStore, spp: RecordStore, state_url: str, n: int, master: MasterData = MasterData()) -> dict[str, int]:
+def load_time_entries(
+    ns: RecordStore, spp: RecordStore, state_url: str, n: int, master: MasterData = MasterData()
+) -> dict[str, int]:
     """Wipe both stores and the state store, then load ``n`` approved, unexported time entries
     with their linked master data. Returns counts per record type."""
     from include.state import CrossReference, StateStore

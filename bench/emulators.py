@@ -40,13 +40,13 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from include.emulators.netsuite.app import create_app as create_netsuite_app
-from include.emulators.netsuite.auth import sign_passport
-from include.emulators.netsuite.schema import ns
-from include.emulators.seed import seed_both
-from include.emulators.serve import RunningServer, serve_in_thread
-from include.emulators.settings import NetSuiteSettings, SppSettings
-from include.emulators.spp.app import create_app as create_spp_app
+from emulators.netsuite.app import create_app as create_netsuite_app
+from emulators.netsuite.auth import sign_passport
+from emulators.netsuite.schema import ns
+from emulators.seed import seed_both
+from emulators.serve import RunningServer, serve_in_thread
+from emulators.settings import NetSuiteSettings, SppSettings
+from emulators.spp.app import create_app as create_spp_app
 from include.netsuite.client import NetSuiteClient
 from include.netsuite.passport import new_nonce
 from include.spp import xml as spp_xml
@@ -58,8 +58,11 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 CONCURRENT = 50
 HELD_LATENCY_S = 0.5  # long enough that all 50 requests are in flight at once
-TARGETS_MS = {"netsuite.upsertList.100.new": 100.0, "netsuite.upsertList.100.existing": 100.0,
-              "netsuite.search.page1000": 300.0}
+TARGETS_MS = {
+    "netsuite.upsertList.100.new": 100.0,
+    "netsuite.upsertList.100.existing": 100.0,
+    "netsuite.search.page1000": 300.0,
+}
 
 
 # -- measurement ------------------------------------------------------------------------------
@@ -90,8 +93,15 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def timed_runs(name: str, path: str, runs: int, prepare: Callable[[int], Any], act: Callable[[Any], None],
-               *, note: str = "") -> Measurement:
+def timed_runs(
+    name: str,
+    path: str,
+    runs: int,
+    prepare: Callable[[int], Any],
+    act: Callable[[Any], None],
+    *,
+    note: str = "",
+) -> Measurement:
     """Time ``act(prepare(i))`` for i in 0..runs-1 after one untimed warm-up; only ``act`` is timed.
 
     ``prepare`` builds what must be fresh per request (TokenPassport nonce, new names) so signing
@@ -105,9 +115,14 @@ def timed_runs(name: str, path: str, runs: int, prepare: Callable[[int], Any], a
         act(payload)
         durations.append((time.perf_counter() - start) * 1000.0)
     return Measurement(
-        name=name, path=path, runs=runs, median_ms=round(statistics.median(durations), 1),
-        p95_ms=round(p95(durations), 1), min_ms=round(min(durations), 1), target_ms=TARGETS_MS.get(name)
-        if path == "wire" else None, note=note,
+        name=name,
+        path=path,
+        runs=runs,
+        median_ms=round(statistics.median(durations), 1),
+        p95_ms=round(p95(durations), 1),
+        min_ms=round(min(durations), 1),
+        target_ms=TARGETS_MS.get(name) if path == "wire" else None,
+        note=note,
     )
 
 
@@ -138,7 +153,9 @@ class Services:
 def running_services(data_dir: Path, scale: str) -> Iterator[Services]:
     """Start both services on file-backed SQLite in ``data_dir`` at zero latency, seeded with ``scale``."""
     ns_settings = NetSuiteSettings(
-        latency_ms=0, latency_per_record_ms=0, concurrency_limit=2 * CONCURRENT,  # the 50-connection check
+        latency_ms=0,
+        latency_per_record_ms=0,
+        concurrency_limit=2 * CONCURRENT,  # the 50-connection check
         db_url=f"sqlite:///{data_dir}/netsuite.db",
     )
     spp_settings = SppSettings(
@@ -164,24 +181,40 @@ def _q(key: str, local: str) -> str:
     return f"{{{ns(key, VERSION)}}}{local}"
 
 
-def netsuite_envelope(settings: NetSuiteSettings, body: etree._Element,
-                      search_page_size: int | None = None) -> bytes:
+def netsuite_envelope(
+    settings: NetSuiteSettings, body: etree._Element, search_page_size: int | None = None
+) -> bytes:
     """A SOAP 1.1 request with a freshly signed TokenPassport (single-use, so one per request)."""
     env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "xsi": XSI})
     header = etree.SubElement(env, f"{{{SOAP_ENV}}}Header")
     passport = etree.SubElement(header, _q("platformMsgs", "tokenPassport"))
     nonce, stamp = new_nonce(), int(time.time())
-    signature = sign_passport(settings.account, settings.consumer_key, settings.token_id, nonce, stamp,
-                              settings.consumer_secret, settings.token_secret)
-    for local, text in (("account", settings.account), ("consumerKey", settings.consumer_key),
-                        ("token", settings.token_id), ("nonce", nonce), ("timestamp", str(stamp))):
+    signature = sign_passport(
+        settings.account,
+        settings.consumer_key,
+        settings.token_id,
+        nonce,
+        stamp,
+        settings.consumer_secret,
+        settings.token_secret,
+    )
+    for local, text in (
+        ("account", settings.account),
+        ("consumerKey", settings.consumer_key),
+        ("token", settings.token_id),
+        ("nonce", nonce),
+        ("timestamp", str(stamp)),
+    ):
         etree.SubElement(passport, _q("platformCore", local)).text = text
     sig = etree.SubElement(passport, _q("platformCore", "signature"), algorithm="HMAC-SHA256")
     sig.text = signature
     if search_page_size is not None:
         prefs = etree.SubElement(header, _q("platformMsgs", "searchPreferences"))
-        for local, text in (("bodyFieldsOnly", "false"), ("returnSearchColumns", "false"),
-                            ("pageSize", str(search_page_size))):
+        for local, text in (
+            ("bodyFieldsOnly", "false"),
+            ("returnSearchColumns", "false"),
+            ("pageSize", str(search_page_size)),
+        ):
             etree.SubElement(prefs, _q("platformMsgs", local)).text = text
     etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(body)
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
@@ -193,8 +226,12 @@ def upsert_customers_body(tag: str, count: int) -> etree._Element:
     for k in range(count):
         record = etree.SubElement(op, _q("platformMsgs", "record"), externalId=f"bench-{tag}-{k}")
         record.set(f"{{{XSI}}}type", "listRel:Customer")
-        for local, text in (("entityId", f"BENCH-{tag}-{k}"), ("companyName", f"Bench {tag} Company {k}"),
-                            ("email", f"billing{k}@bench-{tag}.example"), ("isInactive", "false")):
+        for local, text in (
+            ("entityId", f"BENCH-{tag}-{k}"),
+            ("companyName", f"Bench {tag} Company {k}"),
+            ("email", f"billing{k}@bench-{tag}.example"),
+            ("isInactive", "false"),
+        ):
             etree.SubElement(record, _q("listRel", local)).text = text
     return op
 
@@ -213,8 +250,11 @@ def server_time_body() -> etree._Element:
 
 def soap_post(http: httpx.Client, url: str, operation: str, payload: bytes) -> bytes:
     """POST one SOAP request; raise unless it answered 200."""
-    response = http.post(url, content=payload,
-                         headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{operation}"'})
+    response = http.post(
+        url,
+        content=payload,
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{operation}"'},
+    )
     if response.status_code != 200:
         raise RuntimeError(f"{operation}: HTTP {response.status_code}: {response.text[:300]}")
     return response.content
@@ -236,8 +276,13 @@ def count_search_records(payload: bytes) -> int:
 
 
 def spp_identity(settings: SppSettings) -> spp_xml.ApiIdentity:
-    return spp_xml.ApiIdentity(company=settings.company, user=settings.user, password=settings.password,
-                               api_namespace=settings.api_namespace, api_key=settings.api_key)
+    return spp_xml.ApiIdentity(
+        company=settings.company,
+        user=settings.user,
+        password=settings.password,
+        api_namespace=settings.api_namespace,
+        api_key=settings.api_key,
+    )
 
 
 def spp_post(http: httpx.Client, url: str, payload: bytes) -> spp_xml.Response:
@@ -251,8 +296,10 @@ def spp_post(http: httpx.Client, url: str, payload: bytes) -> spp_xml.Response:
 
 
 def spp_customers(tag: str, count: int) -> list[dict[str, str]]:
-    return [{"name": f"Bench {tag} {k}", "company": f"Bench {tag} Company {k}",
-             "externalid": f"bench-{tag}-{k}"} for k in range(count)]
+    return [
+        {"name": f"Bench {tag} {k}", "company": f"Bench {tag} Company {k}", "externalid": f"bench-{tag}-{k}"}
+        for k in range(count)
+    ]
 
 
 # -- the benchmarks ---------------------------------------------------------------------------
@@ -263,46 +310,101 @@ def bench_netsuite(svc: Services, runs: int) -> list[Measurement]:
     s, url = svc.ns_settings, svc.soap_url
     out: list[Measurement] = []
     with httpx.Client(timeout=60) as http:
+
         def upsert(payload: bytes) -> None:
             if (ok := count_successes(soap_post(http, url, "upsertList", payload))) != 100:
                 raise RuntimeError(f"upsertList: {ok}/100 records succeeded")
 
-        out.append(timed_runs("netsuite.upsertList.100.new", "wire", runs,
-                              lambda i: netsuite_envelope(s, upsert_customers_body(f"new{i}", 100)), upsert,
-                              note="100 new customers per run"))
-        out.append(timed_runs("netsuite.upsertList.100.existing", "wire", runs,
-                              lambda i: netsuite_envelope(s, upsert_customers_body("same", 100)), upsert,
-                              note="the same 100 externalIds every run (updates)"))
+        out.append(
+            timed_runs(
+                "netsuite.upsertList.100.new",
+                "wire",
+                runs,
+                lambda i: netsuite_envelope(s, upsert_customers_body(f"new{i}", 100)),
+                upsert,
+                note="100 new customers per run",
+            )
+        )
+        out.append(
+            timed_runs(
+                "netsuite.upsertList.100.existing",
+                "wire",
+                runs,
+                lambda i: netsuite_envelope(s, upsert_customers_body("same", 100)),
+                upsert,
+                note="the same 100 externalIds every run (updates)",
+            )
+        )
 
         def search_page(payload: bytes) -> None:
             if (n := count_search_records(soap_post(http, url, "search", payload))) != 1000:
                 raise RuntimeError(f"search: {n} records on the first page, expected 1000")
 
-        out.append(timed_runs("netsuite.search.page1000", "wire", runs,
-                              lambda i: netsuite_envelope(s, search_body("ProjectTask"), search_page_size=1000),
-                              search_page, note="projectTask, first page of 1000, sublists included"))
+        out.append(
+            timed_runs(
+                "netsuite.search.page1000",
+                "wire",
+                runs,
+                lambda i: netsuite_envelope(s, search_body("ProjectTask"), search_page_size=1000),
+                search_page,
+                note="projectTask, first page of 1000, sublists included",
+            )
+        )
 
-    client = NetSuiteClient(s.account, s.consumer_key, s.consumer_secret, s.token_id, s.token_secret,
-                            version=VERSION, endpoint=url, max_retries=0)
+    client = NetSuiteClient(
+        s.account,
+        s.consumer_key,
+        s.consumer_secret,
+        s.token_id,
+        s.token_secret,
+        version=VERSION,
+        endpoint=url,
+        max_retries=0,
+    )
 
     def client_upsert(docs: list[dict[str, Any]]) -> None:
         if not all(r.ok for r in client.upsert_list("customer", docs)):
             raise RuntimeError("NetSuiteClient.upsert_list: some records failed")
 
     def client_docs(i: int) -> list[dict[str, Any]]:
-        return [{"externalId": f"bench-client{i}-{k}", "entityId": f"BENCH-client{i}-{k}",
-                 "companyName": f"Bench client {i} Company {k}", "email": f"billing{k}@client{i}.example",
-                 "isInactive": False} for k in range(100)]
+        return [
+            {
+                "externalId": f"bench-client{i}-{k}",
+                "entityId": f"BENCH-client{i}-{k}",
+                "companyName": f"Bench client {i} Company {k}",
+                "email": f"billing{k}@client{i}.example",
+                "isInactive": False,
+            }
+            for k in range(100)
+        ]
 
-    out.append(timed_runs("netsuite.upsertList.100.new", "client", runs, client_docs, client_upsert,
-                          note="NetSuiteClient.upsert_list (zeep serialise + parse)"))
+    out.append(
+        timed_runs(
+            "netsuite.upsertList.100.new",
+            "client",
+            runs,
+            client_docs,
+            client_upsert,
+            note="NetSuiteClient.upsert_list (zeep serialise + parse)",
+        )
+    )
 
     def client_page(_: None) -> None:
-        if (n := sum(1 for _ in itertools.islice(client.search("projectTask", page_size=1000), 1000))) != 1000:
+        if (
+            n := sum(1 for _ in itertools.islice(client.search("projectTask", page_size=1000), 1000))
+        ) != 1000:
             raise RuntimeError(f"NetSuiteClient.search: {n} records")
 
-    out.append(timed_runs("netsuite.search.page1000", "client", runs, lambda i: None, client_page,
-                          note="NetSuiteClient.search, first page only (zeep parse dominates)"))
+    out.append(
+        timed_runs(
+            "netsuite.search.page1000",
+            "client",
+            runs,
+            lambda i: None,
+            client_page,
+            note="NetSuiteClient.search, first page only (zeep parse dominates)",
+        )
+    )
     return out
 
 
@@ -311,38 +413,79 @@ def bench_spp(svc: Services, runs: int) -> list[Measurement]:
     s, url, ident = svc.spp_settings, svc.spp_url, spp_identity(svc.spp_settings)
     out: list[Measurement] = []
     with httpx.Client(timeout=60) as http:
+
         def read_page(payload: bytes) -> None:
             if (n := len(spp_post(http, url, payload).commands[-1].objects)) != 1000:
                 raise RuntimeError(f"Read: {n} objects")
 
-        out.append(timed_runs("spp.Read.1000", "wire", runs,
-                              lambda i: spp_xml.build_request(ident, [spp_xml.read_command("Task", limit=1000)]),
-                              read_page, note="Task (time entries) with custom fields, offset 0"))
+        out.append(
+            timed_runs(
+                "spp.Read.1000",
+                "wire",
+                runs,
+                lambda i: spp_xml.build_request(ident, [spp_xml.read_command("Task", limit=1000)]),
+                read_page,
+                note="Task (time entries) with custom fields, offset 0",
+            )
+        )
 
         def add(payload: bytes) -> None:
             if (n := len(spp_post(http, url, payload).commands[-1].objects)) != 1000:
                 raise RuntimeError(f"Add: {n} objects echoed")
 
-        out.append(timed_runs("spp.Add.1000", "wire", runs,
-                              lambda i: spp_xml.build_request(
-                                  ident, [spp_xml.write_command("Add", "Customer", spp_customers(f"w{i}", 1000))]),
-                              add, note="1000 new Customers in one Add command"))
+        out.append(
+            timed_runs(
+                "spp.Add.1000",
+                "wire",
+                runs,
+                lambda i: spp_xml.build_request(
+                    ident, [spp_xml.write_command("Add", "Customer", spp_customers(f"w{i}", 1000))]
+                ),
+                add,
+                note="1000 new Customers in one Add command",
+            )
+        )
 
-    with SppClient(url, s.company, s.user, s.password, s.api_namespace, s.api_key, max_retries=0,
-                   objects_per_command=1000) as client:
+    with SppClient(
+        url,
+        s.company,
+        s.user,
+        s.password,
+        s.api_namespace,
+        s.api_key,
+        max_retries=0,
+        objects_per_command=1000,
+    ) as client:
+
         def client_read(_: None) -> None:
             if (n := sum(1 for _ in itertools.islice(client.read("Task", page_size=1000), 1000))) != 1000:
                 raise RuntimeError(f"SppClient.read: {n} objects")
 
-        out.append(timed_runs("spp.Read.1000", "client", runs, lambda i: None, client_read,
-                              note="SppClient.read, first page only"))
+        out.append(
+            timed_runs(
+                "spp.Read.1000",
+                "client",
+                runs,
+                lambda i: None,
+                client_read,
+                note="SppClient.read, first page only",
+            )
+        )
 
         def client_add(records: list[dict[str, str]]) -> None:
             if not all(r.ok for r in client.add("Customer", records)):
                 raise RuntimeError("SppClient.add: some objects failed")
 
-        out.append(timed_runs("spp.Add.1000", "client", runs, lambda i: spp_customers(f"c{i}", 1000), client_add,
-                              note="SppClient.add, one command of 1000"))
+        out.append(
+            timed_runs(
+                "spp.Add.1000",
+                "client",
+                runs,
+                lambda i: spp_customers(f"c{i}", 1000),
+                client_add,
+                note="SppClient.add, one command of 1000",
+            )
+        )
     return out
 
 
@@ -355,24 +498,38 @@ async def _hold(url: str, payloads: list[bytes], headers: dict[str, str]) -> tup
         return [r.status_code for r in responses], time.perf_counter() - start
 
 
-def bench_concurrency(base_url: str, url: str, payloads: list[bytes], headers: dict[str, str],
-                      name: str) -> Measurement:
+def bench_concurrency(
+    base_url: str, url: str, payloads: list[bytes], headers: dict[str, str], name: str
+) -> Measurement:
     """``len(payloads)`` requests in flight together, each held ``HELD_LATENCY_S`` by the latency model."""
     with httpx.Client(base_url=base_url, timeout=10) as control:
         control.post("/_emulator/reset", params={"data": "0"}).raise_for_status()
-        control.post("/_emulator/latency", json={"per_request_s": HELD_LATENCY_S, "per_record_s": 0}).raise_for_status()
+        control.post(
+            "/_emulator/latency", json={"per_request_s": HELD_LATENCY_S, "per_record_s": 0}
+        ).raise_for_status()
         try:
             statuses, wall = asyncio.run(_hold(url, payloads, headers))
         finally:
-            control.post("/_emulator/latency", json={"per_request_s": 0, "per_record_s": 0}).raise_for_status()
+            control.post(
+                "/_emulator/latency", json={"per_request_s": 0, "per_record_s": 0}
+            ).raise_for_status()
         stats = control.get("/_emulator/stats").json()
     succeeded = sum(1 for status in statuses if status == 200)
     return Measurement(
-        name=name, path="wire", runs=1, median_ms=round(wall * 1000, 1), p95_ms=round(wall * 1000, 1),
-        min_ms=round(wall * 1000, 1), note=f"{len(payloads)} requests, each held {HELD_LATENCY_S}s by the latency model",
-        extra={"succeeded": succeeded, "sent": len(payloads), "peak_concurrency": stats["peak_concurrency"],
-               "rejected_concurrency": stats["rejected_concurrency"],
-               "held": succeeded == len(payloads) and stats["peak_concurrency"] >= len(payloads)},
+        name=name,
+        path="wire",
+        runs=1,
+        median_ms=round(wall * 1000, 1),
+        p95_ms=round(wall * 1000, 1),
+        min_ms=round(wall * 1000, 1),
+        note=f"{len(payloads)} requests, each held {HELD_LATENCY_S}s by the latency model",
+        extra={
+            "succeeded": succeeded,
+            "sent": len(payloads),
+            "peak_concurrency": stats["peak_concurrency"],
+            "rejected_concurrency": stats["rejected_concurrency"],
+            "held": succeeded == len(payloads) and stats["peak_concurrency"] >= len(payloads),
+        },
     )
 
 
@@ -382,46 +539,76 @@ def bench_connections(svc: Services) -> list[Measurement]:
     ident = spp_identity(svc.spp_settings)
     spp_payloads = [spp_xml.build_request(ident, [spp_xml.time_command()]) for _ in range(CONCURRENT)]
     return [
-        bench_concurrency(svc.ns_server.url, svc.soap_url, ns_payloads,
-                          {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"getServerTime"'},
-                          "netsuite.concurrent.getServerTime.50"),
-        bench_concurrency(svc.spp_server.url, svc.spp_url, spp_payloads, {"Content-Type": "application/xml"},
-                          "spp.concurrent.Time.50"),
+        bench_concurrency(
+            svc.ns_server.url,
+            svc.soap_url,
+            ns_payloads,
+            {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"getServerTime"'},
+            "netsuite.concurrent.getServerTime.50",
+        ),
+        bench_concurrency(
+            svc.spp_server.url,
+            svc.spp_url,
+            spp_payloads,
+            {"Content-Type": "application/xml"},
+            "spp.concurrent.Time.50",
+        ),
     ]
 
 
 def run_benchmarks(runs: int = 20, scale: str = "small") -> dict[str, Any]:
     """Start, seed and measure both services; the result document written to the JSON file."""
-    with tempfile.TemporaryDirectory(prefix="bench-emulators-") as tmp, running_services(Path(tmp), scale) as svc:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-emulators-") as tmp,
+        running_services(Path(tmp), scale) as svc,
+    ):
         measurements = [*bench_netsuite(svc, runs), *bench_spp(svc, runs), *bench_connections(svc)]
         seed_s, counts = svc.seed_s, svc.seed_counts
     return {
         "benchmark": "emulators",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "setup": {"scale": scale, "seed_s": round(seed_s, 2), "storage": "file-backed SQLite (temp dir)",
-                  "latency": 0, "runs": runs, "seed_counts": counts},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "setup": {
+            "scale": scale,
+            "seed_s": round(seed_s, 2),
+            "storage": "file-backed SQLite (temp dir)",
+            "latency": 0,
+            "runs": runs,
+            "seed_counts": counts,
+        },
         "measurements": [{**asdict(m), "meets_target": m.meets_target} for m in measurements],
     }
 
 
 def render_table(result: dict[str, Any]) -> str:
     """The measurements as a fixed-width text table."""
-    lines = [f"{'benchmark':<38} {'path':<6} {'runs':>4} {'median ms':>10} {'p95 ms':>8} {'target':>8}  verdict",
-             "-" * 90]
+    lines = [
+        f"{'benchmark':<38} {'path':<6} {'runs':>4} {'median ms':>10} {'p95 ms':>8} {'target':>8}  verdict",
+        "-" * 90,
+    ]
     for m in result["measurements"]:
         target = f"<{m['target_ms']:.0f}" if m["target_ms"] else ""
         if "held" in m["extra"]:
-            verdict = (f"{m['extra']['succeeded']}/{m['extra']['sent']} ok, peak {m['extra']['peak_concurrency']}"
-                       f" -> {'held' if m['extra']['held'] else 'NOT HELD'}")
+            verdict = (
+                f"{m['extra']['succeeded']}/{m['extra']['sent']} ok, peak {m['extra']['peak_concurrency']}"
+                f" -> {'held' if m['extra']['held'] else 'NOT HELD'}"
+            )
         elif m["meets_target"] is None:
             verdict = ""
         else:
             verdict = "ok" if m["meets_target"] else "MISSED"
-        lines.append(f"{m['name']:<38} {m['path']:<6} {m['runs']:>4} {m['median_ms']:>10.1f} {m['p95_ms']:>8.1f}"
-                     f" {target:>8}  {verdict}")
+        lines.append(
+            f"{m['name']:<38} {m['path']:<6} {m['runs']:>4} {m['median_ms']:>10.1f} {m['p95_ms']:>8.1f}"
+            f" {target:>8}  {verdict}"
+        )
     setup = result["setup"]
-    lines.append(f"seed {setup['scale']}: {setup['seed_s']} s into file-backed SQLite; {result['machine']['cpus']} CPUs")
+    lines.append(
+        f"seed {setup['scale']}: {setup['seed_s']} s into file-backed SQLite; {result['machine']['cpus']} CPUs"
+    )
     return "\n".join(lines)
 
 
@@ -440,7 +627,9 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"written {args.output}")
-    missed = [m for m in result["measurements"] if m["meets_target"] is False or m["extra"].get("held") is False]
+    missed = [
+        m for m in result["measurements"] if m["meets_target"] is False or m["extra"].get("held") is False
+    ]
     return 1 if missed else 0
 
 

@@ -24,11 +24,11 @@ from typing import Any
 
 from bench.probes import RssSampler, ServiceProbe
 from bench.throughput import Latency
-from include.emulators.serve import free_port
-from include.emulators.settings import NetSuiteSettings
+from emulators.serve import free_port
+from emulators.settings import NetSuiteSettings
 from include.paths import PROJECT_ROOT, VAR_DIR
-from include.runtime.airflow_env import airflow_env
-from include.runtime.stack import AirflowApi, ProcessGroup, airflow_cli, prepare_airflow, start_airflow, wait_for_port
+from runtime.airflow_env import airflow_env
+from runtime.stack import AirflowApi, ProcessGroup, airflow_cli, prepare_airflow, start_airflow, wait_for_port
 
 BENCH_DIR = VAR_DIR / "bench"
 NETSUITE_VERSION = "2023_2"
@@ -115,13 +115,19 @@ class BenchStack:
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         }
         self.env = airflow_env(
-            home=self.root / "airflow", api_port=self.api_port, schedules="manual", parallelism=s.parallelism, extra=extra
+            home=self.root / "airflow",
+            api_port=self.api_port,
+            schedules="manual",
+            parallelism=s.parallelism,
+            extra=extra,
         )
         self.airflow = ProcessGroup(self.root / "logs")
         self.services = ProcessGroup(self.root / "logs")
         self.netsuite = ServiceProbe("netsuite", f"http://127.0.0.1:{self.ns_port}")
         self.spp = ServiceProbe("spp", f"http://127.0.0.1:{self.spp_port}")
-        self.api = AirflowApi(self.env["AIRFLOW__API__BASE_URL"], "admin", self.env.get("AIRFLOW_ADMIN_PASSWORD", "admin"))
+        self.api = AirflowApi(
+            self.env["AIRFLOW__API__BASE_URL"], "admin", self.env.get("AIRFLOW_ADMIN_PASSWORD", "admin")
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> BenchStack:
@@ -137,7 +143,7 @@ class BenchStack:
     def start_services(self) -> None:
         """(Re)start the local services on the current contents of their stores."""
         self.services.stop()
-        self.services.start("emulators", [sys.executable, "-m", "include.emulators"], self.env)
+        self.services.start("emulators", [sys.executable, "-m", "emulators"], self.env)
         wait_for_port(self.ns_port, timeout_s=120)
         wait_for_port(self.spp_port, timeout_s=120)
 
@@ -158,7 +164,10 @@ class BenchStack:
             start_airflow(self.airflow, self.env, triggerer=False)
             self.api.wait_for_dags(dag_ids, timeout_s=300)
             deadline = time.monotonic() + 300
-            while any((_ts(self.api.get(f"/dags/{d}").get("last_parsed_time")) or restarted) <= restarted for d in dag_ids):
+            while any(
+                (_ts(self.api.get(f"/dags/{d}").get("last_parsed_time")) or restarted) <= restarted
+                for d in dag_ids
+            ):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"DAGs not parsed again with {slots} threads")
                 time.sleep(1)
@@ -170,7 +179,7 @@ class BenchStack:
     # -- data ------------------------------------------------------------------------------------
     def load(self, loader: Any, *args: Any) -> dict[str, int]:
         """Stop the services, run ``loader(ns_store, spp_store, state_url, *args)``, start them again."""
-        from include.emulators.store import RecordStore
+        from emulators.store import RecordStore
 
         self.services.stop()
         ns, spp = RecordStore(self.ns_db), RecordStore(self.spp_db)
@@ -202,7 +211,9 @@ class BenchStack:
             if not page["task_instances"] or len(out) >= page["total_entries"]:
                 return out
 
-    def run_dag(self, dag_id: str, conf: dict[str, Any] | None = None, timeout_s: float = 7200) -> DagRunMeasure:
+    def run_dag(
+        self, dag_id: str, conf: dict[str, Any] | None = None, timeout_s: float = 7200
+    ) -> DagRunMeasure:
         """Trigger ``dag_id`` with counters reset, sample memory until it ends, collect the figures."""
         self.reset_counters()
         others_before = self._cpu_of_others()
@@ -218,7 +229,9 @@ class BenchStack:
         stats = self.stats()
         run = self.api.get(f"/dags/{dag_id}/dagRuns/{run_id}")
         start, end = _ts(run.get("start_date")), _ts(run.get("end_date"))
-        tis = [t for t in self.all_task_instances(dag_id, run_id) if t.get("start_date") and t.get("end_date")]
+        tis = [
+            t for t in self.all_task_instances(dag_id, run_id) if t.get("start_date") and t.get("end_date")
+        ]
         plan_s = load_s = None
         if tis:
             # plan and load tasks run side by side: plan = the planning task's own duration, load =
@@ -260,7 +273,9 @@ class BenchStack:
         self.airflow.check()
         self.services.check()
 
-    def run_baseline(self, records: int, threads: int) -> tuple[dict[str, Any], dict[str, dict[str, Any]], RssSampler]:
+    def run_baseline(
+        self, records: int, threads: int
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], RssSampler]:
         """The record-at-a-time script as a separate process: (its JSON line, service stats, its memory)."""
         self.reset_counters()
         proc = subprocess.Popen(
@@ -297,4 +312,3 @@ class BenchStack:
         seconds = sorted(r["seconds"] for r in results)
         return {"seconds": seconds[len(seconds) // 2], "runs_s": [round(s, 3) for s in seconds],
                 "dags": results[-1]["dags"], "import_errors": results[-1]["import_errors"]}  # fmt: skip
-

@@ -118,22 +118,54 @@ def throughput_chart(runs: list[BenchRun], path: Path) -> None:
     for i, n in enumerate(sizes):
         mine = sorted((r for r in exports if r.records == n), key=lambda r: r.pool)
         color = colors[i % len(colors)]
-        ax.plot([r.pool for r in mine], [r.records_per_s for r in mine], "o-", color=color, label=f"export {n:,}: whole DAG run")
+        ax.plot(
+            [r.pool for r in mine],
+            [r.records_per_s for r in mine],
+            "o-",
+            color=color,
+            label=f"export {n:,}: whole DAG run",
+        )
         loads = [(r.pool, r.records / r.load_s) for r in mine if r.load_s]
         if loads:
-            ax.plot([p[0] for p in loads], [p[1] for p in loads], ":", color=color, label=f"export {n:,}: load phase only")
+            ax.plot(
+                [p[0] for p in loads],
+                [p[1] for p in loads],
+                ":",
+                color=color,
+                label=f"export {n:,}: load phase only",
+            )
     if sizes:
         # full waves make the bound the same rate for every N: draw it once, from the largest
-        bound = sorted((r.pool, r.records / r.ideal_s) for r in exports if r.records == sizes[-1] and r.ideal_s)
-        ax.plot([p[0] for p in bound], [p[1] for p in bound], "--", color="grey", label="bound: upsertList of 100, C slots")
+        bound = sorted(
+            (r.pool, r.records / r.ideal_s) for r in exports if r.records == sizes[-1] and r.ideal_s
+        )
+        ax.plot(
+            [p[0] for p in bound],
+            [p[1] for p in bound],
+            "--",
+            color="grey",
+            label="bound: upsertList of 100, C slots",
+        )
     baseline = [r for r in runs if r.kind == "record_at_a_time"]
     if baseline:
-        ax.plot([r.pool for r in baseline], [r.records_per_s for r in baseline], "x", markersize=9, color="black",
-                label="1 record per request (" + ", ".join(f"{r.records:,}" for r in baseline) + ")")
+        ax.plot(
+            [r.pool for r in baseline],
+            [r.records_per_s for r in baseline],
+            "x",
+            markersize=9,
+            color="black",
+            label="1 record per request (" + ", ".join(f"{r.records:,}" for r in baseline) + ")",
+        )
     imports = [r for r in runs if r.kind == "import"]
     if imports:
-        ax.plot([r.pool for r in imports], [r.records_per_s for r in imports], "s", color="grey", alpha=0.7,
-                label="import customers (" + ", ".join(f"{r.records:,}" for r in imports) + ")")
+        ax.plot(
+            [r.pool for r in imports],
+            [r.records_per_s for r in imports],
+            "s",
+            color="grey",
+            alpha=0.7,
+            label="import customers (" + ", ".join(f"{r.records:,}" for r in imports) + ")",
+        )
     ax.set_xlabel("netsuite pool slots (NetSuite requests in flight)")
     ax.set_ylabel("records / s")
     ax.set_yscale("log")

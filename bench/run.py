@@ -52,7 +52,9 @@ def _requests(measure_stats: dict[str, dict[str, Any]]) -> tuple[dict[str, int],
     return requests_per_system(by_op), by_op
 
 
-def _from_measure(kind: str, records: int, pool: int, ideal_s: float, m: DagRunMeasure, note: str = "") -> BenchRun:
+def _from_measure(
+    kind: str, records: int, pool: int, ideal_s: float, m: DagRunMeasure, note: str = ""
+) -> BenchRun:
     totals, by_op = _requests(m.stats)
     return BenchRun(
         kind=kind, records=records, pool=pool, wall_s=m.wall_s, ideal_s=ideal_s,
@@ -130,7 +132,11 @@ class Benchmark:
     def noop(self, workflow: str, pool: int) -> None:
         _say(f"unchanged incremental run of {workflow} ...")
         m = self.stack.run_dag(workflow)
-        self.add(_from_measure("noop", 0, pool, 0.0, m, note=f"{workflow} again right after its run, nothing changed"))
+        self.add(
+            _from_measure(
+                "noop", 0, pool, 0.0, m, note=f"{workflow} again right after its run, nothing changed"
+            )
+        )
 
     def baseline(self, n: int, threads: int = 10) -> None:
         _say(f"record-at-a-time baseline, {n:,} records, {threads} threads: loading data ...")
@@ -161,13 +167,19 @@ class Benchmark:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
                         help="N = 1k and 10k only (also BENCH_QUICK=1)")  # fmt: skip
-    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", ""), help="comma-separated N (overrides --quick)")
+    parser.add_argument(
+        "--sizes", default=os.environ.get("BENCH_SIZES", ""), help="comma-separated N (overrides --quick)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()] or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()] or (
+        [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    )
     mode = "custom" if args.sizes else ("quick" if args.quick else "full")
     # Stop cleanly on SIGTERM, and on Ctrl-C even when started in the background (where the shell
     # ignores SIGINT): the stack's processes run in their own sessions and must be stopped by us.

@@ -100,7 +100,9 @@ class BenchRun:
     rejected_concurrency: int = 0
     requests_by_operation: dict[str, dict[str, int]] = field(default_factory=dict)
     processes: dict[str, Any] = field(default_factory=dict)  # memory by depth below the scheduler
-    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds during the run: tasks, services, Airflow
+    cpu_s: dict[str, float] = field(
+        default_factory=dict
+    )  # CPU seconds during the run: tasks, services, Airflow
     note: str = ""
 
     def __post_init__(self) -> None:
@@ -165,7 +167,9 @@ def check_targets(
     one, ten = find_run(runs, "export", speedup_n, 1), find_run(runs, "export", speedup_n, 10)
     if one and ten and ten.wall_s > 0:
         speedup = one.wall_s / ten.wall_s
-        checks.append(TargetCheck(f"speedup 10 slots vs 1 at {speedup_n:,}", ">= 8x", f"{speedup:.1f}x", speedup >= 8))
+        checks.append(
+            TargetCheck(f"speedup 10 slots vs 1 at {speedup_n:,}", ">= 8x", f"{speedup:.1f}x", speedup >= 8)
+        )
     else:
         checks.append(TargetCheck(f"speedup 10 slots vs 1 at {speedup_n:,}", ">= 8x", "not measured", None))
 
@@ -173,8 +177,10 @@ def check_targets(
     ratio = big.ratio if big else None
     checks.append(
         TargetCheck(
-            f"wall/ideal at {big_n:,}, 10 slots", "<= 1.5",
-            f"{ratio:.2f}" if ratio is not None else "not measured", None if ratio is None else ratio <= 1.5,
+            f"wall/ideal at {big_n:,}, 10 slots",
+            "<= 1.5",
+            f"{ratio:.2f}" if ratio is not None else "not measured",
+            None if ratio is None else ratio <= 1.5,
         )
     )
 
@@ -183,8 +189,11 @@ def check_targets(
     worst = max((r.peak_concurrency - r.pool for r in bounded), default=None)
     checks.append(
         TargetCheck(
-            "peak concurrency <= pool size", "never above",
-            "not measured" if worst is None else (f"{len(over)} runs above (by up to {worst})" if over else "never above"),
+            "peak concurrency <= pool size",
+            "never above",
+            "not measured"
+            if worst is None
+            else (f"{len(over)} runs above (by up to {worst})" if over else "never above"),
             None if worst is None else not over,
         )
     )
@@ -193,8 +202,10 @@ def check_targets(
     rss = max((r.peak_rss_mb for r in big_runs), default=None)
     checks.append(
         TargetCheck(
-            f"peak task RSS at {big_n:,}", "<= 400 MB",
-            f"{rss:.0f} MB" if rss is not None else "not measured", None if rss is None else rss <= 400,
+            f"peak task RSS at {big_n:,}",
+            "<= 400 MB",
+            f"{rss:.0f} MB" if rss is not None else "not measured",
+            None if rss is None else rss <= 400,
         )
     )
 
@@ -202,7 +213,8 @@ def check_targets(
     most = max((max(r.requests.values(), default=0) for r in noops), default=None)
     checks.append(
         TargetCheck(
-            "unchanged incremental run", "<= 2 requests per system per workflow",
+            "unchanged incremental run",
+            "<= 2 requests per system per workflow",
             "not measured" if most is None else f"at most {most} requests per system per workflow",
             None if most is None else most <= 2,
         )
@@ -210,7 +222,8 @@ def check_targets(
 
     checks.append(
         TargetCheck(
-            "all DAG files parse", "< 2 s",
+            "all DAG files parse",
+            "< 2 s",
             f"{dag_parse_s:.2f} s" if dag_parse_s is not None else "not measured",
             None if dag_parse_s is None else dag_parse_s < 2,
         )

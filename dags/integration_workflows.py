@@ -34,16 +34,26 @@ SCHEDULES_MODE = os.environ.get("INTEGRATION_SCHEDULES", "on")
 def _params() -> dict[str, Param]:
     return {
         "full_sync": Param(
-            False, type="boolean", title="Full synchronisation",
+            False,
+            type="boolean",
+            title="Full synchronisation",
             description="Re-process every record, not only those modified since the last successful run.",
         ),
         "since": Param(
-            None, type=["null", "string"], format="date-time", title="Since",
+            None,
+            type=["null", "string"],
+            format="date-time",
+            title="Since",
             description="With full synchronisation: only records modified after this instant.",
         ),
-        "dry_run": Param(False, type="boolean", title="Dry run", description="Build the plan, write nothing."),
+        "dry_run": Param(
+            False, type="boolean", title="Dry run", description="Build the plan, write nothing."
+        ),
         "record_ids": Param(
-            [], type="array", items={"type": "string"}, title="Record ids",
+            [],
+            type="array",
+            items={"type": "string"},
+            title="Record ids",
             description="Source-system ids of single records to sync now (one per line).",
         ),
     }
@@ -72,7 +82,9 @@ def _doc_md(wf: Any) -> str:
         "|---|---|---|",
     ]
     for fm in wf.fields:
-        lines.append(f"| `{fm.target}` | {fm.describe()} | {'create only' if fm.initial_only else 'create and update'} |")
+        lines.append(
+            f"| `{fm.target}` | {fm.describe()} | {'create only' if fm.initial_only else 'create and update'} |"
+        )
     if wf.depends_on:
         lines += ["", "Depends on: " + ", ".join(f"`{d}`" for d in wf.depends_on)]
     lines += [
@@ -85,7 +97,11 @@ def _doc_md(wf: Any) -> str:
 
 def build_workflow_dag(wf: Any) -> DAG:
     """The DAG of one workflow: plan beside its load tasks (one thread per NetSuite thread), then finish."""
-    schedule = None if SCHEDULES_MODE == "manual" or not wf.schedule else CronDataIntervalTimetable(wf.schedule, timezone="UTC")
+    schedule = (
+        None
+        if SCHEDULES_MODE == "manual" or not wf.schedule
+        else CronDataIntervalTimetable(wf.schedule, timezone="UTC")
+    )
     with DAG(
         dag_id=wf.id,
         description=wf.title,
@@ -121,7 +137,9 @@ def build_workflow_dag(wf: Any) -> DAG:
             weight_rule="absolute",
             map_index_template="shard {{ task.shard }}",
         ).expand(shard=list(range(tasks)))
-        finish = FinishWorkflowOperator(task_id="finish", workflow_id=wf.id, trigger_rule=TriggerRule.ALL_DONE)
+        finish = FinishWorkflowOperator(
+            task_id="finish", workflow_id=wf.id, trigger_rule=TriggerRule.ALL_DONE
+        )
         [plan, load] >> finish
     return dag
 

@@ -129,7 +129,11 @@ class PlanWorkflowOperator(_WorkflowOperator):
             if not runner.dry_run:
                 runner.state.start_run(run_id, self.workflow_id, dict(context["params"]))
             first = staging.open_plan(
-                engine, run_id, self.workflow_id, window, attempt=int(getattr(ti, "try_number", 1) or 1),
+                engine,
+                run_id,
+                self.workflow_id,
+                window,
+                attempt=int(getattr(ti, "try_number", 1) or 1),
                 retries_left=_retries_left(ti),
             )
             shown = 0
@@ -152,7 +156,9 @@ class PlanWorkflowOperator(_WorkflowOperator):
         staging.complete_plan(engine, run_id, self.workflow_id, window, counts)
         runner.settle_source(exported_earlier)  # the source is read: marking it shifts no page
         summary = {k: v for k, v in counts.__dict__.items() if k != "seconds"}
-        log.info("Plan for %s (%s): %s in %.1f s", self.workflow_id, window.describe(), summary, counts.seconds)
+        log.info(
+            "Plan for %s (%s): %s in %.1f s", self.workflow_id, window.describe(), summary, counts.seconds
+        )
         context["ti"].xcom_push(key="plan", value=summary)
         return summary
 

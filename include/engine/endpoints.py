@@ -257,7 +257,8 @@ class SppSource:
                 d
                 for d in chunk
                 if source.matches(
-                    d, {f.via.type: related[f.via.type].get(str(d.get(f.via.key)), {}) for f in related_filters}
+                    d,
+                    {f.via.type: related[f.via.type].get(str(d.get(f.via.key)), {}) for f in related_filters},
                 )
             ]
             self._attach_children(kept)

@@ -38,8 +38,12 @@ class ShardReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "batches": self.batches, "records": self.records, "created": self.created,
-            "updated": self.updated, "failed": self.failed, "broken": len(self.broken),
+            "batches": self.batches,
+            "records": self.records,
+            "created": self.created,
+            "updated": self.updated,
+            "failed": self.failed,
+            "broken": len(self.broken),
             "plan": self.plan_status,
         }
 
@@ -116,8 +120,15 @@ def drain_queue(
         report.failed += outcome.failed
         log.info(
             "%s %s: batch %d, %d records (%d created, %d updated, %d rejected) in %.2f s; %d records by this task",
-            workflow, worker, number, len(batch.records), outcome.created, outcome.updated, outcome.failed,
-            clock() - started, report.records,
+            workflow,
+            worker,
+            number,
+            len(batch.records),
+            outcome.created,
+            outcome.updated,
+            outcome.failed,
+            clock() - started,
+            report.records,
         )
         settle()
 
@@ -137,7 +148,9 @@ def drain_queue(
         state = staging.plan_state(engine, run_id, workflow)
         if state is None:
             if clock() - waiting_since > limits.open_s:
-                raise PlanUnavailable(f"{workflow}: the planning task did not start within {limits.open_s:.0f} s")
+                raise PlanUnavailable(
+                    f"{workflow}: the planning task did not start within {limits.open_s:.0f} s"
+                )
         elif _done_reading(state):
             # the plan closes after staging its last batch: one more look finds any staged meanwhile
             number = staging.claim_next(engine, run_id, workflow, worker)
@@ -146,7 +159,9 @@ def drain_queue(
                 continue
             report.plan_status = state.status
             settle()
-            log.info("%s %s: plan %s, nothing left to claim: %s", workflow, worker, state.status, report.as_dict())
+            log.info(
+                "%s %s: plan %s, nothing left to claim: %s", workflow, worker, state.status, report.as_dict()
+            )
             return report
         elif state.heartbeat_age() > limits.stale_s:
             raise PlanUnavailable(

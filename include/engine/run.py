@@ -130,7 +130,9 @@ class _UniqueValues:
         self.columns = [(e.on, e.column) for e in expectations if e.check == "unique"]
         self.seen: dict[tuple[str, str], set[str]] = {c: set() for c in self.columns}
 
-    def repeated(self, rows: list[Any], by_id: dict[str, dict[str, Any]], skip: dict[int, str]) -> dict[int, str]:
+    def repeated(
+        self, rows: list[Any], by_id: dict[str, dict[str, Any]], skip: dict[int, str]
+    ) -> dict[int, str]:
         failures: dict[int, str] = {}
         if not self.columns:
             return failures
@@ -141,12 +143,18 @@ class _UniqueValues:
             if row.error or index in skip:
                 continue
             for side, column in self.columns:
-                doc = {**row.target, **dict(row.create_only or {})} if side == "target" else by_id.get(str(row.source_id), {})
+                doc = (
+                    {**row.target, **dict(row.create_only or {})}
+                    if side == "target"
+                    else by_id.get(str(row.source_id), {})
+                )
                 value = flatten(doc).get(column)
                 if value in (None, ""):
                     continue
                 if str(value) in self.seen[(side, column)]:
-                    failures[index] = f"{column}: value {value!r} repeats a record planned earlier in this run (unique)"
+                    failures[index] = (
+                        f"{column}: value {value!r} repeats a record planned earlier in this run (unique)"
+                    )
                 fresh[(side, column)].add(str(value))
         for key, values in fresh.items():
             self.seen[key] |= values
@@ -283,7 +291,9 @@ class WorkflowRunner:
 
             preload()  # GX imports while the first page is read
         retry_ids = self._retry_ids() if window.mode == "incremental" else []
-        log.info("%s: extracting %s (%d earlier failures to retry)", self.name, window.describe(), len(retry_ids))
+        log.info(
+            "%s: extracting %s (%d earlier failures to retry)", self.name, window.describe(), len(retry_ids)
+        )
         numbers = itertools.count(first_batch)
         pending: dict[str, list[PlannedRecord]] = {CREATE: [], UPDATE: []}
         size = int(self.workflow.batch_size)
@@ -426,7 +436,9 @@ class WorkflowRunner:
 
         # a create writes its initial-only fields too, so they are part of what is checked
         failures = validate_rows(
-            [{**rows[i].target, **dict(rows[i].create_only or {})} for i in checked], expectations, [by_id.get(str(rows[i].source_id), {}) for i in checked]
+            [{**rows[i].target, **dict(rows[i].create_only or {})} for i in checked],
+            expectations,
+            [by_id.get(str(rows[i].source_id), {}) for i in checked],
         )
         return {checked[i]: reason for i, reason in failures.items()}
 
@@ -492,7 +504,9 @@ class WorkflowRunner:
         # A claim says "a write of this record is in flight": if the task dies before the commit,
         # the claim shows what to verify; the externalId upsert makes the retry safe either way.
         self.state.claim_many(
-            self.name, {r.source_id: self.workflow.external_id_for(r.source_id) for r in batch.records}, self.run_id
+            self.name,
+            {r.source_id: self.workflow.external_id_for(r.source_id) for r in batch.records},
+            self.run_id,
         )
         results = self.target.create(docs) if batch.action == CREATE else self.target.update(docs)
         successes: list[tuple[PlannedRecord, WriteResult]] = []
@@ -542,7 +556,9 @@ class WorkflowRunner:
                 log.warning("%s: pullback to SPP %s failed: %s", self.name, upd["id"], res.message)
 
     def _commit(
-        self, successes: list[tuple[PlannedRecord, WriteResult]], errors: list[tuple[PlannedRecord, WriteResult]]
+        self,
+        successes: list[tuple[PlannedRecord, WriteResult]],
+        errors: list[tuple[PlannedRecord, WriteResult]],
     ) -> None:
         from include.state import CrossReference
 
@@ -553,11 +569,15 @@ class WorkflowRunner:
             target_id = str(res.id or rec.target_id or "")
             if self.workflow.direction == "import":
                 xrefs.append(
-                    CrossReference(entity=entity, netsuite_id=rec.source_id, spp_id=target_id, spp_external_id=ext)
+                    CrossReference(
+                        entity=entity, netsuite_id=rec.source_id, spp_id=target_id, spp_external_id=ext
+                    )
                 )
             else:
                 xrefs.append(
-                    CrossReference(entity=entity, netsuite_id=target_id, spp_id=rec.source_id, netsuite_external_id=ext)
+                    CrossReference(
+                        entity=entity, netsuite_id=target_id, spp_id=rec.source_id, netsuite_external_id=ext
+                    )
                 )
         if xrefs:
             self.state.xref_upsert(xrefs)

@@ -186,8 +186,14 @@ def fail_plan(engine: Any, run_id: str, workflow: str, *, retries_left: int = 0)
             window = SyncWindow(since=None, until=now, mode="full")
             conn.execute(
                 insert(staged_plans).values(
-                    run_id=run_id, workflow=workflow, plan=_meta(window, PlanCounts()), created_at=now,
-                    status=FAILED, attempt=1, retries_left=retries_left, heartbeat_at=now,
+                    run_id=run_id,
+                    workflow=workflow,
+                    plan=_meta(window, PlanCounts()),
+                    created_at=now,
+                    status=FAILED,
+                    attempt=1,
+                    retries_left=retries_left,
+                    heartbeat_at=now,
                 )  # fmt: skip
             )
 
@@ -208,7 +214,11 @@ def plan_state(engine: Any, run_id: str, workflow: str) -> PlanState | None:
         return None
     meta = json.loads(row.plan)
     return PlanState(
-        row.status, row.attempt, row.retries_left, row.heartbeat_at, _window_of(meta["window"]),
+        row.status,
+        row.attempt,
+        row.retries_left,
+        row.heartbeat_at,
+        _window_of(meta["window"]),
         PlanCounts(**meta.get("counts", {})),
     )
 
@@ -261,10 +271,14 @@ def claim_next(engine: Any, run_id: str, workflow: str, worker: str) -> int | No
 def load_batch(engine: Any, run_id: str, workflow: str, number: int) -> Batch:
     with engine.connect() as conn:
         payload = conn.execute(
-            select(staged_batches.c.payload).where(_batch_key(run_id, workflow), staged_batches.c.number == number)
+            select(staged_batches.c.payload).where(
+                _batch_key(run_id, workflow), staged_batches.c.number == number
+            )
         ).scalar()
     if payload is None:
-        raise LookupError(f"{workflow}: batch {number} of run {run_id} is not staged (was the plan task re-run?)")
+        raise LookupError(
+            f"{workflow}: batch {number} of run {run_id} is not staged (was the plan task re-run?)"
+        )
     return Batch.from_json(json.loads(payload))
 
 
@@ -281,7 +295,9 @@ def loaded_batches(engine: Any, run_id: str, workflow: str) -> set[int]:
     """Numbers of the batches of a run whose outcome is recorded (already written)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(staged_batches.c.number).where(_batch_key(run_id, workflow), staged_batches.c.outcome.is_not(None))
+            select(staged_batches.c.number).where(
+                _batch_key(run_id, workflow), staged_batches.c.outcome.is_not(None)
+            )
         ).all()
     return {int(r[0]) for r in rows}
 

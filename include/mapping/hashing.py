@@ -57,5 +57,7 @@ def monitored_values(doc: Mapping[str, Any], fields: Iterable[str]) -> dict[str,
 
 def record_hash(doc: Mapping[str, Any], fields: Iterable[str]) -> str:
     """SHA-256 hex digest of the monitored ``fields`` of ``doc``; stable across key order and runs."""
-    payload = json.dumps(monitored_values(doc, fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    payload = json.dumps(
+        monitored_values(doc, fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

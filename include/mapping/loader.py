@@ -45,7 +45,16 @@ from include.mapping.paths import is_valid_path, normalise, template_fields, tem
 from include.mapping.transforms import TRANSFORMS
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
-_SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"}
+_SCHEDULE_PRESETS = {
+    "@once",
+    "@continuous",
+    "@hourly",
+    "@daily",
+    "@weekly",
+    "@monthly",
+    "@quarterly",
+    "@yearly",
+}
 _FILTER_OPS = ("equals", "not_equals", "in", "not_in", "empty")
 
 # Default "approved only" filters of export workflows, per SPP source type (connector-semantics.md §5.4).
@@ -145,15 +154,25 @@ def _schema_error(file: str, data: Any) -> MappingError | None:
         return MappingError(file, _key_path([*path, *missing[:1]]), "required key is missing")
     if error.validator in ("minProperties", "maxProperties") and "field" in schema.get("properties", {}):
         return MappingError(
-            file, _key_path(path), "a filter needs 'field' and exactly one of equals, not_equals, in, not_in, empty"
+            file,
+            _key_path(path),
+            "a filter needs 'field' and exactly one of equals, not_equals, in, not_in, empty",
         )
     if error.validator in ("minProperties", "maxProperties") and "template" in schema.get("properties", {}):
-        return MappingError(file, _key_path(path), "a match rule needs 'target' and exactly one of source, template")
+        return MappingError(
+            file, _key_path(path), "a match rule needs 'target' and exactly one of source, template"
+        )
     if error.validator in ("oneOf", "type") and "transform" in [p for p in path if isinstance(p, str)]:
         # The transform key accepts several shapes; jsonschema would name just one branch that failed.
-        if isinstance(data_at(data, path), Mapping) and not isinstance(data_at(data, path).get("args", []), list | dict):
-            return MappingError(file, _key_path([*path, "args"]), "args must be a list (positional) or a mapping (named)")
-        return MappingError(file, _key_path(path), "must be a transform name, {name, args}, or a list of those")
+        if isinstance(data_at(data, path), Mapping) and not isinstance(
+            data_at(data, path).get("args", []), list | dict
+        ):
+            return MappingError(
+                file, _key_path([*path, "args"]), "args must be a list (positional) or a mapping (named)"
+            )
+        return MappingError(
+            file, _key_path(path), "must be a transform name, {name, args}, or a list of those"
+        )
     return MappingError(file, _key_path(path), error.message)
 
 
@@ -170,7 +189,11 @@ def data_at(data: Any, path: Sequence[Any]) -> Any:
 def _error_rank(error: Any) -> tuple[int, bool, bool]:
     # best_match keeps the maximum: prefer errors deep in the document (closest to the mistake), then an
     # unknown key (a typo explains the "missing" key next to it), and concrete errors over oneOf summaries.
-    return (len(error.path), error.validator == "additionalProperties", error.validator not in ("oneOf", "anyOf"))
+    return (
+        len(error.path),
+        error.validator == "additionalProperties",
+        error.validator not in ("oneOf", "anyOf"),
+    )
 
 
 def read_mapping_file(path: str | Path) -> dict[str, Any]:
@@ -246,7 +269,9 @@ def load_workflows(directory: str | Path) -> tuple[dict[str, Workflow], dict[str
             workflow = workflows.pop(workflow_id, None)
             if workflow is not None:
                 file = _display(workflow.path) if workflow.path else workflow_id
-                errors[file] = MappingError(file, "depends_on", f"dependency cycle: {' -> '.join([*cycle, cycle[0]])}")
+                errors[file] = MappingError(
+                    file, "depends_on", f"dependency cycle: {' -> '.join([*cycle, cycle[0]])}"
+                )
     return workflows, errors
 
 
@@ -330,14 +355,17 @@ class _Builder:
         if any(name != id_name for name in template_fields(external_id)):
             # An external id that changes with the data would make upserts create duplicates.
             raise self.fail(
-                "external_id", f"{external_id!r} may only use {{{id_name}}}, the source id, so it never changes"
+                "external_id",
+                f"{external_id!r} may only use {{{id_name}}}, the source id, so it never changes",
             )
         match = self.match(direction, netsuite_id_field, external_id)
         policy = self.policy(direction, fields)
         self.check_reserved_targets(direction, fields, netsuite_id_field)
         depends_on = tuple(data.get("depends_on", ()))
         if workflow_id in depends_on:
-            raise self.fail(f"depends_on[{depends_on.index(workflow_id)}]", "a workflow cannot depend on itself")
+            raise self.fail(
+                f"depends_on[{depends_on.index(workflow_id)}]", "a workflow cannot depend on itself"
+            )
         schedule = self.schedule()
         batch_size = data.get("batch_size", DEFAULT_BATCH_SIZE[target.system])
         if batch_size > MAX_BATCH_SIZE[target.system]:
@@ -399,12 +427,16 @@ class _Builder:
     def filter(self, raw: Mapping[str, Any], key: str) -> Filter:
         ops = [op for op in _FILTER_OPS if op in raw]
         if len(ops) != 1:
-            raise self.fail(key, f"a filter needs exactly one of {', '.join(_FILTER_OPS)}, found {ops or 'none'}")
+            raise self.fail(
+                key, f"a filter needs exactly one of {', '.join(_FILTER_OPS)}, found {ops or 'none'}"
+            )
         via = Via(raw["via"]["type"], raw["via"]["key"]) if "via" in raw else None
         value = raw[ops[0]]
         return Filter(raw["field"], ops[0], tuple(value) if ops[0] in ("in", "not_in") else value, via)
 
-    def fields(self, items: Sequence[Mapping[str, Any]], key: str, target: TargetSpec) -> tuple[FieldMapping, ...]:
+    def fields(
+        self, items: Sequence[Mapping[str, Any]], key: str, target: TargetSpec
+    ) -> tuple[FieldMapping, ...]:
         mappings: list[FieldMapping] = []
         seen: dict[str, int] = {}
         for index, raw in enumerate(items):
@@ -435,7 +467,9 @@ class _Builder:
         reference = None
         if "reference" in raw:
             ref = raw["reference"]
-            reference = ReferenceSpec(ref["entity"], ref["field"], ref.get("required", True), ref.get("workflow"))
+            reference = ReferenceSpec(
+                ref["entity"], ref["field"], ref.get("required", True), ref.get("workflow")
+            )
         return FieldMapping(
             target=raw["target"],
             source=raw.get("source"),
@@ -470,14 +504,20 @@ class _Builder:
             kwargs = transform.bind(positional, named)
             for arg in transform.field_args:
                 paths = kwargs.get(arg)
-                if not isinstance(paths, list | tuple) or not paths or not all(
-                    isinstance(p, str) and is_valid_path(p) for p in paths
+                if (
+                    not isinstance(paths, list | tuple)
+                    or not paths
+                    or not all(isinstance(p, str) and is_valid_path(p) for p in paths)
                 ):
-                    raise self.fail(f"{key}.args", f"transform {name!r}: {arg!r} must be a list of field names")
+                    raise self.fail(
+                        f"{key}.args", f"transform {name!r}: {arg!r} must be a list of field names"
+                    )
             try:  # a dry run on a missing value catches bad argument values (e.g. truncate length "x")
                 transform.func(None, **kwargs)
             except (TypeError, ValueError, AttributeError) as exc:
-                raise self.fail(f"{key}.args" if isinstance(call, Mapping) else key, f"transform {name!r}: {exc}") from None
+                raise self.fail(
+                    f"{key}.args" if isinstance(call, Mapping) else key, f"transform {name!r}: {exc}"
+                ) from None
             specs.append(TransformSpec(name, kwargs))
         return tuple(specs)
 
@@ -510,8 +550,14 @@ class _Builder:
     def match(self, direction: str, netsuite_id_field: str, external_id: str) -> tuple[MatchRule, ...]:
         if "match" not in self.data:
             if direction == "import":
-                return (MatchRule(netsuite_id_field, source="internalId"), MatchRule("externalid", source="internalId"))
-            return (MatchRule("internalId", source=netsuite_id_field), MatchRule("externalId", template=external_id))
+                return (
+                    MatchRule(netsuite_id_field, source="internalId"),
+                    MatchRule("externalid", source="internalId"),
+                )
+            return (
+                MatchRule("internalId", source=netsuite_id_field),
+                MatchRule("externalId", template=external_id),
+            )
         rules = []
         for index, raw in enumerate(self.data["match"]):
             if "template" in raw:
@@ -528,17 +574,24 @@ class _Builder:
             raise self.fail("policy", "create and update are both false, so the workflow would write nothing")
         if policy.update and all(m.initial_only for m in fields):
             raise self.fail(
-                "policy.update", "update is on but every field is initial_only, so an update would change nothing"
+                "policy.update",
+                "update is on but every field is initial_only, so an update would change nothing",
             )
         return policy
 
-    def check_reserved_targets(self, direction: str, fields: Sequence[FieldMapping], netsuite_id_field: str) -> None:
+    def check_reserved_targets(
+        self, direction: str, fields: Sequence[FieldMapping], netsuite_id_field: str
+    ) -> None:
         # The engine writes these itself (from external_id and the match); a mapping must not fight it.
-        reserved = {"externalid", netsuite_id_field, "id"} if direction == "import" else {"externalId", "internalId"}
+        reserved = (
+            {"externalid", netsuite_id_field, "id"} if direction == "import" else {"externalId", "internalId"}
+        )
         for index, mapping in enumerate(fields):
             if mapping.target in reserved:
                 how = "external_id" if mapping.target.lower() == "externalid" else "the cross-reference"
-                raise self.fail(f"fields[{index}].target", f"{mapping.target!r} is set from {how}; remove this mapping")
+                raise self.fail(
+                    f"fields[{index}].target", f"{mapping.target!r} is set from {how}; remove this mapping"
+                )
 
     def schedule(self) -> str | None:
         schedule = self.data.get("schedule", DEFAULT_SCHEDULE)
@@ -547,7 +600,9 @@ class _Builder:
         from croniter import croniter  # imported on first use
 
         if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
-            raise self.fail("schedule", f"{schedule!r} is not a 5-field cron expression or preset like @hourly")
+            raise self.fail(
+                "schedule", f"{schedule!r} is not a 5-field cron expression or preset like @hourly"
+            )
         return schedule
 
     def monitored(self, source: SourceSpec) -> tuple[str, ...]:

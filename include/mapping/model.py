@@ -245,7 +245,9 @@ class FieldMapping:
         """Where the value comes from, in words, for generated docs (e.g. the DAG's field table)."""
         if self.reference is not None:
             ref = self.reference
-            text = f"`{ref.field}` via the {ref.entity} cross-reference" + ("" if ref.required else " (optional)")
+            text = f"`{ref.field}` via the {ref.entity} cross-reference" + (
+                "" if ref.required else " (optional)"
+            )
         elif self.has_constant:
             text = f"constant `{self.constant!r}`"
         elif self.source is not None:
@@ -384,7 +386,8 @@ class Workflow:
         for sublist in self.sublists:
             for mapping in sublist.fields:
                 paths.extend(
-                    f"{sublist.source}[].{normalise(self.source.system, p)}" for p in mapping.fields_read(field_args)
+                    f"{sublist.source}[].{normalise(self.source.system, p)}"
+                    for p in mapping.fields_read(field_args)
                 )
         return tuple(dict.fromkeys(paths))
 
@@ -445,4 +448,6 @@ class Workflow:
         """The workflow to run first when ``reference`` is not linked yet."""
         if reference.workflow:
             return reference.workflow
-        return LINKING_WORKFLOW.get(reference.entity, {}).get(self.direction, f"the {reference.entity} workflow")
+        return LINKING_WORKFLOW.get(reference.entity, {}).get(
+            self.direction, f"the {reference.entity} workflow"
+        )

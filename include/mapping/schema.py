@@ -50,7 +50,10 @@ _FIELD = {
     "additionalProperties": False,
     "required": ["target"],
     "properties": {
-        "target": {**_NAME, "description": "target field name (NetSuite custom scriptIds go to customFieldList)"},
+        "target": {
+            **_NAME,
+            "description": "target field name (NetSuite custom scriptIds go to customFieldList)",
+        },
         "source": {**_NAME, "description": "source field path"},
         "constant": {"description": "fixed value"},
         "reference": _REFERENCE,

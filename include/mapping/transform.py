@@ -92,7 +92,11 @@ class TransformOutput:
             for key, value in row.create_document().items():
                 if key == CUSTOM_FIELD_LIST:
                     values.update({k: _flat(v) for k, v in value.items()})
-                elif not (isinstance(value, Mapping) and len(value) == 1 and isinstance(next(iter(value.values())), list)):
+                elif not (
+                    isinstance(value, Mapping)
+                    and len(value) == 1
+                    and isinstance(next(iter(value.values())), list)
+                ):
                     values[key] = _flat(value)
             flat.append(values)
         return pd.DataFrame(flat, dtype=object)
@@ -152,7 +156,9 @@ def transform(workflow: Workflow, records: Sequence[Mapping[str, Any]], resolve:
             if found:
                 documents[position][0][sublist.target] = {sublist.line: found}
             elif sublist.required:
-                errors[position].append(f"has no {sublist.source_type} lines ({sublist.target} must not be empty)")
+                errors[position].append(
+                    f"has no {sublist.source_type} lines ({sublist.target} must not be empty)"
+                )
 
     rows = []
     for position, record in enumerate(records):
@@ -231,7 +237,9 @@ def _columns(
             if ref.required:
                 entity = ref.entity.replace("_", " ")
                 run_first = workflow.linking_workflow(ref)
-                for position, (source_id, target_id) in enumerate(zip(raw.tolist(), values.tolist(), strict=True)):
+                for position, (source_id, target_id) in enumerate(
+                    zip(raw.tolist(), values.tolist(), strict=True)
+                ):
                     if source_id is None:
                         errors_of[position].append(f"{mapping.target}: no {entity} ({ref.field} is empty)")
                     elif target_id is None:
@@ -399,7 +407,9 @@ def _netsuite_value(value: Any, kind: str) -> Any:
     if kind == "duration":
         return hours_to_duration(value)
     if kind == "any":
-        return value.isoformat() if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value
+        return (
+            value.isoformat() if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value
+        )
     if isinstance(value, Mapping):
         return _id_text(value)
     if isinstance(value, dt.datetime | dt.date):

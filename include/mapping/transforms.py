@@ -53,7 +53,9 @@ class ValueTransform:
     def usage(self) -> str:
         """The transform's arguments as written in a mapping, e.g. ``truncate(length)``."""
         params = list(inspect.signature(self.func).parameters.values())[1:]
-        shown = [p.name if p.default is inspect.Parameter.empty else f"{p.name}={_show(p.default)}" for p in params]
+        shown = [
+            p.name if p.default is inspect.Parameter.empty else f"{p.name}={_show(p.default)}" for p in params
+        ]
         return f"{self.name}({', '.join(shown)})"
 
 

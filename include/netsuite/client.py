@@ -181,7 +181,9 @@ class NetSuiteClient:
         return cls(**kwargs)
 
     def __repr__(self) -> str:
-        return f"NetSuiteClient(account={self.account!r}, version={self.version!r}, endpoint={self.endpoint!r})"
+        return (
+            f"NetSuiteClient(account={self.account!r}, version={self.version!r}, endpoint={self.endpoint!r})"
+        )
 
     # -- lazily built zeep machinery ----------------------------------------------------------
     @functools.cached_property
@@ -215,7 +217,9 @@ class NetSuiteClient:
     # -- request plumbing ---------------------------------------------------------------------
     def _passport(self) -> Any:
         passport = build_passport(self._credentials)
-        signature = self.types.core("TokenPassportSignature")(passport.signature, algorithm=passport.algorithm)
+        signature = self.types.core("TokenPassportSignature")(
+            passport.signature, algorithm=passport.algorithm
+        )
         return self.types.core("TokenPassport")(
             account=passport.account,
             consumerKey=passport.consumer_key,
@@ -259,7 +263,9 @@ class NetSuiteClient:
             ) from None
         except zeep.exceptions.TransportError as exc:
             raise NetSuiteTransportError(
-                f"HTTP {exc.status_code} without a SOAP answer", status_code=exc.status_code, operation=operation
+                f"HTTP {exc.status_code} without a SOAP answer",
+                status_code=exc.status_code,
+                operation=operation,
             ) from None
         except requests.exceptions.ConnectionError as exc:
             sent = not _never_connected(exc)
@@ -338,7 +344,12 @@ class NetSuiteClient:
         return self._iterate_search(record_type, search_record, preferences, criteria, stamp_field)
 
     def _iterate_search(
-        self, record_type: str, search_record: Any, preferences: Any, criteria: SearchCriteria, stamp_field: str
+        self,
+        record_type: str,
+        search_record: Any,
+        preferences: Any,
+        criteria: SearchCriteria,
+        stamp_field: str,
     ) -> Iterator[dict[str, Any]]:
         seen: set[str] = set()
         restarted = False
@@ -383,10 +394,14 @@ class NetSuiteClient:
     ) -> list[dict[str, Any] | None]:
         """The records for the given ids, in order (internal ids first); ``None`` where none exists."""
         refs = [
-            self.codec.record_ref(record_type, internal_id=str(i), custom_record_type_id=custom_record_type_id)
+            self.codec.record_ref(
+                record_type, internal_id=str(i), custom_record_type_id=custom_record_type_id
+            )
             for i in internal_ids or []
         ] + [
-            self.codec.record_ref(record_type, external_id=str(e), custom_record_type_id=custom_record_type_id)
+            self.codec.record_ref(
+                record_type, external_id=str(e), custom_record_type_id=custom_record_type_id
+            )
             for e in external_ids or []
         ]
         out: list[dict[str, Any] | None] = []
@@ -422,7 +437,9 @@ class NetSuiteClient:
         """Update existing records identified by internalId or externalId (idempotent)."""
         for index, doc in enumerate(docs):
             if not (doc.get("internalId") or doc.get("externalId")):
-                raise ValueError(f"update_list({record_type}): document #{index} has neither internalId nor externalId")
+                raise ValueError(
+                    f"update_list({record_type}): document #{index} has neither internalId nor externalId"
+                )
         return self._write_chunks("updateList", record_type, docs, UPDATE_LIST_LIMIT, resend_unknown=True)
 
     def add_list(self, record_type: str, docs: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
@@ -440,7 +457,10 @@ class NetSuiteClient:
         return [r for r in results if r is not None]
 
     def _add_verified(
-        self, record_type: str, pending: list[tuple[int, Mapping[str, Any]]], results: list[WriteResult | None]
+        self,
+        record_type: str,
+        pending: list[tuple[int, Mapping[str, Any]]],
+        results: list[WriteResult | None],
     ) -> None:
         policy = self.retry_policy
         for round_ in range(policy.max_retries + 1):
@@ -458,9 +478,13 @@ class NetSuiteClient:
                         operation="addList",
                     ) from exc
                 wait = policy.delay(round_ + 1)
-                log.warning("NetSuite addList of %s: %s; checking by externalId after %.2fs", record_type, exc, wait)
+                log.warning(
+                    "NetSuite addList of %s: %s; checking by externalId after %.2fs", record_type, exc, wait
+                )
                 policy.sleep(wait)
-                found = self.get_list(record_type, external_ids=[str(doc["externalId"]) for _, doc in pending])
+                found = self.get_list(
+                    record_type, external_ids=[str(doc["externalId"]) for _, doc in pending]
+                )
                 still_missing = []
                 for (index, doc), record in zip(pending, found, strict=True):
                     if record is None:
@@ -552,7 +576,13 @@ class NetSuiteClient:
 
     # -- write helpers ------------------------------------------------------------------------
     def _write_chunks(
-        self, operation: str, record_type: str, docs: Sequence[Mapping[str, Any]], limit: int, *, resend_unknown: bool
+        self,
+        operation: str,
+        record_type: str,
+        docs: Sequence[Mapping[str, Any]],
+        limit: int,
+        *,
+        resend_unknown: bool,
     ) -> list[WriteResult]:
         results: list[WriteResult] = []
         for start in range(0, len(docs), limit):
@@ -624,7 +654,9 @@ def _list_items(container: Any, name: str, operation: str, expected: int) -> lis
     items = list(getattr(container, name) or [])
     if len(items) != expected:
         # results are matched to inputs by position, so a count mismatch makes them unusable
-        raise NetSuiteError(f"{len(items)} results for {expected} records", code="BAD_RESPONSE", operation=operation)
+        raise NetSuiteError(
+            f"{len(items)} results for {expected} records", code="BAD_RESPONSE", operation=operation
+        )
     return items
 
 

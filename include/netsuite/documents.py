@@ -82,7 +82,9 @@ class DocumentCodec:
         """A baseRef for get/delete: RecordRef, or CustomRecordRef for custom records."""
         if record_type == "customRecord":
             if not custom_record_type_id:
-                raise ValueError("custom records need custom_record_type_id (the custom record type's internalId)")
+                raise ValueError(
+                    "custom records need custom_record_type_id (the custom record type's internalId)"
+                )
             return self.types.core("CustomRecordRef")(
                 internalId=internal_id, externalId=external_id, typeId=str(custom_record_type_id)
             )
@@ -116,7 +118,9 @@ class DocumentCodec:
                 element = elements[key]
                 if element.accepts_multiple:
                     items = item if isinstance(item, list | tuple) else [item]
-                    kwargs[key] = [self._build(element.type, x, f"{path}.{key}[{i}]") for i, x in enumerate(items)]
+                    kwargs[key] = [
+                        self._build(element.type, x, f"{path}.{key}[{i}]") for i, x in enumerate(items)
+                    ]
                 else:
                     kwargs[key] = self._build(element.type, item, f"{path}.{key}")
             else:
@@ -210,7 +214,9 @@ def custom_fields_to_dict(custom_field_list: Any) -> dict[str, Any]:
     """``{"customField": [{scriptId, internalId, value}, ...]}`` -> ``{scriptId: value}``."""
     if not custom_field_list:
         return {}
-    entries = custom_field_list.get("customField") if isinstance(custom_field_list, dict) else custom_field_list
+    entries = (
+        custom_field_list.get("customField") if isinstance(custom_field_list, dict) else custom_field_list
+    )
     out: dict[str, Any] = {}
     for entry in entries or []:
         key = entry.get("scriptId") or entry.get("internalId")

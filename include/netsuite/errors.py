@@ -19,11 +19,15 @@ TRANSIENT_FAULTSTRINGS: tuple[str, ...] = (
     "The account you are trying to access is currently unavailable while we undergo our regularly scheduled maintenance.",
     "The Connection Pool is not intialized.",  # NetSuite's spelling
 )
-CONCURRENCY_CODES = frozenset({"WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD", "CONCURRENCY_LIMIT_EXCEEDED"})
+CONCURRENCY_CODES = frozenset(
+    {"WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD", "CONCURRENCY_LIMIT_EXCEEDED"}
+)
 CONCURRENCY_DETAILS = frozenset({"exceededConcurrentRequestLimitFault", "exceededRequestLimitFault"})
 TRANSIENT_CODES = frozenset({"UNEXPECTED_ERROR", "ACCT_TEMP_UNAVAILABLE"}) | CONCURRENCY_CODES
 AUTH_DETAILS = frozenset({"invalidCredentialsFault", "invalidSessionFault", "invalidAccountFault"})
-AUTH_CODES = frozenset({"INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN_ATTEMPT", "INVALID_ACCT", "LOGIN_DISABLED"})
+AUTH_CODES = frozenset(
+    {"INVALID_LOGIN_CREDENTIALS", "INVALID_LOGIN_ATTEMPT", "INVALID_ACCT", "LOGIN_DISABLED"}
+)
 
 
 class NetSuiteError(Exception):
@@ -63,7 +67,12 @@ class NetSuiteFault(NetSuiteError):
     outcome_unknown = True
 
     def __init__(
-        self, faultstring: str, *, code: str | None = None, detail: str | None = None, operation: str | None = None
+        self,
+        faultstring: str,
+        *,
+        code: str | None = None,
+        detail: str | None = None,
+        operation: str | None = None,
     ) -> None:
         self.faultstring = faultstring
         self.detail = detail

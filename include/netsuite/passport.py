@@ -81,12 +81,20 @@ def new_nonce(length: int = 32) -> str:
     return "".join(secrets.choice(_NONCE_ALPHABET) for _ in range(length))
 
 
-def build_passport(creds: TbaCredentials, *, nonce: str | None = None, timestamp: int | None = None) -> Passport:
+def build_passport(
+    creds: TbaCredentials, *, nonce: str | None = None, timestamp: int | None = None
+) -> Passport:
     """A freshly signed passport; ``nonce``/``timestamp`` are only fixed by tests."""
     nonce = nonce or new_nonce()
     timestamp = int(time.time()) if timestamp is None else int(timestamp)
     # The account keeps its original form (123456_SB1) here; only the host name is lower-cased.
     signature = sign(
-        creds.account, creds.consumer_key, creds.token_id, nonce, timestamp, creds.consumer_secret, creds.token_secret
+        creds.account,
+        creds.consumer_key,
+        creds.token_id,
+        nonce,
+        timestamp,
+        creds.consumer_secret,
+        creds.token_secret,
     )
     return Passport(creds.account, creds.consumer_key, creds.token_id, nonce, timestamp, signature)

@@ -60,12 +60,21 @@ class RecordTypeInfo:
 
 def _entity(rt: str, module: str, name: str, search: str | None = None) -> RecordTypeInfo:
     search = search or name
-    return RecordTypeInfo(rt, module, name, module, f"{search}Search", f"{search}SearchBasic", "lastModifiedDate")
+    return RecordTypeInfo(
+        rt, module, name, module, f"{search}Search", f"{search}SearchBasic", "lastModifiedDate"
+    )
 
 
 def _transaction(rt: str, module: str, name: str, tran_type: str) -> RecordTypeInfo:
     return RecordTypeInfo(
-        rt, module, name, "tranSales", "TransactionSearch", "TransactionSearchBasic", "lastModifiedDate", (tran_type,)
+        rt,
+        module,
+        name,
+        "tranSales",
+        "TransactionSearch",
+        "TransactionSearchBasic",
+        "lastModifiedDate",
+        (tran_type,),
     )
 
 
@@ -127,7 +136,13 @@ RECORD_TYPES: dict[str, RecordTypeInfo] = {
         ),
         # TimeBillSearchBasic and CustomRecordSearchBasic name their date field lastModified
         RecordTypeInfo(
-            "timeBill", "tranEmp", "TimeBill", "tranEmp", "TimeBillSearch", "TimeBillSearchBasic", "lastModified"
+            "timeBill",
+            "tranEmp",
+            "TimeBill",
+            "tranEmp",
+            "TimeBillSearch",
+            "TimeBillSearchBasic",
+            "lastModified",
         ),
         RecordTypeInfo(
             "customRecord",

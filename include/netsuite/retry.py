@@ -60,7 +60,11 @@ class RetryPolicy:
             try:
                 return attempt()
             except NetSuiteError as exc:
-                if not exc.transient or (exc.outcome_unknown and not resend_unknown) or retry >= self.max_retries:
+                if (
+                    not exc.transient
+                    or (exc.outcome_unknown and not resend_unknown)
+                    or retry >= self.max_retries
+                ):
                     raise
                 retry += 1
                 wait = self.delay(retry)

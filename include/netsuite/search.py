@@ -71,7 +71,9 @@ def build_search(types: SchemaTypes, info: RecordTypeInfo, criteria: SearchCrite
 
     def need(name: str, what: str) -> None:
         if name not in fields:
-            raise ValueError(f"{info.record_type} cannot be searched by {what} ({info.basic_name} has no {name})")
+            raise ValueError(
+                f"{info.record_type} cannot be searched by {what} ({info.basic_name} has no {name})"
+            )
 
     if info.record_type == "customRecord":
         if not criteria.custom_record_type_id:

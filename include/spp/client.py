@@ -60,7 +60,6 @@ except ImportError:  # pragma: no cover - httpx is in the pinned requirements
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8702"
 MAX_OBJECTS_PER_COMMAND = 1000  # XML API limit for reads and every write command
 LOOKUPS_PER_REQUEST = 100  # id look-ups (one Read each) per HTTP request
 # Commands per request besides Auth: no documented cap (reference §8; the local service refuses
@@ -131,7 +130,9 @@ class SppClient:
         if not 1 <= page_size <= MAX_OBJECTS_PER_COMMAND:
             raise ValueError(f"page_size must be 1..{MAX_OBJECTS_PER_COMMAND}, got {page_size}")
         if not 1 <= objects_per_command <= MAX_OBJECTS_PER_COMMAND:
-            raise ValueError(f"objects_per_command must be 1..{MAX_OBJECTS_PER_COMMAND}, got {objects_per_command}")
+            raise ValueError(
+                f"objects_per_command must be 1..{MAX_OBJECTS_PER_COMMAND}, got {objects_per_command}"
+            )
         if write_batch_size < 1:
             raise ValueError("write_batch_size must be positive")
         base = base_url.rstrip("/")
@@ -159,23 +160,25 @@ class SppClient:
         self._sleep: Callable[[float], None] = time.sleep
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> SppClient:
-        """A client configured from ``SPP_BASE_URL`` and the ``SPP_*`` credential variables.
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> SppClient:
+        """A client from ``SPP_*`` variables; keyword ``overrides`` win over the environment.
 
-        Defaults are those of the local emulator (``include/emulators/settings.py``); keyword
-        ``overrides`` are passed to the constructor and win over the environment.
+        Required: SPP_BASE_URL, SPP_COMPANY, SPP_USER, SPP_PASSWORD, SPP_API_NAMESPACE, SPP_API_KEY.
+        A missing one is an error naming it: there is no default account to fall back to.
         """
-        from include.emulators.settings import SppSettings  # the shared defaults live there
-
-        defaults = SppSettings()
-        params: dict[str, Any] = {
-            "base_url": os.environ.get("SPP_BASE_URL") or DEFAULT_BASE_URL,
-            "company": defaults.company,
-            "user": defaults.user,
-            "password": defaults.password,
-            "api_namespace": defaults.api_namespace,
-            "api_key": defaults.api_key,
+        env = os.environ if environ is None else environ
+        names = {
+            "base_url": "SPP_BASE_URL",
+            "company": "SPP_COMPANY",
+            "user": "SPP_USER",
+            "password": "SPP_PASSWORD",
+            "api_namespace": "SPP_API_NAMESPACE",
+            "api_key": "SPP_API_KEY",
         }
+        missing = [var for key, var in names.items() if key not in overrides and not env.get(var)]
+        if missing:
+            raise ValueError(f"missing environment variables: {', '.join(missing)}")
+        params: dict[str, Any] = {key: env.get(var) for key, var in names.items()}
         params.update(overrides)
         return cls(**params)
 
@@ -262,7 +265,9 @@ class SppClient:
             if len(equal_to_any) != 1:
                 raise ValueError("equal_to_any takes exactly one field")
             ((field, values),) = equal_to_any.items()
-            return self._read_ids(object_type, list(values), dict(equal_to or {}), limit, options, key_field=field)
+            return self._read_ids(
+                object_type, list(values), dict(equal_to or {}), limit, options, key_field=field
+            )
         return self._read_pages(object_type, dict(equal_to or {}), limit, options)
 
     def _read_options(
@@ -340,13 +345,19 @@ class SppClient:
             if first is not None:  # the first page came with other commands (read_together)
                 reply, first = first, None
             else:
-                command = xml.read_command(object_type, offset=offset, limit=limit, query=query or None, **options)
+                command = xml.read_command(
+                    object_type, offset=offset, limit=limit, query=query or None, **options
+                )
                 reply = self._call([command], idempotent=True, what=f"Read {object_type}")[0]
             self._raise_for_command(reply, f"Read {object_type}")
             yield from _first_sightings(reply.objects, seen)
             page += 1
             logger.info(
-                "SPP read %s: page %d (%d objects), %d so far", object_type, page, len(reply.objects), len(seen)
+                "SPP read %s: page %d (%d objects), %d so far",
+                object_type,
+                page,
+                len(reply.objects),
+                len(seen),
             )
             if len(reply.objects) < limit:
                 return
@@ -374,13 +385,22 @@ class SppClient:
                 if reply.status == 601:  # unknown id: "not found" for a look-up, not a failure
                     continue
                 self._raise_for_command(reply, f"Read {object_type}")
-                if len(reply.objects) >= limit:  # one look-up reads one page: say so rather than drop silently
+                if (
+                    len(reply.objects) >= limit
+                ):  # one look-up reads one page: say so rather than drop silently
                     logger.warning(
-                        "SPP look-up %s by %s: a full page of %d; later matches not read", object_type, key_field, limit
+                        "SPP look-up %s by %s: a full page of %d; later matches not read",
+                        object_type,
+                        key_field,
+                        limit,
                     )
                 yield from _first_sightings(reply.objects, seen)
             logger.info(
-                "SPP look-up %s: %d/%d ids requested, %d found", object_type, start + len(chunk), len(wanted), len(seen)
+                "SPP look-up %s: %d/%d ids requested, %d found",
+                object_type,
+                start + len(chunk),
+                len(wanted),
+                len(seen),
             )
 
     # -- writes -----------------------------------------------------------------------------
@@ -478,7 +498,9 @@ class SppClient:
                 results.append(result)
         return results
 
-    def create_user(self, records: Sequence[Mapping[str, Any]], *, lookup_external: bool = False) -> list[WriteResult]:
+    def create_user(
+        self, records: Sequence[Mapping[str, Any]], *, lookup_external: bool = False
+    ) -> list[WriteResult]:
         """Create ``User`` objects (``CreateUser``, one per command); upsert on ``externalid`` if asked."""
         lookup = "externalid" if lookup_external else None
         company = self._identity.company
@@ -498,7 +520,9 @@ class SppClient:
         """Approve submitted objects (Timesheet, Envelope, Invoice, Booking, Schedulerequest)."""
         return self._approval("Approve", object_type, ids, notes)
 
-    def _approval(self, command: str, object_type: str, ids: Sequence[str], notes: str | None) -> list[WriteResult]:
+    def _approval(
+        self, command: str, object_type: str, ids: Sequence[str], notes: str | None
+    ) -> list[WriteResult]:
         records = [{"id": str(i)} for i in ids]
         return self._write(
             records,
@@ -555,7 +579,10 @@ class SppClient:
         per_object = len(reply.objects) == len(group)
         if reply.status != 0 and not per_object:
             return _failed(
-                group, first_index, str(reply.status), self._scrub(describe_status(reply.status, reply.error_text))
+                group,
+                first_index,
+                str(reply.status),
+                self._scrub(describe_status(reply.status, reply.error_text)),
             )
         out: list[WriteResult] = []
         for position, record in enumerate(group):
@@ -604,7 +631,9 @@ class SppClient:
         if status_code == 429:
             raise _Retryable(SppRateLimited(f"{what}: HTTP 429 rate limited", code=429), executed_maybe=False)
         if status_code >= 500:
-            raise _Retryable(SppRequestError(f"{what}: HTTP {status_code}", code=status_code), executed_maybe=True)
+            raise _Retryable(
+                SppRequestError(f"{what}: HTTP {status_code}", code=status_code), executed_maybe=True
+            )
         if status_code in (401, 403):
             raise SppAuthError(f"{what}: HTTP {status_code} from the XML API endpoint", code=status_code)
         if status_code != 200:
@@ -630,7 +659,9 @@ class SppClient:
         headers = {"Content-Type": "application/xml; charset=utf-8", "Accept": "application/xml"}
         try:
             if httpx is not None and isinstance(self._session, httpx.Client):
-                reply = self._session.post(self.endpoint, content=body, headers=headers, timeout=self.timeout_s)
+                reply = self._session.post(
+                    self.endpoint, content=body, headers=headers, timeout=self.timeout_s
+                )
             else:
                 reply = self._session.post(self.endpoint, data=body, headers=headers, timeout=self.timeout_s)
         except Exception as exc:
@@ -650,7 +681,9 @@ class SppClient:
         if auth.status == WRONG_DOMAIN_CODE:
             raise SppRequestError(message + "; set base_url to the account-specific domain", code=auth.status)
         if auth.status in AUTH_FAILURE_CODES:
-            raise SppAuthError(message + "; check company, user, password, API namespace and key", code=auth.status)
+            raise SppAuthError(
+                message + "; check company, user, password, API namespace and key", code=auth.status
+            )
         raise SppAuthError(message, code=auth.status)
 
     def _raise_for_command(self, reply: xml.CommandReply, what: str) -> None:

@@ -177,7 +177,9 @@ def import_export_command(
     return command
 
 
-def approval_command(command_name: str, object_type: str, record_id: str, notes: str | None = None) -> etree._Element:
+def approval_command(
+    command_name: str, object_type: str, record_id: str, notes: str | None = None
+) -> etree._Element:
     """``<Submit>`` / ``<Approve>`` / ``<Reject>`` / ``<Unapprove>`` of one object."""
     command = etree.Element(command_name, type=object_type)
     etree.SubElement(etree.SubElement(command, object_type), "id").text = str(record_id)
@@ -187,7 +189,9 @@ def approval_command(command_name: str, object_type: str, record_id: str, notes:
     return command
 
 
-def create_user_command(company: str, user: Mapping[str, Any], *, lookup: str | None = None) -> etree._Element:
+def create_user_command(
+    company: str, user: Mapping[str, Any], *, lookup: str | None = None
+) -> etree._Element:
     """``<CreateUser>``: the only way to create a ``User``; the company is named by nickname."""
     command = etree.Element("CreateUser")
     if lookup:
@@ -212,7 +216,9 @@ def object_element(
             continue
         _append_field(element, key, value)
     for head, children in nested.items():
-        wrapper = etree.SubElement(etree.SubElement(element, head), NESTED_OBJECT_TAGS.get(head, DEFAULT_NESTED_TAG))
+        wrapper = etree.SubElement(
+            etree.SubElement(element, head), NESTED_OBJECT_TAGS.get(head, DEFAULT_NESTED_TAG)
+        )
         for key, value in children.items():
             _append_field(wrapper, key, value)
     return element
@@ -423,6 +429,8 @@ def _errors_text(errors: etree._Element) -> str:
     for error in errors:
         if not isinstance(error.tag, str):
             continue
-        comment = next((error.findtext(tag) for tag in ("comment", "text", "message") if error.findtext(tag)), None)
+        comment = next(
+            (error.findtext(tag) for tag in ("comment", "text", "message") if error.findtext(tag)), None
+        )
         texts.append(comment.strip() if comment else _all_text(error))
     return "; ".join(t for t in texts if t) or _all_text(errors)

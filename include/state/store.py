@@ -174,7 +174,9 @@ class StateStore:
     def get_watermark(self, workflow: str) -> dt.datetime | None:
         """The workflow's incremental cursor (aware UTC), or ``None`` before its first success."""
         with self._read() as conn:
-            return conn.execute(select(m.watermark.c.value).where(m.watermark.c.workflow == workflow)).scalar()
+            return conn.execute(
+                select(m.watermark.c.value).where(m.watermark.c.workflow == workflow)
+            ).scalar()
 
     def set_watermark(self, workflow: str, value: dt.datetime, run_id: str, *, force: bool = False) -> None:
         """Advance the workflow's cursor to ``value`` (aware); an older value is ignored unless ``force``."""
@@ -200,7 +202,9 @@ class StateStore:
         t = m.field_hash
         with self._read() as conn:
             for chunk in chunked(_unique(source_ids)):
-                stmt = select(t.c.source_id, t.c.hash).where(t.c.workflow == workflow, t.c.source_id.in_(chunk))
+                stmt = select(t.c.source_id, t.c.hash).where(
+                    t.c.workflow == workflow, t.c.source_id.in_(chunk)
+                )
                 found.update({row.source_id: row.hash for row in conn.execute(stmt)})
         return found
 
@@ -209,7 +213,10 @@ class StateStore:
         if not hashes:
             return
         now = utcnow()
-        params = [{"workflow": workflow, "source_id": str(k), "hash": v, "updated_at": now} for k, v in hashes.items()]
+        params = [
+            {"workflow": workflow, "source_id": str(k), "hash": v, "updated_at": now}
+            for k, v in hashes.items()
+        ]
         with self._write() as conn:
             ins = self._insert(conn, m.field_hash)
             stmt = ins.on_conflict_do_update(
@@ -261,7 +268,12 @@ class StateStore:
         """Log a run as ``running``; starting it again (a retry) resets status and end time."""
         with self._write() as conn:
             ins = self._insert(conn, m.run_log).values(
-                run_id=run_id, workflow=workflow, status=RUNNING, params=params, started_at=utcnow(), timings={}
+                run_id=run_id,
+                workflow=workflow,
+                status=RUNNING,
+                params=params,
+                started_at=utcnow(),
+                timings={},
             )
             changes = {"status": RUNNING, "params": ins.excluded.params, "finished_at": None}
             conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "workflow"], set_=changes))
@@ -309,7 +321,12 @@ class StateStore:
     def last_run(self, workflow: str, status: str | None = None) -> RunRecord | None:
         """The workflow's most recent run (optionally: the most recent with ``status``)."""
         t = m.run_log
-        stmt = select(t).where(t.c.workflow == workflow).order_by(t.c.started_at.desc(), t.c.run_id.desc()).limit(1)
+        stmt = (
+            select(t)
+            .where(t.c.workflow == workflow)
+            .order_by(t.c.started_at.desc(), t.c.run_id.desc())
+            .limit(1)
+        )
         if status is not None:
             stmt = stmt.where(t.c.status == status)
         with self._read() as conn:
@@ -341,7 +358,9 @@ class StateStore:
             for chunk in chunked(params):
                 conn.execute(insert(m.record_error), list(chunk))
 
-    def errors(self, run_id: str | None = None, workflow: str | None = None, limit: int = 1000) -> list[RecordError]:
+    def errors(
+        self, run_id: str | None = None, workflow: str | None = None, limit: int = 1000
+    ) -> list[RecordError]:
         """Recorded errors, newest first, filtered by run and/or workflow."""
         t = m.record_error
         stmt = select(t).order_by(t.c.id.desc()).limit(limit)

@@ -95,8 +95,10 @@ def validate_rows(
             if exp.column not in frame.columns:
                 frame[exp.column] = None
         source = context.data_sources.add_pandas(f"rows_{side}")
-        batch = source.add_dataframe_asset("rows").add_batch_definition_whole_dataframe("all").get_batch(
-            batch_parameters={"dataframe": frame}
+        batch = (
+            source.add_dataframe_asset("rows")
+            .add_batch_definition_whole_dataframe("all")
+            .get_batch(batch_parameters={"dataframe": frame})
         )
         suite = gx.ExpectationSuite(name=f"mapping_{side}")
         for exp in checks:
@@ -107,7 +109,9 @@ def validate_rows(
                 continue
             for index in res.result.get("unexpected_index_list") or []:
                 value = frame.iloc[int(index)][exp.column]
-                failures.setdefault(int(index), f"{side} field {exp.column!r} fails {exp.check} (value {value!r})")
+                failures.setdefault(
+                    int(index), f"{side} field {exp.column!r} fails {exp.check} (value {value!r})"
+                )
     if failures:
         log.info("data expectations: %d of %d records fail", len(failures), len(targets))
     return failures

@@ -112,7 +112,11 @@ class SppHook(BaseHook):
         extra = _extra(conn)
         _mask(conn.password, extra.get("api_key"))
         host = conn.host or ""
-        base_url = host if "://" in host else f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
+        base_url = (
+            host
+            if "://" in host
+            else f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
+        )
         return SppClient(
             base_url=base_url,
             company=extra["company"],

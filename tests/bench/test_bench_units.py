@@ -81,7 +81,17 @@ def test_json_form_has_the_issue_fields_and_round_trips() -> None:
                    requests={"netsuite": 10, "spp": 14})  # fmt: skip
     raw = run.to_json()
 
-    for key in ("kind", "records", "pool", "wall_s", "ideal_s", "ratio", "peak_concurrency", "peak_rss_mb", "requests"):
+    for key in (
+        "kind",
+        "records",
+        "pool",
+        "wall_s",
+        "ideal_s",
+        "ratio",
+        "peak_concurrency",
+        "peak_rss_mb",
+        "requests",
+    ):
         assert key in raw
     assert raw["wall_s"] == 12.35
     assert raw["ratio"] == pytest.approx(15.43, abs=0.01)
@@ -144,7 +154,9 @@ def test_results_files_are_written(tmp_path: Path) -> None:
         BenchRun("record_at_a_time", 1_000, 10, wall_s=21.0, ideal_s=20.2, peak_concurrency=10),
     ]
     checks = check_targets(runs, 0.3)
-    paths = write_results(runs, 0.3, checks, {"mode": "quick", "settings": {"netsuite_latency": "200 ms"}}, tmp_path)
+    paths = write_results(
+        runs, 0.3, checks, {"mode": "quick", "settings": {"netsuite_latency": "200 ms"}}, tmp_path
+    )
 
     doc = json.loads(paths["json"].read_text())
     assert doc["dag_parse_s"] == 0.3

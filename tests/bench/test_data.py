@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from bench.data import load_customers, load_time_entries
-from include.emulators.netsuite.app import create_app as netsuite_app
-from include.emulators.serve import RunningServer, serve_in_thread
-from include.emulators.settings import NetSuiteSettings, SppSettings
-from include.emulators.spp.app import create_app as spp_app
+from emulators.netsuite.app import create_app as netsuite_app
+from emulators.serve import RunningServer, serve_in_thread
+from emulators.settings import NetSuiteSettings, SppSettings
+from emulators.spp.app import create_app as spp_app
 from include.engine.run import WorkflowRunner
 from include.mapping.loader import load_workflows
 from include.netsuite.client import NetSuiteClient

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from include.emulators.serve import free_port
+from emulators.serve import free_port
 from include.paths import PROJECT_ROOT
-from include.runtime.cluster import Cluster, ClusterConfig, drop_database, start
+from runtime.cluster import Cluster, ClusterConfig, drop_database, start
 
 PG_SERVER = os.environ.get("CLUSTER_TEST_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 BROKER = os.environ.get("CLUSTER_TEST_BROKER_URL", "redis://127.0.0.1:6379/9")
@@ -34,7 +34,9 @@ def _answers(host: str, port: int) -> bool:
 @pytest.fixture(scope="session")
 def services_up() -> None:
     """PostgreSQL and Redis must answer; CI fails without them, a laptop skips."""
-    missing = [name for name, port in (("PostgreSQL", 5432), ("Redis", 6379)) if not _answers("127.0.0.1", port)]
+    missing = [
+        name for name, port in (("PostgreSQL", 5432), ("Redis", 6379)) if not _answers("127.0.0.1", port)
+    ]
     if missing:
         message = f"{' and '.join(missing)} not answering on 127.0.0.1 (see docs/CLUSTER.md)"
         if os.environ.get("CI"):

@@ -1,4 +1,4 @@
-"""Specification of the native launcher's configuration and bookkeeping (include/runtime/cluster.py)."""
+"""Specification of the native launcher's configuration and bookkeeping (runtime/cluster.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from include.runtime.cluster import (
+from runtime.cluster import (
     CELERY_EXECUTOR,
     NODE_NAME_VAR,
     ClusterConfig,
@@ -58,8 +58,14 @@ def test_all_processes_share_secrets_and_databases_but_workers_have_their_own_na
     monkeypatch.setenv("AIRFLOW__API__PORT", "1234")  # a caller's port must not split the cluster
     cfg = ClusterConfig.from_env({"CLUSTER_DIR": str(tmp_path), "CLUSTER_API_PORT": "8111"})
     api, w1, w2 = cluster_env(cfg), cluster_env(cfg, node="worker1"), cluster_env(cfg, node="worker2")
-    for key in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-                "AIRFLOW__CELERY__BROKER_URL", "INTEGRATION_STATE_DB_URL", "AIRFLOW_HOME"):
+    for key in (
+        "AIRFLOW__API_AUTH__JWT_SECRET",
+        "AIRFLOW__CORE__FERNET_KEY",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CELERY__BROKER_URL",
+        "INTEGRATION_STATE_DB_URL",
+        "AIRFLOW_HOME",
+    ):
         assert api[key] == w1[key] == w2[key], key
     assert api["AIRFLOW_HOME"] == str(tmp_path / "airflow")
     assert (tmp_path / "airflow" / "jwt.secret").read_text() == api["AIRFLOW__API_AUTH__JWT_SECRET"]
@@ -85,7 +91,9 @@ def test_stop_signals_only_processes_whose_pid_and_start_time_match(tmp_path: Pa
         created = psutil.Process(ours.pid).create_time()
         (cfg.run_dir / "ours.json").write_text(json.dumps({"pid": ours.pid, "create_time": created}))
         # a record whose pid was recycled by another process: same pid, other start time
-        (cfg.run_dir / "stale.json").write_text(json.dumps({"pid": stranger.pid, "create_time": created - 1000}))
+        (cfg.run_dir / "stale.json").write_text(
+            json.dumps({"pid": stranger.pid, "create_time": created - 1000})
+        )
         assert stop_recorded(cfg, timeout_s=10) == ["ours"]
         assert ours.wait(timeout=10) is not None
         time.sleep(0.2)

@@ -20,15 +20,54 @@ from include.paths import PROJECT_ROOT
 pytestmark = pytest.mark.cluster
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yaml"
-AIRFLOW_SERVICES = ["airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer", "airflow-worker"]
+AIRFLOW_SERVICES = [
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+]
 SERVICES = ["postgres", "redis", *AIRFLOW_SERVICES, "emulators", "mailpit"]
 # top-level and service keys of the compose specification that this file may use
-TOP_LEVEL_KEYS = {"version", "name", "services", "networks", "volumes", "configs", "secrets", "include", "models"}
+TOP_LEVEL_KEYS = {
+    "version",
+    "name",
+    "services",
+    "networks",
+    "volumes",
+    "configs",
+    "secrets",
+    "include",
+    "models",
+}
 SERVICE_KEYS = {
-    "build", "image", "command", "entrypoint", "environment", "env_file", "volumes", "ports", "expose",
-    "healthcheck", "restart", "depends_on", "deploy", "user", "profiles", "networks", "hostname", "working_dir",
-    "labels", "logging", "init", "stop_grace_period", "stop_signal", "extra_hosts", "ulimits", "secrets",
+    "build",
+    "image",
+    "command",
+    "entrypoint",
+    "environment",
+    "env_file",
+    "volumes",
+    "ports",
+    "expose",
+    "healthcheck",
+    "restart",
+    "depends_on",
+    "deploy",
+    "user",
+    "profiles",
+    "networks",
+    "hostname",
+    "working_dir",
+    "labels",
+    "logging",
+    "init",
+    "stop_grace_period",
+    "stop_signal",
+    "extra_hosts",
+    "ulimits",
+    "secrets",
 }
 HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
 DURATION = re.compile(r"^(\d+(\.\d+)?(us|ms|s|m|h))+$")
@@ -48,7 +87,9 @@ def test_every_expected_service_is_present(services: dict[str, Any]) -> None:
     assert set(SERVICES) <= set(services), sorted(set(SERVICES) - set(services))
 
 
-def test_airflow_services_share_one_image_build_and_environment(compose: dict[str, Any], services: dict[str, Any]) -> None:
+def test_airflow_services_share_one_image_build_and_environment(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
     common = compose["x-airflow-common"]
     assert common["build"]["dockerfile"] == "docker/Dockerfile"
     for name in AIRFLOW_SERVICES:
@@ -78,18 +119,23 @@ def test_jwt_secret_and_fernet_key_come_from_one_env_file(compose: dict[str, Any
         assert key not in compose["x-airflow-common"]["environment"]
 
 
-def test_services_reach_each_other_and_run_the_project(compose: dict[str, Any], services: dict[str, Any]) -> None:
+def test_services_reach_each_other_and_run_the_project(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
     env = compose["x-airflow-common"]["environment"]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
     assert env["PYTHONPATH"] == "/opt/airflow/project"
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://") and "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert (
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
+        and "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    )
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379/")
     assert env["INTEGRATION_STATE_DB_URL"].startswith("postgresql+psycopg2://")
     assert "emulators:8701" in env["NETSUITE_ENDPOINT"] and "emulators:8702" in env["SPP_BASE_URL"]
     assert env["SMTP_HOST"] == "mailpit"
-    assert services["airflow-init"]["command"] == ["python", "-m", "include.runtime.cluster", "init"]
-    assert services["emulators"]["command"][:3] == ["python", "-m", "include.emulators"]
+    assert services["airflow-init"]["command"] == ["python", "-m", "runtime.cluster", "init"]
+    assert services["emulators"]["command"][:3] == ["python", "-m", "emulators"]
     assert services["airflow-worker"]["command"][-2:] == ["celery", "worker"]
 
 
@@ -126,7 +172,9 @@ def test_dependencies_name_services_with_valid_conditions(services: dict[str, An
             assert svc["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
 
 
-def test_the_file_follows_the_compose_specification(compose: dict[str, Any], services: dict[str, Any]) -> None:
+def test_the_file_follows_the_compose_specification(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
     assert set(k for k in compose if not k.startswith("x-")) <= TOP_LEVEL_KEYS
     for name, svc in services.items():
         assert re.match(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", name)
@@ -150,7 +198,19 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text((PROJECT_ROOT / ".env.example").read_text())
     proc = subprocess.run(
-        [docker, "compose", "-f", str(COMPOSE), "--env-file", str(env), "--project-directory", str(PROJECT_ROOT), "config", "-q"],
-        capture_output=True, text=True,
+        [
+            docker,
+            "compose",
+            "-f",
+            str(COMPOSE),
+            "--env-file",
+            str(env),
+            "--project-directory",
+            str(PROJECT_ROOT),
+            "config",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr

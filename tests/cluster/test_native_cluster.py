@@ -1,5 +1,5 @@
 """Specification: the integration runs unchanged on a cluster (CeleryExecutor, two workers,
-PostgreSQL for Airflow and the state store, Redis as broker), started by ``include.runtime.cluster``.
+PostgreSQL for Airflow and the state store, Redis as broker), started by ``runtime.cluster``.
 
 One export run with ~60 batches (one record each, claimed by the mapped load tasks) is driven
 through the cluster while a worker that is loading is SIGKILLed and restarted; the tests below
@@ -17,16 +17,20 @@ from typing import Any
 import httpx
 import pytest
 
-from include.emulators.settings import NetSuiteSettings
-from include.emulators.store import RecordStore
-from include.runtime.cluster import Cluster, ClusterConfig, cluster_env
+from emulators.settings import NetSuiteSettings
+from emulators.store import RecordStore
+from runtime.cluster import Cluster, ClusterConfig, cluster_env
 
 from .conftest import POOL_SLOTS
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
 
 WORKFLOW = "time_entries_export"
-PREREQUISITES = ["employees_import", "customers_import", "projects_import"]  # the references a time bill needs
+PREREQUISITES = [
+    "employees_import",
+    "customers_import",
+    "projects_import",
+]  # the references a time bill needs
 
 
 @dataclass
@@ -71,16 +75,21 @@ def _run_prerequisites(cfg: ClusterConfig) -> None:
     ns = NetSuiteSettings()
     netsuite = NetSuiteClient.from_env(
         {
-            "NETSUITE_ACCOUNT": ns.account, "NETSUITE_CONSUMER_KEY": ns.consumer_key,
-            "NETSUITE_CONSUMER_SECRET": ns.consumer_secret, "NETSUITE_TOKEN_ID": ns.token_id,
-            "NETSUITE_TOKEN_SECRET": ns.token_secret, "NETSUITE_ENDPOINT": env["NETSUITE_ENDPOINT"],
+            "NETSUITE_ACCOUNT": ns.account,
+            "NETSUITE_CONSUMER_KEY": ns.consumer_key,
+            "NETSUITE_CONSUMER_SECRET": ns.consumer_secret,
+            "NETSUITE_TOKEN_ID": ns.token_id,
+            "NETSUITE_TOKEN_SECRET": ns.token_secret,
+            "NETSUITE_ENDPOINT": env["NETSUITE_ENDPOINT"],
         }
     )
     spp = SppClient.from_env(base_url=env["SPP_BASE_URL"])
     workflows, _ = load_workflows(cfg.extra_env["INTEGRATION_MAPPINGS_DIR"])
     with StateStore(cfg.state_db_url) as state:
         for wf_id in PREREQUISITES:
-            summary = WorkflowRunner(workflows[wf_id], state, netsuite=netsuite, spp=spp, run_id=f"setup-{wf_id}").run()
+            summary = WorkflowRunner(
+                workflows[wf_id], state, netsuite=netsuite, spp=spp, run_id=f"setup-{wf_id}"
+            ).run()
             assert summary.status == "success", summary.line()
 
 
@@ -90,7 +99,11 @@ def _wait_for_loading(cluster: Cluster, run_id: str, written: int, timeout_s: fl
     while time.monotonic() < deadline:
         if _stats(cluster.cfg)["records_written"] >= written:
             loads = [ti for ti in cluster.api.task_instances(WORKFLOW, run_id) if ti["task_id"] == "load"]
-            running = [ti["hostname"].split(".")[0] for ti in loads if ti["state"] == "running" and ti.get("hostname")]
+            running = [
+                ti["hostname"].split(".")[0]
+                for ti in loads
+                if ti["state"] == "running" and ti.get("hostname")
+            ]
             if running:
                 return running[0]
         time.sleep(0.2)
@@ -108,7 +121,9 @@ def _worker_hostnames(cluster: Cluster, run_id: str) -> list[str]:
     """The hostname of every try of every task instance of the run (a retry keeps only its own)."""
     names = []
     for ti in cluster.api.task_instances(WORKFLOW, run_id):
-        tries = cluster.api.get(f"/dags/{WORKFLOW}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/{ti['map_index']}/tries")
+        tries = cluster.api.get(
+            f"/dags/{WORKFLOW}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/{ti['map_index']}/tries"
+        )
         names += [t["hostname"] for t in tries["task_instances"] if t.get("hostname")]
     return names
 
@@ -123,7 +138,9 @@ def _emulator_records(cfg: ClusterConfig) -> tuple[set[str], list[str], dict[str
         entries = [r for r in spp.scan("Task") if str(r.data.get("timesheetid")) in approved_sheets]
         approved = {f"spp-task-{r.id}" for r in entries}
         links = {f"spp-task-{r.id}": str(r.data.get("netsuite_timebill_id__c") or "") for r in entries}
-        bills = [r.external_id for r in netsuite.scan("timeBill") if (r.external_id or "").startswith("spp-task-")]
+        bills = [
+            r.external_id for r in netsuite.scan("timeBill") if (r.external_id or "").startswith("spp-task-")
+        ]
         return approved, bills, links
     finally:
         spp.engine.dispose()

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from include.emulators.serve import free_port
+from emulators.serve import free_port
 from include.netsuite.client import NetSuiteClient
-from include.runtime.embedded import EmbeddedStack
-from include.runtime.stack import airflow_cli
 from include.state import StateStore
+from runtime.embedded import EmbeddedStack
+from runtime.stack import airflow_cli
 
 pytestmark = pytest.mark.airflow
 
@@ -45,7 +45,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
     try:
         api = stack.start(wait_for_dags=["customers_import"])
         httpx.patch(
-            f"{api.base_url}/api/v2/dags/customers_import", headers=api._headers(), json={"is_paused": False}, timeout=30
+            f"{api.base_url}/api/v2/dags/customers_import",
+            headers=api._headers(),
+            json={"is_paused": False},
+            timeout=30,
         ).raise_for_status()
         yield stack
     finally:
@@ -62,7 +65,9 @@ def _flagged_customers_modified(stack: EmbeddedStack) -> list[dt.datetime]:
         env.get("NETSUITE_TOKEN_SECRET", "emulator-token-secret"),
         endpoint=env["NETSUITE_ENDPOINT"],
     )
-    docs = client.search("customer", is_inactive=False, custom_booleans={"custentity_oa_export_to_openair": True})
+    docs = client.search(
+        "customer", is_inactive=False, custom_booleans={"custentity_oa_export_to_openair": True}
+    )
     return sorted(d["lastModifiedDate"] for d in docs)
 
 
@@ -95,7 +100,9 @@ def test_each_backfill_run_syncs_exactly_the_records_modified_in_its_interval(st
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         runs = [
-            r for r in api.get("/dags/customers_import/dagRuns", limit=100)["dag_runs"] if r["run_type"] == "backfill"
+            r
+            for r in api.get("/dags/customers_import/dagRuns", limit=100)["dag_runs"]
+            if r["run_type"] == "backfill"
         ]
         if len(runs) == 2 and all(r["state"] in ("success", "failed") for r in runs):
             break
@@ -103,7 +110,9 @@ def test_each_backfill_run_syncs_exactly_the_records_modified_in_its_interval(st
     tis = {
         r["dag_run_id"]: sorted(
             (t["task_id"], t.get("map_index"), t["state"], t.get("try_number"))
-            for t in api.get(f"/dags/customers_import/dagRuns/{r['dag_run_id']}/taskInstances")["task_instances"]
+            for t in api.get(f"/dags/customers_import/dagRuns/{r['dag_run_id']}/taskInstances")[
+                "task_instances"
+            ]
         )
         for r in runs
     }

@@ -16,9 +16,9 @@ import httpx
 import pytest
 import yaml
 
-from include.emulators.serve import free_port
-from include.runtime.embedded import EmbeddedStack
+from emulators.serve import free_port
 from include.state import StateStore
+from runtime.embedded import EmbeddedStack
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL_SIZE = 4

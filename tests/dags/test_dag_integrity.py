@@ -43,7 +43,9 @@ def _dagbag_report(mappings_dir: Path | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if mappings_dir is not None:
         env["INTEGRATION_MAPPINGS_DIR"] = str(mappings_dir)
-    proc = subprocess.run([sys.executable, "-c", code, str(DAGS)], capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(DAGS)], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -88,7 +90,9 @@ def test_every_netsuite_touching_task_is_in_the_netsuite_pool(report: dict) -> N
         tasks = {t["task_id"]: t for t in report["dags"][path.stem]["tasks"]}
         assert tasks[netsuite_task]["pool"] == "netsuite", f"{path.stem}.{netsuite_task}"
         others = [t for t in tasks.values() if t["task_id"] != netsuite_task]
-        assert all(t["pool"] != "netsuite" for t in others), "tasks that never call NetSuite must not hold its slots"
+        assert all(t["pool"] != "netsuite" for t in others), (
+            "tasks that never call NetSuite must not hold its slots"
+        )
 
 
 def test_loads_are_mapped_over_batches(report: dict) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from include.emulators.serve import free_port
+from emulators.serve import free_port
 from include.notifications import failure_callbacks
 
 
@@ -32,7 +32,14 @@ def inbox(monkeypatch: pytest.MonkeyPatch) -> Any:
     controller.start()
     monkeypatch.setenv(
         "AIRFLOW_CONN_SMTP_DEFAULT",
-        json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {"disable_tls": True, "disable_ssl": True}}),
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "extra": {"disable_tls": True, "disable_ssl": True},
+            }
+        ),
     )
     yield handler
     controller.stop()
@@ -49,7 +56,9 @@ def _context() -> dict[str, Any]:
     return {"dag": dag, "ti": TaskInstance(), "run_id": "manual__2026", "exception": "2 of 10 batches failed"}
 
 
-def test_a_failed_task_mails_the_configured_recipients(inbox: _Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_task_mails_the_configured_recipients(
+    inbox: _Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("INTEGRATION_ALERT_EMAIL", "ops@example.com, finance@example.com")
     (notifier,) = failure_callbacks()
     notifier(_context())
@@ -60,7 +69,11 @@ def test_a_failed_task_mails_the_configured_recipients(inbox: _Inbox, monkeypatc
     assert sorted(envelope.rcpt_tos) == ["finance@example.com", "ops@example.com"]
     message = email.message_from_bytes(envelope.content)
     assert message["Subject"] == "[integration] time_entries_export failed: load"
-    body = next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    body = (
+        next(p for p in message.walk() if p.get_content_type() == "text/html")
+        .get_payload(decode=True)
+        .decode()
+    )
     assert "manual__2026" in body and "2 of 10 batches failed" in body
 
 

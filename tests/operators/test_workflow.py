@@ -7,7 +7,9 @@ import pytest
 from operators.workflow import _retries_left, load_task_layout, load_threads_for
 
 
-def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("INTEGRATION_NETSUITE_THREADS", "7")
     monkeypatch.setenv("INTEGRATION_SPP_THREADS", "3")
     assert load_threads_for("export") == 7
@@ -16,9 +18,19 @@ def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(monk
 
 @pytest.mark.parametrize(
     ("threads", "cap", "layout"),
-    [(10, 5, (2, 5)), (9, 5, (3, 3)), (1, 5, (1, 1)), (5, 5, (1, 5)), (7, 5, (7, 1)), (10, 1, (10, 1)), (8, 5, (2, 4))],
+    [
+        (10, 5, (2, 5)),
+        (9, 5, (3, 3)),
+        (1, 5, (1, 1)),
+        (5, 5, (1, 5)),
+        (7, 5, (7, 1)),
+        (10, 1, (10, 1)),
+        (8, 5, (2, 4)),
+    ],
 )
-def test_load_tasks_share_the_threads_evenly_and_use_every_slot(threads: int, cap: int, layout: tuple[int, int]) -> None:
+def test_load_tasks_share_the_threads_evenly_and_use_every_slot(
+    threads: int, cap: int, layout: tuple[int, int]
+) -> None:
     tasks, slots = load_task_layout(threads, cap)
     assert (tasks, slots) == layout
     assert tasks * slots == threads and slots <= cap
@@ -42,7 +54,11 @@ def _context(run_type: object) -> dict[str, object]:
 
     run = DagRun()
     run.run_type = run_type  # type: ignore[attr-defined]
-    return {"dag_run": run, "data_interval_start": "2026-03-01T00:00:00+00:00", "data_interval_end": "2026-03-01T01:00:00+00:00"}
+    return {
+        "dag_run": run,
+        "data_interval_start": "2026-03-01T00:00:00+00:00",
+        "data_interval_end": "2026-03-01T01:00:00+00:00",
+    }
 
 
 def test_a_backfill_run_syncs_the_records_of_its_data_interval() -> None:

@@ -29,7 +29,9 @@ class ImportChange:
 
 
 IMPORT_CHANGES: dict[str, ImportChange] = {
-    "customers_import": ImportChange("companyName", "Renamed Customer Ltd", "company", "Renamed Customer Ltd"),
+    "customers_import": ImportChange(
+        "companyName", "Renamed Customer Ltd", "company", "Renamed Customer Ltd"
+    ),
     "employees_import": ImportChange("firstName", "Zelda", "addr.first", "Zelda"),
     "expense_items_import": ImportChange("name", "Renamed Mileage", "name", "Renamed Mileage"),
     "projects_import": ImportChange("companyName", "Renamed Project", "name", "Renamed Project"),
@@ -81,7 +83,9 @@ def netsuite_count(world: World, record_type: str) -> int:
 def change_netsuite(world: World, workflow_id: str, internal_id: str, change: ImportChange) -> None:
     """Set one monitored field of a NetSuite record (``updateList``), as a NetSuite user would."""
     wf = world.workflow(workflow_id)
-    results = world.netsuite.update_list(wf.source.type, [{"internalId": internal_id, change.netsuite_field: change.new_value}])
+    results = world.netsuite.update_list(
+        wf.source.type, [{"internalId": internal_id, change.netsuite_field: change.new_value}]
+    )
     assert results[0].ok, results
 
 
@@ -89,7 +93,14 @@ def new_expense_category(world: World, name: str = "Parking") -> str:
     """A new active NetSuite expense category (no modification date: every run reads them all)."""
     results = world.netsuite.add_list(
         "expenseCategory",
-        [{"externalId": f"test-{name.lower()}", "name": name, "expenseAcct": {"internalId": "1"}, "isInactive": False}],
+        [
+            {
+                "externalId": f"test-{name.lower()}",
+                "name": name,
+                "expenseAcct": {"internalId": "1"},
+                "isInactive": False,
+            }
+        ],
     )
     assert results[0].ok, results
     return str(results[0].id)
@@ -116,21 +127,29 @@ def _exported_example(world: World, object_type: str, netsuite_field: str) -> di
 
 
 def new_spp_customer(world: World) -> str:
-    return _added(world, "Customer", {"company": "Brand New Customer", "name": "Brand New Customer", "active": "1"})
+    return _added(
+        world, "Customer", {"company": "Brand New Customer", "name": "Brand New Customer", "active": "1"}
+    )
 
 
 def new_spp_project(world: World) -> str:
     like = _exported_example(world, "Project", "netsuite_project_id__c")
-    return _added(world, "Project", {"name": "Brand New Project", "customerid": like["customerid"], "active": "1"})
+    return _added(
+        world, "Project", {"name": "Brand New Project", "customerid": like["customerid"], "active": "1"}
+    )
 
 
 def new_approved_time_entry(world: World) -> str:
     """A new timesheet with one entry, submitted and approved; returns the entry (Task) id."""
     like = _exported_example(world, "Task", "netsuite_timebill_id__c")
     day = like["date"][:10]
-    sheet = _added(world, "Timesheet", {"userid": like["userid"], "starts": day, "ends": day, "name": "New week"})
+    sheet = _added(
+        world, "Timesheet", {"userid": like["userid"], "starts": day, "ends": day, "name": "New week"}
+    )
     fields = {k: like[k] for k in ("userid", "projectid", "projecttaskid", "categoryid") if like.get(k)}
-    entry = _added(world, "Task", {**fields, "timesheetid": sheet, "date": day, "decimal_hours": "2.50", "notes": "new"})
+    entry = _added(
+        world, "Task", {**fields, "timesheetid": sheet, "date": day, "decimal_hours": "2.50", "notes": "new"}
+    )
     _approve(world, "Timesheet", sheet)
     return entry
 
@@ -141,8 +160,16 @@ def new_approved_expense_report(world: World) -> str:
     ticket = next(world.spp.read("Ticket", equal_to_any={"envelopeid": [like["id"]]}))
     day = like["date"][:10]
     envelope = _added(world, "Envelope", {"userid": like["userid"], "name": "New trip", "date": day})
-    fields = {k: ticket[k] for k in ("itemid", "projectid", "quantity", "cost", "total", "reimbursable") if ticket.get(k)}
-    _added(world, "Ticket", {**fields, "envelopeid": envelope, "userid": like["userid"], "date": day, "notes": "taxi"})
+    fields = {
+        k: ticket[k]
+        for k in ("itemid", "projectid", "quantity", "cost", "total", "reimbursable")
+        if ticket.get(k)
+    }
+    _added(
+        world,
+        "Ticket",
+        {**fields, "envelopeid": envelope, "userid": like["userid"], "date": day, "notes": "taxi"},
+    )
     _approve(world, "Envelope", envelope)
     return envelope
 

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import requests
 
-from include.emulators.netsuite.app import create_app as netsuite_app
-from include.emulators.seed import seed_both
-from include.emulators.serve import RunningServer, serve_in_thread
-from include.emulators.settings import NetSuiteSettings, SppSettings
-from include.emulators.spp.app import create_app as spp_app
+from emulators.netsuite.app import create_app as netsuite_app
+from emulators.seed import seed_both
+from emulators.serve import RunningServer, serve_in_thread
+from emulators.settings import NetSuiteSettings, SppSettings
+from emulators.spp.app import create_app as spp_app
 from include.engine.run import RunSummary, WorkflowRunner
 from include.mapping.loader import execution_order, load_workflows
 from include.mapping.model import Workflow
@@ -230,7 +230,9 @@ class World:
             source.backup(state_copy)
         return copies[0], copies[1], state_copy, self.runs
 
-    def _restore(self, snapshot: tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection, int]) -> None:
+    def _restore(
+        self, snapshot: tuple[sqlite3.Connection, sqlite3.Connection, sqlite3.Connection, int]
+    ) -> None:
         ns_copy, spp_copy, state_copy, runs = snapshot
         for store, copy in zip(self._stores(), (ns_copy, spp_copy), strict=True):
             with store.engine.connect() as conn:

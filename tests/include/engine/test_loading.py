@@ -25,14 +25,20 @@ from include.state.models import staged_plans
 
 RUN, WORKFLOW, WORKER = "scheduled__2031-05-06T07:00:00", "customers_import", "shard-0"
 WINDOW = SyncWindow(
-    since=dt.datetime(2031, 5, 6, 6, 0, tzinfo=dt.UTC), until=dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC), mode="incremental"
+    since=dt.datetime(2031, 5, 6, 6, 0, tzinfo=dt.UTC),
+    until=dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC),
+    mode="incremental",
 )
 TIMEOUTS = QueueTimeouts(poll_s=1.0, open_s=30.0, stale_s=900.0)
 
 
 def batches(numbers: Iterable[int], action: str = CREATE, size: int = 2) -> list[Batch]:
     return [
-        Batch(n, action, [PlannedRecord(f"{n}-{i}", f"Customer {n}-{i}", action, {"company": "C"}) for i in range(size)])
+        Batch(
+            n,
+            action,
+            [PlannedRecord(f"{n}-{i}", f"Customer {n}-{i}", action, {"company": "C"}) for i in range(size)],
+        )
         for n in numbers
     ]
 
@@ -60,7 +66,11 @@ class FakeLoad:
             raise RuntimeError("target down")
         self.loaded.append(batch.number)
         n = len(batch.records)
-        return BatchOutcome(batch.number, created=n if batch.action == CREATE else 0, updated=n if batch.action == UPDATE else 0)
+        return BatchOutcome(
+            batch.number,
+            created=n if batch.action == CREATE else 0,
+            updated=n if batch.action == UPDATE else 0,
+        )
 
 
 class FakeTime:
@@ -84,10 +94,14 @@ class FakeTime:
         self.now += seconds
 
 
-def drain(engine: Any, load: FakeLoad, fake: FakeTime | None = None, worker: str = WORKER, **limits: float) -> ShardReport:
+def drain(
+    engine: Any, load: FakeLoad, fake: FakeTime | None = None, worker: str = WORKER, **limits: float
+) -> ShardReport:
     fake = fake or FakeTime()
     timeouts = QueueTimeouts(**{**TIMEOUTS.__dict__, **limits})
-    return drain_queue(engine, RUN, WORKFLOW, worker, load, timeouts=timeouts, sleep=fake.sleep, clock=fake.clock)
+    return drain_queue(
+        engine, RUN, WORKFLOW, worker, load, timeouts=timeouts, sleep=fake.sleep, clock=fake.clock
+    )
 
 
 def test_a_worker_loads_everything_staged_and_returns_when_the_plan_is_complete(engine: Any) -> None:
@@ -144,7 +158,11 @@ def test_a_batch_failing_as_a_whole_is_reported_stays_claimed_and_is_taken_back_
     report = drain(engine, first)
 
     assert first.loaded == [0, 2, 3]
-    assert len(report.broken) == 1 and report.broken[0].startswith("batch 1:") and "target down" in report.broken[0]
+    assert (
+        len(report.broken) == 1
+        and report.broken[0].startswith("batch 1:")
+        and "target down" in report.broken[0]
+    )
     assert (report.batches, report.as_dict()["broken"]) == (3, 1)
     assert staging.unfinished_claims(engine, RUN, WORKFLOW, WORKER) == [1]
     assert staging.claim_next(engine, RUN, WORKFLOW, "shard-1") is None  # nobody else takes it
@@ -221,7 +239,11 @@ def test_a_worker_gives_up_when_the_plan_never_opens(engine: Any) -> None:
 def test_a_worker_waits_for_a_plan_that_opens_within_the_wait(engine: Any) -> None:
     fake = FakeTime(
         *[lambda: None] * 3,
-        lambda: (staging.open_plan(engine, RUN, WORKFLOW, WINDOW), stage(engine, [0]), close(engine, staging.COMPLETE)),
+        lambda: (
+            staging.open_plan(engine, RUN, WORKFLOW, WINDOW),
+            stage(engine, [0]),
+            close(engine, staging.COMPLETE),
+        ),
     )
     load = FakeLoad()
 
@@ -269,8 +291,15 @@ def test_after_plan_runs_only_once_the_plan_has_finished_reading_and_before_retu
     fake = FakeTime(lambda: (stage(engine, [2, 3]), close(engine, staging.COMPLETE)))
 
     report = drain_queue(
-        engine, RUN, WORKFLOW, WORKER, load, after_plan=lambda: settled.append(len(load.loaded)),
-        timeouts=TIMEOUTS, sleep=fake.sleep, clock=fake.clock,
+        engine,
+        RUN,
+        WORKFLOW,
+        WORKER,
+        load,
+        after_plan=lambda: settled.append(len(load.loaded)),
+        timeouts=TIMEOUTS,
+        sleep=fake.sleep,
+        clock=fake.clock,
     )
 
     assert report.batches == 4
@@ -283,7 +312,9 @@ def test_after_plan_runs_before_returning_even_when_nothing_was_loaded(engine: A
     close(engine, staging.COMPLETE)
     settled: list[str] = []
 
-    drain_queue(engine, RUN, WORKFLOW, WORKER, FakeLoad(), after_plan=lambda: settled.append("x"), timeouts=TIMEOUTS)
+    drain_queue(
+        engine, RUN, WORKFLOW, WORKER, FakeLoad(), after_plan=lambda: settled.append("x"), timeouts=TIMEOUTS
+    )
 
     assert settled == ["x"]
 
@@ -312,7 +343,15 @@ def test_after_plan_waits_again_while_a_retried_plan_reads_the_source(engine: An
     fake = FakeTime(retry_opens, retry_closes)
 
     drain_queue(
-        engine, RUN, WORKFLOW, WORKER, load, after_plan=after_plan, timeouts=TIMEOUTS, sleep=fake.sleep, clock=fake.clock
+        engine,
+        RUN,
+        WORKFLOW,
+        WORKER,
+        load,
+        after_plan=after_plan,
+        timeouts=TIMEOUTS,
+        sleep=fake.sleep,
+        clock=fake.clock,
     )
 
     assert load.loaded == [0, 1]

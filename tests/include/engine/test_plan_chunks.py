@@ -36,7 +36,9 @@ def chunks_of(runner: WorkflowRunner, first_batch: int = 0, chunk_size: int = CH
     return list(runner.plan_chunks(runner.open_window(), first_batch=first_batch, chunk_size=chunk_size))
 
 
-def decisions(batches: Iterable[Batch], skipped: Iterable[PlannedRecord], failed: Iterable[PlannedRecord]) -> dict[str, Any]:
+def decisions(
+    batches: Iterable[Batch], skipped: Iterable[PlannedRecord], failed: Iterable[PlannedRecord]
+) -> dict[str, Any]:
     """Source id -> (action, target, target id, reason): what the plan does with each record."""
     out: dict[str, Any] = {}
     for rec in [*(r for b in batches for r in b.records), *skipped, *failed]:
@@ -83,7 +85,9 @@ def test_the_chunks_together_decide_what_the_whole_plan_decides(world: World, wo
     plan = runner.plan()
 
     from_chunks = decisions(
-        [b for c in chunks for b in c.batches], [r for c in chunks for r in c.skipped], [r for c in chunks for r in c.failed]
+        [b for c in chunks for b in c.batches],
+        [r for c in chunks for r in c.skipped],
+        [r for c in chunks for r in c.failed],
     )
     assert from_chunks == decisions(plan.batches, plan.skipped, plan.failed)
     assert sum(c.extracted for c in chunks) == plan.extracted == len(from_chunks)
@@ -97,11 +101,15 @@ def test_a_unique_value_repeated_in_a_later_chunk_fails_the_later_record(world: 
     runner = runner_for(world, "customers_import", expectations=expectations)
     records = source_records(world, "customers_import")
     first, late = min(records, key=int), max(records, key=int)
-    result = world.netsuite.update_list("customer", [{"internalId": late, "companyName": records[first]["companyName"]}])
+    result = world.netsuite.update_list(
+        "customer", [{"internalId": late, "companyName": records[first]["companyName"]}]
+    )
     assert result[0].ok, result
     window = runner.open_window()
     read_in = {
-        str(d["internalId"]): i for i, docs in enumerate(runner.source.extract_chunks(window, [], 2)) for d in docs
+        str(d["internalId"]): i
+        for i, docs in enumerate(runner.source.extract_chunks(window, [], 2))
+        for d in docs
     }
     assert read_in[first] < read_in[late]  # precondition: the two are read in different chunks
 
@@ -120,7 +128,9 @@ def row(source_id: str, **target: Any) -> SimpleNamespace:
 
 
 def test_unique_values_fail_a_record_repeating_a_value_of_an_earlier_chunk() -> None:
-    uniques = _UniqueValues([Expectation(check="unique", column="email"), Expectation(check="not_null", column="name")])
+    uniques = _UniqueValues(
+        [Expectation(check="unique", column="email"), Expectation(check="not_null", column="name")]
+    )
 
     assert uniques.repeated([row("1", email="a@x"), row("2", email="b@x")], {}, skip={}) == {}
     later = uniques.repeated([row("3", email="c@x"), row("4", email="a@x"), row("5", email="")], {}, skip={})
@@ -131,7 +141,9 @@ def test_unique_values_fail_a_record_repeating_a_value_of_an_earlier_chunk() -> 
 
 def test_unique_values_ignore_records_failed_already_and_remember_nothing_of_them() -> None:
     uniques = _UniqueValues([Expectation(check="unique", column="email")])
-    broken = SimpleNamespace(source_id="2", target={"email": "b@x"}, create_only={}, error="unlinked reference")
+    broken = SimpleNamespace(
+        source_id="2", target={"email": "b@x"}, create_only={}, error="unlinked reference"
+    )
 
     uniques.repeated([row("1", email="a@x"), broken], {}, skip={0: "company is empty"})
 
@@ -139,7 +151,9 @@ def test_unique_values_ignore_records_failed_already_and_remember_nothing_of_the
 
 
 def test_unique_values_check_create_only_fields_and_source_columns() -> None:
-    uniques = _UniqueValues([Expectation(check="unique", column="code"), Expectation(check="unique", column="ref", on="source")])
+    uniques = _UniqueValues(
+        [Expectation(check="unique", column="code"), Expectation(check="unique", column="ref", on="source")]
+    )
     first = SimpleNamespace(source_id="1", target={}, create_only={"code": "K1"}, error=None)
     uniques.repeated([first], {"1": {"ref": "R1"}}, skip={})
 

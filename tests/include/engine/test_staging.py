@@ -22,9 +22,10 @@ from include.state.models import staged_batches, staged_plans
 
 RUN, WORKFLOW = "manual__2031-05-06T07:00:00", "customers_import"
 WINDOW = SyncWindow(
-    since=dt.datetime(2031, 5, 6, 6, 0, tzinfo=dt.UTC), until=dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC), mode="incremental"
+    since=dt.datetime(2031, 5, 6, 6, 0, tzinfo=dt.UTC),
+    until=dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC),
+    mode="incremental",
 )
-
 
 
 def save_plan(engine: object, run_id: str, workflow: str, plan: Plan) -> list[int]:
@@ -34,7 +35,11 @@ def save_plan(engine: object, run_id: str, workflow: str, plan: Plan) -> list[in
     from include.state.models import staged_batches
 
     with engine.begin() as conn:  # type: ignore[attr-defined]
-        conn.execute(delete(staged_batches).where(staged_batches.c.run_id == run_id, staged_batches.c.workflow == workflow))
+        conn.execute(
+            delete(staged_batches).where(
+                staged_batches.c.run_id == run_id, staged_batches.c.workflow == workflow
+            )
+        )
     staging.open_plan(engine, run_id, workflow, plan.window)
     counts = staging.PlanCounts(seconds=plan.seconds)
     counts.add(plan.extracted, plan.batches, plan.skipped_count, plan.failed_count)
@@ -44,12 +49,16 @@ def save_plan(engine: object, run_id: str, workflow: str, plan: Plan) -> list[in
 
 
 def record(source_id: str, action: str = CREATE, **target: object) -> PlannedRecord:
-    return PlannedRecord(source_id, f"Customer {source_id}", action, target={"company": f"C{source_id}", **target})
+    return PlannedRecord(
+        source_id, f"Customer {source_id}", action, target={"company": f"C{source_id}", **target}
+    )
 
 
 def make_plan(window: SyncWindow = WINDOW) -> Plan:
     creates = Batch(0, CREATE, [record("1"), record("2", addr={"email": "a@b.example"})])
-    updates = Batch(1, UPDATE, [PlannedRecord("3", "Customer 3", UPDATE, {"company": "C3"}, target_id="77", hash="h3")])
+    updates = Batch(
+        1, UPDATE, [PlannedRecord("3", "Customer 3", UPDATE, {"company": "C3"}, target_id="77", hash="h3")]
+    )
     skipped = [PlannedRecord("4", "Customer 4", "skip", reason="monitored fields unchanged")]
     failed = [PlannedRecord("5", "Customer 5", "fail", reason="company is empty")]
     return Plan(window, extracted=5, batches=[creates, updates], skipped=skipped, failed=failed, seconds=0.5)
@@ -106,7 +115,9 @@ def test_clearing_payloads_keeps_the_outcomes(engine: object) -> None:
 def test_saving_the_plan_again_replaces_the_earlier_attempt(engine: object) -> None:
     save_plan(engine, RUN, WORKFLOW, make_plan())
     staging.save_outcome(engine, RUN, WORKFLOW, BatchOutcome(0, created=2))
-    smaller = Plan(WINDOW, extracted=1, batches=[Batch(0, CREATE, [record("9")])], skipped=[], failed=[], seconds=0.1)
+    smaller = Plan(
+        WINDOW, extracted=1, batches=[Batch(0, CREATE, [record("9")])], skipped=[], failed=[], seconds=0.1
+    )
 
     assert save_plan(engine, RUN, WORKFLOW, smaller) == [0]
 
@@ -148,7 +159,9 @@ def batches(numbers: Iterable[int], action: str = CREATE) -> list[Batch]:
 def staged_numbers(engine: Any) -> list[int]:
     with engine.connect() as conn:
         rows = conn.execute(
-            select(staged_batches.c.number).where(staged_batches.c.run_id == RUN).order_by(staged_batches.c.number)
+            select(staged_batches.c.number)
+            .where(staged_batches.c.run_id == RUN)
+            .order_by(staged_batches.c.number)
         ).all()
     return [int(r[0]) for r in rows]
 
@@ -178,7 +191,9 @@ def test_a_new_plan_is_planning_and_numbers_its_batches_from_zero(engine: object
     assert state.counts == staging.PlanCounts()
 
 
-def test_a_plan_restarted_by_a_retry_keeps_loaded_and_claimed_batches_and_drops_the_rest(engine: object) -> None:
+def test_a_plan_restarted_by_a_retry_keeps_loaded_and_claimed_batches_and_drops_the_rest(
+    engine: object,
+) -> None:
     staging.open_plan(engine, RUN, WORKFLOW, WINDOW, attempt=1, retries_left=1)
     counts = staging.PlanCounts()
     counts.add(5, batches(range(5)), skipped=1, failed=1)
@@ -211,11 +226,15 @@ def test_a_restarted_plan_numbers_its_batches_after_the_highest_kept_one(engine:
         staging.claim_next(engine, RUN, WORKFLOW, WORKER)
     with engine.begin() as conn:  # batch 1 handed back: only 0 and 2 stay claimed
         conn.execute(
-            update(staged_batches).where(staged_batches.c.number == 1).values(claimed_by=None, claimed_at=None)
+            update(staged_batches)
+            .where(staged_batches.c.number == 1)
+            .values(claimed_by=None, claimed_at=None)
         )
 
     first = staging.open_plan(engine, RUN, WORKFLOW, WINDOW, attempt=2)
-    staging.stage_batches(engine, RUN, WORKFLOW, batches(range(first, first + 2)), WINDOW, staging.PlanCounts())
+    staging.stage_batches(
+        engine, RUN, WORKFLOW, batches(range(first, first + 2)), WINDOW, staging.PlanCounts()
+    )
 
     assert first == 3
     assert staged_numbers(engine) == [0, 2, 3, 4]
@@ -253,7 +272,9 @@ def test_staging_batches_updates_the_counts_and_heartbeat_seen_through_plan_stat
 
     later = staging.plan_state(engine, RUN, WORKFLOW)
     assert later is not None
-    assert later.counts == staging.PlanCounts(extracted=6, to_create=3, to_update=1, skipped=1, failed=1, batches=4)
+    assert later.counts == staging.PlanCounts(
+        extracted=6, to_create=3, to_update=1, skipped=1, failed=1, batches=4
+    )
 
 
 def test_a_plan_closed_as_failed_keeps_its_retries_left(engine: object) -> None:
@@ -364,7 +385,8 @@ def test_claim_next_hands_each_batch_to_exactly_one_of_several_processes(engine:
     ctx = multiprocessing.get_context("spawn")
     ready, results = ctx.Barrier(workers), ctx.Queue()
     procs = [
-        ctx.Process(target=_claim_until_empty, args=(url, f"shard-{i}", ready, results)) for i in range(workers)
+        ctx.Process(target=_claim_until_empty, args=(url, f"shard-{i}", ready, results))
+        for i in range(workers)
     ]
     for proc in procs:
         proc.start()

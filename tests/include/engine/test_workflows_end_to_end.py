@@ -84,8 +84,12 @@ def exported_id(world: World, workflow_id: str, spp_id: str) -> str | None:
 def planned_creates(world: World, workflow_id: str) -> list[str]:
     """Source ids (ascending) the next run plans to create; the plan phase writes nothing."""
     wf = world.workflow(workflow_id)
-    runner = WorkflowRunner(wf, world.state, netsuite=world.netsuite, spp=world.spp, run_id="probe", params={})
-    return sorted((r.source_id for b in runner.plan().batches if b.action == CREATE for r in b.records), key=int)
+    runner = WorkflowRunner(
+        wf, world.state, netsuite=world.netsuite, spp=world.spp, run_id="probe", params={}
+    )
+    return sorted(
+        (r.source_id for b in runner.plan().batches if b.action == CREATE for r in b.records), key=int
+    )
 
 
 def to_be_created(world: World, workflow_id: str) -> list[str]:
@@ -125,7 +129,9 @@ def external_id(world: World, workflow_id: str, source_id: str) -> str:
 
 # -- 1. first run ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("workflow_id", IMPORTS)
-def test_first_import_run_creates_missing_records_and_links_existing_ones(world: World, workflow_id: str) -> None:
+def test_first_import_run_creates_missing_records_and_links_existing_ones(
+    world: World, workflow_id: str
+) -> None:
     world.run_upstream(workflow_id)
     written_before = world.spp_service.written()
 
@@ -224,7 +230,9 @@ def test_import_syncs_only_the_changed_record(world: World, workflow_id: str) ->
 
 
 @pytest.mark.parametrize("workflow_id", EXPORTS)
-def test_create_only_export_creates_a_new_approved_record_and_nothing_else(world: World, workflow_id: str) -> None:
+def test_create_only_export_creates_a_new_approved_record_and_nothing_else(
+    world: World, workflow_id: str
+) -> None:
     first_run(world, workflow_id)
     new_id = NEW_EXPORT_RECORD[workflow_id](world)
     written_before = world.ns_service.written()
@@ -234,7 +242,9 @@ def test_create_only_export_creates_a_new_approved_record_and_nothing_else(world
     assert (summary.created, summary.updated, summary.failed) == (1, 0, 0)
     assert world.ns_service.written() - written_before == 1
     netsuite_id = exported_id(world, workflow_id, new_id)
-    created = netsuite_by_external_id(world, world.workflow(workflow_id).target.type, external_id(world, workflow_id, new_id))
+    created = netsuite_by_external_id(
+        world, world.workflow(workflow_id).target.type, external_id(world, workflow_id, new_id)
+    )
     assert [doc["internalId"] for doc in created] == [netsuite_id]
 
 
@@ -286,7 +296,9 @@ def test_export_full_sync_skips_what_was_exported_because_exports_are_create_onl
 def test_dry_run_writes_nothing_and_keeps_the_watermark(world: World, workflow_id: str) -> None:
     first_run(world, workflow_id)
     if workflow_id in IMPORT_CHANGES:
-        change_netsuite(world, workflow_id, min(linked(world, workflow_id), key=int), IMPORT_CHANGES[workflow_id])
+        change_netsuite(
+            world, workflow_id, min(linked(world, workflow_id), key=int), IMPORT_CHANGES[workflow_id]
+        )
     else:
         NEW_EXPORT_RECORD[workflow_id](world)
     watermark = rewind_watermark(world, workflow_id)
@@ -307,7 +319,9 @@ def test_dry_run_writes_nothing_and_keeps_the_watermark(world: World, workflow_i
 
 # -- 6. interrupted after the target committed -----------------------------------------------------
 @pytest.mark.parametrize("workflow_id", EXPORTS)
-def test_export_interrupted_after_netsuite_committed_leaves_no_duplicate(world: World, workflow_id: str) -> None:
+def test_export_interrupted_after_netsuite_committed_leaves_no_duplicate(
+    world: World, workflow_id: str
+) -> None:
     first_run(world, workflow_id)
     new_id = NEW_EXPORT_RECORD[workflow_id](world)
     target_type = world.workflow(workflow_id).target.type
@@ -370,7 +384,9 @@ def _rejected(world: World, workflow_id: str, source_id: str, run_id: str) -> li
 
 
 @pytest.mark.parametrize("workflow_id", IMPORTS)
-def test_import_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(world: World, workflow_id: str) -> None:
+def test_import_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(
+    world: World, workflow_id: str
+) -> None:
     world.run_upstream(workflow_id)
     if workflow_id == "expense_items_import":
         new_expense_category(world)
@@ -378,7 +394,9 @@ def test_import_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(wo
     victim = to_be_created(world, workflow_id)[0]
     created, updated, failed = FIRST_RUN[workflow_id]
     created += workflow_id == "expense_items_import"
-    world.spp_service.faults({"kind": "record_error", "field": "externalid", "value": victim, "message": REJECTION})
+    world.spp_service.faults(
+        {"kind": "record_error", "field": "externalid", "value": victim, "message": REJECTION}
+    )
 
     summary = world.run(workflow_id)
 
@@ -397,14 +415,22 @@ def test_import_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(wo
 
 
 @pytest.mark.parametrize("workflow_id", EXPORTS)
-def test_export_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(world: World, workflow_id: str) -> None:
+def test_export_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(
+    world: World, workflow_id: str
+) -> None:
     world.run_upstream(workflow_id)
     wf = world.workflow(workflow_id)
     victim = to_be_created(world, workflow_id)[0]
     ext = external_id(world, workflow_id, victim)
     created, _, _ = FIRST_RUN[workflow_id]
     world.ns_service.faults(
-        {"kind": "record_error", "operation": "upsertList", "field": "externalId", "value": ext, "message": REJECTION}
+        {
+            "kind": "record_error",
+            "operation": "upsertList",
+            "field": "externalId",
+            "value": ext,
+            "message": REJECTION,
+        }
     )
 
     summary = world.run(workflow_id)
@@ -426,11 +452,15 @@ def test_export_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(wo
 def test_a_rejected_record_is_still_retried_after_a_single_record_run_in_between(world: World) -> None:
     world.run_upstream("customers_import")
     victim, other = to_be_created(world, "customers_import")[:2]
-    world.spp_service.faults({"kind": "record_error", "field": "externalid", "value": victim, "message": REJECTION})
+    world.spp_service.faults(
+        {"kind": "record_error", "field": "externalid", "value": victim, "message": REJECTION}
+    )
     assert world.run("customers_import").failed == 1
     world.spp_service.faults()
 
-    single = world.run("customers_import", record_ids=[other])  # an explicit record is rewritten, unchanged or not
+    single = world.run(
+        "customers_import", record_ids=[other]
+    )  # an explicit record is rewritten, unchanged or not
 
     assert (single.extracted, single.created, single.updated) == (1, 0, 1)
     retry = world.run("customers_import")
@@ -458,7 +488,9 @@ def test_records_exported_earlier_by_another_connector_are_cross_referenced_not_
 
 # -- 8. what an export marks, the next run does not read back --------------------------------------
 @pytest.mark.parametrize("workflow_id", EXPORTS)
-def test_an_unchanged_create_only_export_does_not_read_back_what_it_exported(world: World, workflow_id: str) -> None:
+def test_an_unchanged_create_only_export_does_not_read_back_what_it_exported(
+    world: World, workflow_id: str
+) -> None:
     first = first_run(world, workflow_id)
     wf = world.workflow(workflow_id)
     marks = list(world.spp.read("ImportExport", equal_to={"type": wf.source.type}))

@@ -34,9 +34,11 @@ def test_hash_ignores_key_order_and_field_list_order() -> None:
 def test_hash_ignores_unmonitored_fields_and_cosmetic_differences() -> None:
     changed = {
         **CUSTOMER,
-        "phone": "555-0199",                                   # not monitored
+        "phone": "555-0199",  # not monitored
         "subsidiary": {"internalId": "1", "name": "Head office"},  # same record, other display name
-        "lastModifiedDate": dt.datetime(2026, 3, 1, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),  # same instant
+        "lastModifiedDate": dt.datetime(
+            2026, 3, 1, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))
+        ),  # same instant
         "customFieldList": {"custentity_tier": "Gold", "custentity_other": "y"},
     }
     assert record_hash(changed, FIELDS) == record_hash(CUSTOMER, FIELDS)
@@ -56,10 +58,14 @@ def test_hash_changes_with_any_monitored_field() -> None:
 
 
 def test_bare_custom_field_names_read_the_custom_field_list() -> None:
-    assert record_hash(CUSTOMER, ["custentity_tier"]) != record_hash({**CUSTOMER, "customFieldList": {}}, ["custentity_tier"])
+    assert record_hash(CUSTOMER, ["custentity_tier"]) != record_hash(
+        {**CUSTOMER, "customFieldList": {}}, ["custentity_tier"]
+    )
 
 
 def test_line_fields_are_hashed_per_line() -> None:
     envelope = {"id": "5", "tickets": [{"total": "10"}, {"total": "5"}]}
     fields = ["tickets[].total"]
-    assert record_hash(envelope, fields) != record_hash({"id": "5", "tickets": [{"total": "10"}, {"total": "6"}]}, fields)
+    assert record_hash(envelope, fields) != record_hash(
+        {"id": "5", "tickets": [{"total": "10"}, {"total": "6"}]}, fields
+    )

@@ -21,8 +21,20 @@ SHIPPED = {
     "customers_export": ("Customers (Customers)", "export", "customer", "Customer", "customer"),
     "projects_export": ("Projects (Projects)", "export", "project", "Project", "job"),
     "time_entries_export": ("Time Entries (Time)", "export", "time_entry", "Task", "timeBill"),
-    "expense_reports_export": ("Expense Reports (Expense Reports)", "export", "expense_report", "Envelope", "expenseReport"),
-    "expense_items_import": ("Expense Items (Expense Categories)", "import", "expense_item", "expenseCategory", "Item"),
+    "expense_reports_export": (
+        "Expense Reports (Expense Reports)",
+        "export",
+        "expense_report",
+        "Envelope",
+        "expenseReport",
+    ),
+    "expense_items_import": (
+        "Expense Items (Expense Categories)",
+        "import",
+        "expense_item",
+        "expenseCategory",
+        "Item",
+    ),
 }
 
 
@@ -72,21 +84,39 @@ def test_exports_take_approved_records_only(mappings_dir: Path) -> None:
 def test_dependencies_put_entities_before_their_children(mappings_dir: Path) -> None:
     workflows, _ = load_workflows(mappings_dir)
     order = execution_order(workflows)
-    assert order.index("customers_import") < order.index("projects_import") < order.index("project_tasks_import")
+    assert (
+        order.index("customers_import") < order.index("projects_import") < order.index("project_tasks_import")
+    )
     assert order.index("employees_import") < order.index("projects_import")
-    assert order.index("customers_export") < order.index("projects_export") < order.index("time_entries_export")
+    assert (
+        order.index("customers_export") < order.index("projects_export") < order.index("time_entries_export")
+    )
     assert all(order.index(w) < order.index("customers_export") for w in workflows if workflows[w].is_import)
 
 
 def test_source_fields_list_everything_the_query_must_return(mappings_dir: Path) -> None:
     projects = load_workflow(mappings_dir / "projects_import.yaml")
     assert set(projects.source_fields()) >= {
-        "internalId", "companyName", "parent", "projectManager", "startDate", "endDate", "isInactive",
-        "comments", "custentity_oa_export_to_openair",
+        "internalId",
+        "companyName",
+        "parent",
+        "projectManager",
+        "startDate",
+        "endDate",
+        "isInactive",
+        "comments",
+        "custentity_oa_export_to_openair",
     }
     time_entries = load_workflow(mappings_dir / "time_entries_export.yaml")
     assert set(time_entries.source_fields()) >= {
-        "id", "userid", "projectid", "projecttaskid", "decimal_hours", "date", "timesheetid", "netsuite_timebill_id__c",
+        "id",
+        "userid",
+        "projectid",
+        "projecttaskid",
+        "decimal_hours",
+        "date",
+        "timesheetid",
+        "netsuite_timebill_id__c",
     }
 
 
@@ -94,7 +124,9 @@ def test_monitored_fields_default_to_every_mapped_source_field(mappings_dir: Pat
     customers = load_workflow(mappings_dir / "customers_import.yaml")
     assert set(customers.monitored_fields) == {"companyName", "entityId", "isInactive", "email", "comments"}
     employees = load_workflow(mappings_dir / "employees_import.yaml")
-    assert {"lastName", "firstName", "supervisor"} <= set(employees.monitored_fields)  # concat and reference inputs
+    assert {"lastName", "firstName", "supervisor"} <= set(
+        employees.monitored_fields
+    )  # concat and reference inputs
 
 
 def test_explicit_monitored_fields_replace_the_default(write_mapping) -> None:
@@ -168,9 +200,23 @@ def test_unknown_reference_entity_lists_the_known_ones(write_mapping) -> None:
     data = copy.deepcopy(MINIMAL_IMPORT)
     data["fields"].append({"target": "userid", "reference": {"entity": "custmer", "field": "salesRep"}})
     error = _error(write_mapping("widgets_import", data))
-    assert str(error).endswith("fields[2].reference.entity: 'custmer' is not one of " + str(list(
-        ("employee", "customer", "project", "project_task", "time_entry", "expense_report", "service", "expense_item")
-    )))
+    assert str(error).endswith(
+        "fields[2].reference.entity: 'custmer' is not one of "
+        + str(
+            list(
+                (
+                    "employee",
+                    "customer",
+                    "project",
+                    "project_task",
+                    "time_entry",
+                    "expense_report",
+                    "service",
+                    "expense_item",
+                )
+            )
+        )
+    )
     assert error.file.endswith("widgets_import.yaml")
 
 
@@ -229,12 +275,18 @@ def test_workflow_id_must_equal_the_file_name(write_mapping, tmp_path: Path) -> 
 
 
 def test_export_flag_filter_is_refused_where_netsuite_has_no_such_checkbox(write_mapping) -> None:
-    data = {**MINIMAL_IMPORT, "source": {"system": "netsuite", "type": "projectTask", "export_flag_filter": True}}
+    data = {
+        **MINIMAL_IMPORT,
+        "source": {"system": "netsuite", "type": "projectTask", "export_flag_filter": True},
+    }
     assert _error(write_mapping("widgets_import", data)).key_path == "source.export_flag_filter"
 
 
 def test_export_flag_filter_can_be_switched_off(write_mapping) -> None:
-    data = {**MINIMAL_IMPORT, "source": {"system": "netsuite", "type": "customer", "export_flag_filter": False}}
+    data = {
+        **MINIMAL_IMPORT,
+        "source": {"system": "netsuite", "type": "customer", "export_flag_filter": False},
+    }
     workflow = load_workflow(write_mapping("widgets_import", data))
     assert workflow.source.filters == (Filter("isInactive", "equals", False),)
 
@@ -270,7 +322,11 @@ def test_bad_files_are_reported_per_file_and_good_ones_still_load(write_mapping,
     write_mapping("orphan_import", depends_on=["widgets_import", "gizmos_import"])
     workflows, errors = load_workflows(tmp_path)
     assert set(workflows) == {"widgets_import"}
-    assert {Path(name).name for name in errors} == {"syntax_import.yaml", "typo_import.yaml", "orphan_import.yaml"}
+    assert {Path(name).name for name in errors} == {
+        "syntax_import.yaml",
+        "typo_import.yaml",
+        "orphan_import.yaml",
+    }
     orphan = next(e for name, e in errors.items() if name.endswith("orphan_import.yaml"))
     assert orphan.key_path == "depends_on[1]" and "'gizmos_import' is not a workflow" in orphan.message
 
@@ -285,14 +341,24 @@ def test_dependency_cycles_are_reported_for_each_member(write_mapping, tmp_path:
 
 
 def test_error_text_reads_file_key_path_message() -> None:
-    error = MappingError("mappings/customers_import.yaml", "fields[2].reference.entity", "'custmer' is not one of [...]")
-    assert str(error) == "mappings/customers_import.yaml: fields[2].reference.entity: 'custmer' is not one of [...]"
+    error = MappingError(
+        "mappings/customers_import.yaml", "fields[2].reference.entity", "'custmer' is not one of [...]"
+    )
+    assert (
+        str(error)
+        == "mappings/customers_import.yaml: fields[2].reference.entity: 'custmer' is not one of [...]"
+    )
 
 
 def test_importing_the_loader_stays_light() -> None:
     code = "import sys, include.mapping.loader; print('pandas' in sys.modules, 'jsonschema' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[3])
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     assert result.stdout.split() == ["False", "False"]
 
 

@@ -44,7 +44,10 @@ def test_time_entries_pass_only_when_their_timesheet_is_approved() -> None:
 
 
 def test_match_rules_read_ids_and_templates() -> None:
-    assert MatchRule("internalId", source="netsuite_customer_id__c").key({"netsuite_customer_id__c": "42"}) == "42"
+    assert (
+        MatchRule("internalId", source="netsuite_customer_id__c").key({"netsuite_customer_id__c": "42"})
+        == "42"
+    )
     assert MatchRule("internalId", source="netsuite_customer_id__c").key({}) is None
     assert MatchRule("externalId", template="spp-customer-{id}").key({"id": "7"}) == "spp-customer-7"
     assert MatchRule("externalid", source="internalId").key({"internalId": "9"}) == "9"

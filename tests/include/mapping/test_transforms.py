@@ -48,15 +48,22 @@ def test_transform_values(name, value, args, expected) -> None:
     assert run(name, value, *args) == expected
 
 
-@pytest.mark.parametrize("name", ["upper", "lower", "strip", "date", "spp_to_bool", "float", "hours_to_duration"])
+@pytest.mark.parametrize(
+    "name", ["upper", "lower", "strip", "date", "spp_to_bool", "float", "hours_to_duration"]
+)
 def test_missing_values_pass_through(name) -> None:
     assert run(name, None) is None
 
 
 @pytest.mark.parametrize(
     ("name", "value", "args"),
-    [("date", "05/03/2026", ()), ("spp_to_bool", "maybe", ()), ("float", "12,5", ()),
-     ("hours_to_duration", "-1", ()), ("map", "Z", ({"A": "x"},))],
+    [
+        ("date", "05/03/2026", ()),
+        ("spp_to_bool", "maybe", ()),
+        ("float", "12,5", ()),
+        ("hours_to_duration", "-1", ()),
+        ("map", "Z", ({"A": "x"},)),
+    ],
 )
 def test_unusable_values_raise_value_error_for_a_per_record_error(name, value, args) -> None:
     with pytest.raises(ValueError):
@@ -69,7 +76,12 @@ def test_map_keys_compare_as_text_so_yaml_numbers_match_spp_strings() -> None:
 
 def test_vectorised_forms_agree_with_the_value_by_value_ones() -> None:
     column = pd.Series(["Acme ", None, "b"], dtype=object)
-    for name, kwargs in [("upper", {}), ("lower", {}), ("truncate", {"length": 2}), ("default", {"fallback": "?"})]:
+    for name, kwargs in [
+        ("upper", {}),
+        ("lower", {}),
+        ("truncate", {"length": 2}),
+        ("default", {"fallback": "?"}),
+    ]:
         transform = TRANSFORMS[name]
         vectorised = transform.series(column, **kwargs)
         expected = [transform.func(v, **kwargs) for v in column.tolist()]

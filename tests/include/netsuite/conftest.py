@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from include.emulators.serve import RunningServer, serve_in_thread
-from include.emulators.settings import NetSuiteSettings
+from emulators.serve import RunningServer, serve_in_thread
+from emulators.settings import NetSuiteSettings
 from include.netsuite.client import NetSuiteClient
 
 VERSION = "2023_2"
@@ -44,12 +44,14 @@ class Emulator:
             backoff_max_s=0.05,
         )
         kwargs.update(overrides)
-        return NetSuiteClient(s.account, s.consumer_key, s.consumer_secret, s.token_id, s.token_secret, **kwargs)
+        return NetSuiteClient(
+            s.account, s.consumer_key, s.consumer_secret, s.token_id, s.token_secret, **kwargs
+        )
 
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
-    app_module = pytest.importorskip("include.emulators.netsuite.app", reason="NetSuite emulator not available yet")
+    app_module = pytest.importorskip("emulators.netsuite.app", reason="NetSuite emulator not available yet")
     settings = NetSuiteSettings(latency_ms=0, latency_per_record_ms=0, db_url="sqlite://")
     server = serve_in_thread(app_module.create_app(settings))
     try:

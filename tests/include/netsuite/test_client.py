@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from include.emulators.serve import free_port, serve_in_thread
-from include.emulators.settings import NetSuiteSettings
+from emulators.serve import free_port, serve_in_thread
+from emulators.settings import NetSuiteSettings
 from include.netsuite import (
     NetSuiteAuthError,
     NetSuiteClient,
@@ -75,9 +75,24 @@ def test_upsert_requires_external_ids(ns: NetSuiteClient) -> None:
 def test_one_bad_record_fails_alone_and_results_keep_input_order(ns: NetSuiteClient) -> None:
     [parent] = ns.upsert_list("customer", _customers("parent", 1))
     jobs = [
-        {"externalId": "job-0", "entityId": "JOB-0", "companyName": "Job 0", "parent": {"internalId": parent.id}},
-        {"externalId": "job-1", "entityId": "JOB-1", "companyName": "Job 1", "parent": {"internalId": "987654"}},
-        {"externalId": "job-2", "entityId": "JOB-2", "companyName": "Job 2", "parent": {"internalId": parent.id}},
+        {
+            "externalId": "job-0",
+            "entityId": "JOB-0",
+            "companyName": "Job 0",
+            "parent": {"internalId": parent.id},
+        },
+        {
+            "externalId": "job-1",
+            "entityId": "JOB-1",
+            "companyName": "Job 1",
+            "parent": {"internalId": "987654"},
+        },
+        {
+            "externalId": "job-2",
+            "entityId": "JOB-2",
+            "companyName": "Job 2",
+            "parent": {"internalId": parent.id},
+        },
     ]
     results = ns.upsert_list("job", jobs)
     assert [r.index for r in results] == [0, 1, 2]
@@ -86,7 +101,9 @@ def test_one_bad_record_fails_alone_and_results_keep_input_order(ns: NetSuiteCli
     assert results[1].external_id == "job-1" and results[1].message
 
 
-def test_incremental_search_pages_through_changed_flagged_records(netsuite: Emulator, ns: NetSuiteClient) -> None:
+def test_incremental_search_pages_through_changed_flagged_records(
+    netsuite: Emulator, ns: NetSuiteClient
+) -> None:
     _all_ok(ns.upsert_list("customer", _customers("old", 4, customFieldList={FLAG: True})))
     mark = ns.server_time()
     time.sleep(0.02)  # the emulator's clock has millisecond resolution
@@ -144,7 +161,11 @@ def test_document_values_round_trip_through_the_schema(ns: NetSuiteClient) -> No
     }
     _all_ok(ns.upsert_list("customer", [doc]))
     [got] = ns.get_list("customer", external_ids=["types-1"])
-    assert got["companyName"] == "Types Inc" and got["isInactive"] is False and got["email"] == "types@example.test"
+    assert (
+        got["companyName"] == "Types Inc"
+        and got["isInactive"] is False
+        and got["email"] == "types@example.test"
+    )
     custom = got["customFieldList"]
     assert custom[FLAG] is True and custom["custentity_spp_id"] == "17"
     assert custom["custentity_headcount"] == 42 and custom["custentity_rate"] == 12.5
@@ -184,7 +205,9 @@ def test_concurrency_fault_is_retried_with_a_fresh_passport(
     assert stats["faults_injected"] == 2
     retries = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert len(retries) == 2 and all("getServerTime" in m and "WS_REQUEST_BLOCKED" in m for m in retries)
-    assert not any(netsuite.settings.token_secret in m or netsuite.settings.consumer_secret in m for m in retries)
+    assert not any(
+        netsuite.settings.token_secret in m or netsuite.settings.consumer_secret in m for m in retries
+    )
 
 
 def test_unexpected_error_is_retried(netsuite: Emulator, ns: NetSuiteClient) -> None:
@@ -259,9 +282,11 @@ def test_bad_credentials_raise_auth_error_without_secrets(netsuite: Emulator) ->
 @pytest.fixture
 def short_lived_search_ids() -> Iterator[Emulator]:
     """An emulator whose search ids expire 0.3 s after their last use."""
-    from include.emulators.netsuite.app import create_app
+    from emulators.netsuite.app import create_app
 
-    settings = NetSuiteSettings(latency_ms=0, latency_per_record_ms=0, db_url="sqlite://", search_id_ttl_s=0.3)
+    settings = NetSuiteSettings(
+        latency_ms=0, latency_per_record_ms=0, db_url="sqlite://", search_id_ttl_s=0.3
+    )
     server = serve_in_thread(create_app(settings))
     try:
         yield Emulator(server, settings)

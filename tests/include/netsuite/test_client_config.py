@@ -10,7 +10,11 @@ from zeep.cache import InMemoryCache, SqliteCache
 from include.netsuite.client import NetSuiteClient, account_host, wsdl_cache
 
 CREDS = dict(
-    account="123456_SB1", consumer_key="ck", consumer_secret="cs-SECRET-1", token_id="tk", token_secret="ts-SECRET-2"
+    account="123456_SB1",
+    consumer_key="ck",
+    consumer_secret="cs-SECRET-1",
+    token_id="tk",
+    token_secret="ts-SECRET-2",
 )
 
 
@@ -25,7 +29,9 @@ def test_default_endpoint_and_wsdl_use_the_account_domain() -> None:
 
 
 def test_wsdl_follows_an_endpoint_override() -> None:
-    client = NetSuiteClient(**CREDS, version="2025_2", endpoint="http://127.0.0.1:8701/services/NetSuitePort_2025_2")
+    client = NetSuiteClient(
+        **CREDS, version="2025_2", endpoint="http://127.0.0.1:8701/services/NetSuitePort_2025_2"
+    )
     assert client.wsdl_url == "http://127.0.0.1:8701/wsdl/v2025_2_0/netsuite.wsdl"
 
 

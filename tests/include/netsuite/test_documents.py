@@ -15,7 +15,7 @@ from include.netsuite.documents import to_document
 @pytest.fixture(scope="module")
 def offline_client(tmp_path_factory: pytest.TempPathFactory) -> NetSuiteClient:
     """A client whose WSDL is a local file (rendered by the emulator's schema); nothing is sent."""
-    wsdl = pytest.importorskip("include.emulators.netsuite.wsdl")
+    wsdl = pytest.importorskip("emulators.netsuite.wsdl")
     root = tmp_path_factory.mktemp("wsdl")
     endpoint = "http://127.0.0.1:9/services/NetSuitePort_2023_2"
     (root / "netsuite.wsdl").write_text(wsdl.wsdl_document("2023_2", endpoint))
@@ -60,7 +60,9 @@ def test_custom_field_types_follow_the_python_value(offline_client: NetSuiteClie
         "custentity_multi": "MultiSelectCustomFieldRef",
     }
     assert (
-        round_trip(offline_client, "customer", {"externalId": "c1", "customFieldList": fields})["customFieldList"]
+        round_trip(offline_client, "customer", {"externalId": "c1", "customFieldList": fields})[
+            "customFieldList"
+        ]
         == fields
     )
 
@@ -107,7 +109,9 @@ def test_search_record_uses_the_type_specific_date_field(offline_client: NetSuit
     from include.netsuite.search import SearchCriteria, build_search
 
     since = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    time_bills = build_search(offline_client.types, record_type_info("timeBill"), SearchCriteria(modified_after=since))
+    time_bills = build_search(
+        offline_client.types, record_type_info("timeBill"), SearchCriteria(modified_after=since)
+    )
     assert time_bills.basic.lastModified.operator == "after"
     bills = build_search(
         offline_client.types, record_type_info("vendorBill"), SearchCriteria(modified_on_or_after=since)
@@ -117,7 +121,9 @@ def test_search_record_uses_the_type_specific_date_field(offline_client: NetSuit
     with pytest.raises(ValueError, match="recType"):
         build_search(offline_client.types, record_type_info("customRecord"), SearchCriteria())
     with pytest.raises(ValueError, match="expenseCategory has no modification date"):
-        build_search(offline_client.types, record_type_info("expenseCategory"), SearchCriteria(modified_after=since))
+        build_search(
+            offline_client.types, record_type_info("expenseCategory"), SearchCriteria(modified_after=since)
+        )
 
 
 def test_passport_header_is_fresh_for_every_request(offline_client: NetSuiteClient) -> None:
@@ -128,6 +134,6 @@ def test_passport_header_is_fresh_for_every_request(offline_client: NetSuiteClie
 
 
 def test_wsdl_file_path_is_accepted(tmp_path: Path) -> None:
-    assert NetSuiteClient("1", "a", "b", "c", "d", wsdl_url=(tmp_path / "x.wsdl").as_uri()).wsdl_url.startswith(
-        "file://"
-    )
+    assert NetSuiteClient(
+        "1", "a", "b", "c", "d", wsdl_url=(tmp_path / "x.wsdl").as_uri()
+    ).wsdl_url.startswith("file://")

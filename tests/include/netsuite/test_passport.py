@@ -23,7 +23,9 @@ def test_signature_matches_the_reference_test_vector() -> None:
 
 def test_build_passport_signs_the_given_nonce_and_timestamp() -> None:
     v = ORACLE_VECTOR
-    creds = TbaCredentials(v["account"], v["consumer_key"], v["consumer_secret"], v["token_id"], v["token_secret"])
+    creds = TbaCredentials(
+        v["account"], v["consumer_key"], v["consumer_secret"], v["token_id"], v["token_secret"]
+    )
     passport = build_passport(creds, nonce=v["nonce"], timestamp=v["timestamp"])
     assert passport.signature == "yq9vHjcW6OuKvFqIJB0K6x9MVVBzVsTLiqD3H6E/tAg="
     assert passport.algorithm == "HMAC-SHA256"

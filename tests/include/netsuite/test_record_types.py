@@ -23,7 +23,11 @@ def test_incremental_date_field_differs_per_type() -> None:
 
 def test_transactions_search_through_transaction_search_with_a_type_filter() -> None:
     info = record_type_info("vendorBill")
-    assert (info.module, info.search_module, info.search_name) == ("tranPurch", "tranSales", "TransactionSearch")
+    assert (info.module, info.search_module, info.search_name) == (
+        "tranPurch",
+        "tranSales",
+        "TransactionSearch",
+    )
     assert info.search_type_values == ("_vendorBill",)
     assert record_type_info("purchaseRequisition").search_type_values == ("_requisition",)
     assert record_type_info("journalEntry").search_type_values == ("_journal",)

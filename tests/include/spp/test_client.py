@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import requests
 
-from include.emulators.serve import RunningServer, free_port, serve_in_thread
-from include.emulators.settings import SppSettings
-from include.emulators.spp.app import create_app
-from include.emulators.store import RecordStore
+from emulators.serve import RunningServer, free_port, serve_in_thread
+from emulators.settings import SppSettings
+from emulators.spp.app import create_app
+from emulators.store import RecordStore
 from include.spp import (
     OUTCOME_UNKNOWN,
     SppAuthError,
@@ -127,7 +127,9 @@ def test_repr_shows_where_and_who_but_no_secrets(spp: SppClient) -> None:
     assert all(secret not in text for secret in SECRETS)
 
 
-def test_from_env_reads_the_base_url_and_credentials(service: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_env_reads_the_base_url_and_credentials(
+    service: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SPP_BASE_URL", service.url)
     for name, value in (
         ("SPP_COMPANY", SETTINGS.company),
@@ -205,7 +207,10 @@ def test_equal_to_and_returned_fields(spp: SppClient) -> None:
 
 
 def test_equal_to_any_finds_objects_by_any_of_several_key_values(spp: SppClient) -> None:
-    spp.add("Customer", [{"company": c, "netsuite_customer_id__c": n} for c, n in (("A", "11"), ("B", "12"), ("C", "13"))])
+    spp.add(
+        "Customer",
+        [{"company": c, "netsuite_customer_id__c": n} for c, n in (("A", "11"), ("B", "12"), ("C", "13"))],
+    )
 
     found = list(spp.read("Customer", equal_to_any={"netsuite_customer_id__c": ["11", "13", "99"]}))
 
@@ -313,7 +318,9 @@ def test_create_user_upserts_on_externalid(spp: SppClient) -> None:
 
 
 @pytest.mark.parametrize("objects_per_command", [1, 200])
-def test_record_error_fails_that_record_and_the_rest_succeed(service: RunningServer, objects_per_command: int) -> None:
+def test_record_error_fails_that_record_and_the_rest_succeed(
+    service: RunningServer, objects_per_command: int
+) -> None:
     set_faults(service, {"kind": "record_error", "operation": "Add", "field": "company", "value": "C1"})
     spp = make_client(service.url, objects_per_command=objects_per_command)
 
@@ -358,7 +365,9 @@ def test_http_5xx_on_a_modify_is_not_retried(spp: SppClient, service: RunningSer
         spp.modify("Customer", [{"id": created.id, "company": "Renamed"}])
 
     assert caught.value.code == 502
-    assert [(r.ok, r.id, r.code) for r in caught.value.results or []] == [(False, created.id, OUTCOME_UNKNOWN)]
+    assert [(r.ok, r.id, r.code) for r in caught.value.results or []] == [
+        (False, created.id, OUTCOME_UNKNOWN)
+    ]
 
 
 def test_dropped_upsert_is_retried_without_duplicates(spp: SppClient, service: RunningServer) -> None:
@@ -371,7 +380,9 @@ def test_dropped_upsert_is_retried_without_duplicates(spp: SppClient, service: R
     assert len(list(spp.read("Customer", equal_to={"externalid": "NS-7"}))) == 1
 
 
-def test_upsert_with_a_record_lacking_externalid_is_not_replayed(spp: SppClient, service: RunningServer) -> None:
+def test_upsert_with_a_record_lacking_externalid_is_not_replayed(
+    spp: SppClient, service: RunningServer
+) -> None:
     set_faults(service, {"kind": "drop_after_commit", "operation": "Add", "count": 1})
 
     with pytest.raises(SppWriteOutcomeUnknown):
@@ -380,7 +391,9 @@ def test_upsert_with_a_record_lacking_externalid_is_not_replayed(spp: SppClient,
     assert sorted(c["company"] for c in spp.read("Customer")) == ["A", "B"]
 
 
-def test_dropped_plain_add_is_not_retried_and_reports_unknown_outcome(spp: SppClient, service: RunningServer) -> None:
+def test_dropped_plain_add_is_not_retried_and_reports_unknown_outcome(
+    spp: SppClient, service: RunningServer
+) -> None:
     spp.add("Customer", [{"company": "Before"}])
     set_faults(service, {"kind": "drop_after_commit", "operation": "Add", "count": 1})
 
@@ -392,7 +405,9 @@ def test_dropped_plain_add_is_not_retried_and_reports_unknown_outcome(spp: SppCl
     assert len(list(spp.read("Customer", equal_to={"company": "Acme"}))) == 1
 
 
-def test_partial_failure_keeps_the_results_of_committed_requests(spp: SppClient, service: RunningServer) -> None:
+def test_partial_failure_keeps_the_results_of_committed_requests(
+    spp: SppClient, service: RunningServer
+) -> None:
     # two records per command and per request: the fault skips the first request's command
     set_faults(service, {"kind": "drop_after_commit", "operation": "Add", "after": 1, "count": 1})
     client = make_client(service.url, write_batch_size=2, objects_per_command=2)

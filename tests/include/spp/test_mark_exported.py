@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from lxml import etree
 
-from include.emulators.serve import RunningServer
-from include.emulators.store import RecordStore
+from emulators.serve import RunningServer
+from emulators.store import RecordStore
 from include.spp import SppClient, xml
 from include.spp import client as client_module
 from tests.include.spp import test_client as base
@@ -31,7 +31,9 @@ def test_marked_objects_drop_out_of_not_exported_reads(spp: SppClient) -> None:
     assert len(list(spp.read("Customer"))) == 3
 
 
-def test_marking_does_not_make_the_next_incremental_read_see_the_objects(spp: SppClient, store: RecordStore) -> None:
+def test_marking_does_not_make_the_next_incremental_read_see_the_objects(
+    spp: SppClient, store: RecordStore
+) -> None:
     created = [r.id for r in spp.add("Customer", base.customers(2))]
     old = dt.datetime(2024, 1, 1, 12, 0, 0)
     for cid in created:
@@ -71,7 +73,9 @@ def test_updated_after_combines_with_not_exported(spp: SppClient, store: RecordS
     store.set_timestamps("Customer", int(created[0]), created=old, updated=old)
     spp.mark_exported("Customer", [created[1]])
 
-    found = list(spp.read("Customer", updated_after=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), not_exported=True))
+    found = list(
+        spp.read("Customer", updated_after=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), not_exported=True)
+    )
 
     assert sorted(c["id"] for c in found) == sorted(created[2:])
 
@@ -123,7 +127,11 @@ def test_not_exported_read_lists_a_field_per_date_filter_only() -> None:
     both = xml.read_command("Task", date_filters=[("newer-than", "updated", when)], not_exported=True)
     alone = xml.read_command("Task", not_exported=True)
 
-    assert (both.get("filter"), both.get("field"), len(both.findall("Date"))) == ("newer-than,not-exported", "updated", 1)
+    assert (both.get("filter"), both.get("field"), len(both.findall("Date"))) == (
+        "newer-than,not-exported",
+        "updated",
+        1,
+    )
     assert (alone.get("filter"), alone.get("field"), alone.findall("Date")) == ("not-exported", None, [])
     assert etree.tostring(xml.read_command("Task")).count(b"filter") == 0
 

@@ -23,7 +23,11 @@ def test_request_carries_credentials_and_auth_comes_first() -> None:
     root = _parse(xml.build_request(IDENTITY, [xml.time_command()]))
 
     assert root.tag == "request"
-    assert root.get("API_ver") == "1.0" and root.get("namespace") == "default" and root.get("key") == "key-secret"
+    assert (
+        root.get("API_ver") == "1.0"
+        and root.get("namespace") == "default"
+        and root.get("key") == "key-secret"
+    )
     assert [child.tag for child in root] == ["Auth", "Time"]
     assert root.findtext("Auth/Login/company") == "Co"
     assert root.findtext("Auth/Login/user") == "api"
@@ -99,7 +103,9 @@ def test_write_values_dates_booleans_references_and_nested_objects() -> None:
     assert command.get("lookup") == "externalid" and command.get("enable_custom") == "1"
     assert project.find("id") is None and project.find("updated") is None and project.find("notes") is None
     assert project.findtext("active") == "1"
-    assert project.find("customerid").get("external") == "Customer" and project.findtext("customerid") == "NS-42"
+    assert (
+        project.find("customerid").get("external") == "Customer" and project.findtext("customerid") == "NS-42"
+    )
     assert project.find("userid").get("name") == "User" and project.findtext("userid") == "jdoe"
     assert project.findtext("start_date/Date/day") == "05" and project.findtext("start_date/Date/hour") == ""
     assert project.findtext("finish_date/Date/month") == "04"

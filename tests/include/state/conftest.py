@@ -34,7 +34,9 @@ def pg_database() -> str:
     admin = _pg_admin_engine("postgres")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DATABASE}).scalar()
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DATABASE}
+            ).scalar()
             if not exists:
                 conn.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
     except sa.exc.OperationalError as exc:

@@ -79,7 +79,9 @@ def test_migrations_match_the_table_definitions(url: str) -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": True})
+            ctx = MigrationContext.configure(
+                conn, opts={"version_table": VERSION_TABLE, "compare_type": True}
+            )
             assert compare_metadata(ctx, metadata) == []
     finally:
         engine.dispose()

@@ -42,7 +42,9 @@ class TestCrossReferences:
     def test_entities_are_separate_namespaces(self, store: StateStore) -> None:
         store.xref_upsert([xref("1", "1", "customer"), xref("1", "2", "project")])
         assert store.xref_by_netsuite("project", ["1"])["1"].spp_id == "2"
-        assert store.xref_count("customer") == 1 and store.xref_count("project") == 1 and store.xref_count() == 2
+        assert (
+            store.xref_count("customer") == 1 and store.xref_count("project") == 1 and store.xref_count() == 2
+        )
 
     def test_a_half_known_row_is_completed_from_either_side(self, store: StateStore) -> None:
         store.xref_upsert([xref("42", None), xref(None, "99")])
@@ -75,7 +77,9 @@ class TestCrossReferences:
         assert pairs(store) == {("1", "2"), ("2", "1")}
 
     def test_later_rows_of_a_batch_see_earlier_ones(self, store: StateStore) -> None:
-        store.xref_upsert([xref("1", None), xref(None, "9"), xref("1", "9"), xref("1", "9", spp_external_id="x")])
+        store.xref_upsert(
+            [xref("1", None), xref(None, "9"), xref("1", "9"), xref("1", "9", spp_external_id="x")]
+        )
         assert pairs(store) == {("1", "9")}
         assert store.xref_by_spp("customer", ["9"])["9"].spp_external_id == "x"
 
@@ -307,7 +311,9 @@ def test_ten_processes_write_at_once_and_every_row_lands(url: str) -> None:
         runs = store.runs("customers")
         assert len(runs) == 10 and {r.status for r in runs} == {"success"}
         last_step = max(range(0, n, workers.BATCH))
-        assert store.get_watermark("customers") == workers.BASE_TIME + dt.timedelta(minutes=9 * 100 + last_step)
+        assert store.get_watermark("customers") == workers.BASE_TIME + dt.timedelta(
+            minutes=9 * 100 + last_step
+        )
 
 
 def test_two_consumers_never_get_the_same_event(url: str) -> None:

@@ -31,7 +31,9 @@ def write_everything(url: str, worker: int, barrier: Any) -> None:
             [CrossReference("customer", netsuite_id=f"{worker}-{i}", spp_id=f"s{worker}-{i}") for i in ids]
         )
         # Half the rows are then completed from the other side only: a merge, not a new row.
-        store.xref_upsert([CrossReference("customer", spp_id=f"s{worker}-{i}", spp_external_id=f"x{i}") for i in ids])
+        store.xref_upsert(
+            [CrossReference("customer", spp_id=f"s{worker}-{i}", spp_external_id=f"x{i}") for i in ids]
+        )
         store.record_errors(
             run_id,
             "customers",

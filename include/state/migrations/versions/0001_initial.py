@@ -119,5 +119,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("event_queue", "record_error", "run_log", "export_claim", "field_hash", "watermark", "xref"):
+    for table in (
+        "event_queue",
+        "record_error",
+        "run_log",
+        "export_claim",
+        "field_hash",
+        "watermark",
+        "xref",
+    ):
         op.drop_table(table)

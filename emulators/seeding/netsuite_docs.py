@@ -1,0 +1,239 @@
+"""The plan as NetSuite documents (docs/CONTRACTS.md form), batch by batch in load order.
+
+NetSuite holds the master data (employees, customers, projects, tasks, catalog) and, for
+transactions, only what SPP already exported: time bills, expense reports and invoices whose
+``externalId`` names their SPP origin and whose references point at linked employees and projects.
+Documents are built in contract form (aware datetimes, ``externalId`` attribute) and stored the
+way the NetSuite service stores them (:func:`emulators.netsuite.storage.to_stored`): the
+external id lives in the store column, dateTimes are JSON-encoded, and the last-modified field is
+not stored because the service reports the row's ``updated_at`` as ``lastModifiedDate``/``lastModified``.
+The created field is stored and equals the row's ``created_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from emulators.netsuite.schema import RECORD_TYPES
+from emulators.netsuite.storage import to_stored
+from emulators.seeding.activity import iter_time_entries
+from emulators.seeding.crossref import (
+    COST_CENTER_RECORD_TYPE,
+    EXPORT_FLAG,
+    RATE_CARD_RECORD_TYPE,
+    spp_external_id,
+)
+from emulators.seeding.loader import StoreRow
+from emulators.seeding.model import IN_NETSUITE, Entity, ExpenseReport, Invoice, Link, TimeEntry, World
+from emulators.seeding.timeline import ns_datetime
+from emulators.seeding.world import NETSUITE_LOAD_ORDER
+
+SUBSIDIARY = {"internalId": "1"}  # the seed is subsidiary-free; "1" is the parent company
+EXPENSE_ACCOUNT = {"internalId": "1"}  # expense categories must name an account; the seed has no accounts
+
+
+def ref(entity: Entity) -> dict[str, str]:
+    """A RecordRef to a planned NetSuite record."""
+    return {"internalId": str(entity.ns_id)}
+
+
+def _midnight(day: dt.date) -> str:
+    return ns_datetime(dt.datetime.combine(day, dt.time()))
+
+
+def _row(rtype: str, doc: dict[str, Any], created: dt.datetime, updated: dt.datetime) -> StoreRow:
+    """``doc`` (contract form) as the NetSuite service stores it, with the row's timestamps."""
+    info = RECORD_TYPES[rtype]
+    if info.created_field:
+        doc[info.created_field] = ns_datetime(created)
+    if info.modified_field:
+        doc[info.modified_field] = ns_datetime(updated)  # contract form; to_stored drops it (server-owned)
+    return StoreRow(to_stored(doc, info.modified_field), doc.get("externalId"), created, updated)
+
+
+def _entity_row(rtype: str, entity: Entity, doc: dict[str, Any]) -> StoreRow:
+    assert entity.ns_created is not None and entity.ns_updated is not None
+    return _row(rtype, doc, entity.ns_created, entity.ns_updated)
+
+
+def _entity_flags(entity: Entity) -> dict[str, Any]:
+    return {
+        "isInactive": entity.link is Link.INACTIVE,
+        "subsidiary": dict(SUBSIDIARY),
+        "customFieldList": {EXPORT_FLAG: entity.link is not Link.NO_FLAG},
+    }
+
+
+def _custom_record_rows(world: World) -> Iterator[StoreRow]:
+    """SuiteProjects Pro cost centers and project rate cards (custom records)."""
+    for entities, rec_type in (
+        (world.cost_centers, COST_CENTER_RECORD_TYPE),
+        (world.rate_cards, RATE_CARD_RECORD_TYPE),
+    ):
+        for e in entities:
+            doc = {"recType": dict(rec_type), "name": e.fields["name"], "isInactive": False}
+            yield _entity_row("customRecord", e, doc)
+
+
+def _service_item_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.service_items:
+        yield _entity_row("serviceSaleItem", e, {**e.fields, "isInactive": False})
+
+
+def _expense_category_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.expense_categories:
+        yield _entity_row(
+            "expenseCategory", e, {**e.fields, "expenseAcct": dict(EXPENSE_ACCOUNT), "isInactive": False}
+        )
+
+
+def _employee_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.employees:
+        yield _entity_row("employee", e, {**e.netsuite_fields(), **_entity_flags(e)})
+
+
+def _customer_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.customers:
+        if e.in_netsuite:
+            yield _entity_row("customer", e, {**e.netsuite_fields(), **_entity_flags(e)})
+
+
+def _job_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.projects:
+        if e.in_netsuite:
+            assert e.parent is not None and e.owner is not None
+            doc = {
+                **e.netsuite_fields(),
+                "parent": ref(e.parent),
+                "projectManager": ref(e.owner),
+                **_entity_flags(e),
+            }
+            yield _entity_row("job", e, doc)
+
+
+def _project_task_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.tasks:
+        if e.in_netsuite:
+            assert e.parent is not None
+            fields = e.netsuite_fields()
+            doc = {"title": fields["title"], "company": ref(e.parent), "estimatedWork": fields["estimatedWork"],
+                   "startDate": fields["startDate"], "plannedWork": fields["plannedWork"]}  # fmt: skip
+            yield _entity_row("projectTask", e, doc)
+
+
+def time_bill(entry: TimeEntry) -> dict[str, Any]:
+    """The NetSuite timeBill an exported SPP time entry became."""
+    doc: dict[str, Any] = {
+        "externalId": spp_external_id("Task", entry.spp_id),
+        "employee": ref(entry.sheet.user),
+        "tranDate": _midnight(entry.date),
+        "customer": ref(entry.project),
+        "caseTaskEvent": ref(entry.task),
+        "isBillable": True,
+        "item": ref(entry.service),
+        "hours": {"timeSpan": entry.hours, "unit": "hour"},
+        "subsidiary": dict(SUBSIDIARY),
+    }
+    if entry.notes:
+        doc["memo"] = entry.notes
+    return doc
+
+
+def _time_bill_rows(world: World) -> Iterator[StoreRow]:
+    for entry in iter_time_entries(world):
+        if entry.ns_id is not None:
+            stamp = entry.sheet.stamps.netsuite
+            assert stamp is not None
+            yield _row("timeBill", time_bill(entry), stamp, stamp)
+
+
+def expense_report(report: ExpenseReport) -> dict[str, Any]:
+    """The NetSuite expenseReport an exported SPP envelope became."""
+    lines = []
+    for n, line in enumerate(report.lines, start=1):
+        expense: dict[str, Any] = {
+            "line": n,
+            "expenseDate": _midnight(line.date),
+            "category": ref(line.item),
+            "quantity": line.quantity,
+            "rate": line.cost,
+            "amount": line.total,
+        }
+        if line.notes:
+            expense["memo"] = line.notes
+        if line.project is not None:
+            expense["customer"] = ref(line.project)
+            expense["isBillable"] = True
+        lines.append(expense)
+    return {
+        "externalId": spp_external_id("Envelope", report.spp_id),
+        "entity": ref(report.user),
+        "subsidiary": dict(SUBSIDIARY),
+        "tranDate": _midnight(report.date),
+        "total": report.total,
+        "memo": f"SPP expense report {report.spp_id}",
+        "expenseList": {"expense": lines},
+    }
+
+
+def _expense_report_rows(world: World) -> Iterator[StoreRow]:
+    for report in world.expense_reports:
+        if report.state in IN_NETSUITE:
+            stamp = report.stamps.netsuite
+            assert stamp is not None
+            yield _row("expenseReport", expense_report(report), stamp, stamp)
+
+
+def invoice(inv: Invoice) -> dict[str, Any]:
+    """The NetSuite invoice an exported SPP invoice became."""
+    assert inv.project.parent is not None
+    items = [
+        {
+            "job": ref(inv.project),
+            "item": ref(line.service),
+            "description": line.service.fields["displayName"],
+            "amount": line.amount,
+            "quantity": line.hours,
+            "rate": f"{line.rate:.2f}",
+        }  # fmt: skip
+        for line in inv.lines
+    ]
+    return {
+        "externalId": spp_external_id("Invoice", inv.spp_id),
+        "entity": ref(inv.project.parent),
+        "tranDate": _midnight(inv.date),
+        "tranId": inv.number,
+        "subsidiary": dict(SUBSIDIARY),
+        "total": inv.total,
+        "job": ref(inv.project),
+        "itemList": {"item": items},
+    }
+
+
+def _invoice_rows(world: World) -> Iterator[StoreRow]:
+    for inv in world.invoices:
+        if inv.state in IN_NETSUITE:
+            stamp = inv.stamps.netsuite
+            assert stamp is not None
+            yield _row("invoice", invoice(inv), stamp, stamp)
+
+
+def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
+    """(record type, first id, rows) in load order; rows are generated lazily."""
+    producers = {
+        "employee": _employee_rows,
+        "customer": _customer_rows,
+        "job": _job_rows,
+        "projectTask": _project_task_rows,
+        "serviceSaleItem": _service_item_rows,
+        "expenseCategory": _expense_category_rows,
+        "customRecord": _custom_record_rows,
+        "timeBill": _time_bill_rows,
+        "expenseReport": _expense_report_rows,
+        "invoice": _invoice_rows,
+    }
+    assert tuple(producers) == NETSUITE_LOAD_ORDER
+    for rtype, produce in producers.items():
+        yield rtype, world.first_ns_id[rtype], produce(world)

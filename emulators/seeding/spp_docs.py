@@ -1,0 +1,198 @@
+"""The plan as SPP documents (docs/CONTRACTS.md form: string values keyed by XML API field name).
+
+Imported records carry the NetSuite internalId in ``externalid`` and in their "NetSuite ID" field;
+exported transactions carry it in their "NetSuite ID" field (``-1`` for an interrupted export).
+``created``/``updated`` are not stored: the SPP service owns them and reports the row's timestamps.
+Fields follow what the integration's import mappings write (``mappings/*_import.yaml``): nested
+address fields as dotted keys (``addr.email``), dates as ``YYYY-MM-DD HH:MM:SS``, quantities as ``16``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from emulators.seeding.activity import iter_time_entries
+from emulators.seeding.crossref import EXPORT_CLAIMED, NETSUITE_ID_FIELDS
+from emulators.seeding.loader import StoreRow
+from emulators.seeding.model import EXPORT_ATTEMPTED, Entity, Link, State, World, spp_status
+from emulators.seeding.timeline import spp_date, spp_number
+from emulators.seeding.world import SPP_LOAD_ORDER
+
+
+def _money(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _row(doc: dict[str, Any], created: dt.datetime, updated: dt.datetime) -> StoreRow:
+    return StoreRow(doc, doc.get("externalid"), created, updated)
+
+
+def _imported(spp_type: str, entity: Entity, doc: dict[str, Any], *, active: bool = True) -> StoreRow:
+    """An SPP record as the earlier import left it (plus any later SPP-side edits)."""
+    if active:
+        doc["active"] = "1"
+    if entity.link is not Link.SPP_ONLY:
+        doc["externalid"] = str(entity.ns_id)
+        doc[NETSUITE_ID_FIELDS[spp_type]] = str(entity.ns_id)
+    doc.update(entity.spp_changes)
+    assert entity.spp_created is not None and entity.spp_updated is not None
+    return _row(doc, entity.spp_created, entity.spp_updated)
+
+
+def _transaction_ns_id(spp_type: str, state: State, ns_id: int | None) -> dict[str, str]:
+    if state not in EXPORT_ATTEMPTED:
+        return {}
+    return {NETSUITE_ID_FIELDS[spp_type]: EXPORT_CLAIMED if state is not State.EXPORTED else str(ns_id)}
+
+
+def _catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
+    """Costcenter, Ratecard, Category (service) and Item (expense item) records."""
+    if spp_type == "Costcenter":
+        for e in world.cost_centers:
+            yield _imported(spp_type, e, {"name": e.fields["name"]})
+    elif spp_type == "Ratecard":
+        for e in world.rate_cards:
+            yield _imported(spp_type, e, {"name": e.fields["name"], "currency": "USD"})
+    elif spp_type == "Category":
+        for e in world.service_items:
+            assert e.parent is not None
+            doc = {"name": e.fields["displayName"], "code": e.fields["itemId"], "rate": _money(e.fields["rate"]),
+                   "cost_centerid": str(e.parent.spp_id)}  # fmt: skip
+            yield _imported(spp_type, e, doc)
+    elif spp_type == "Item":
+        for e in world.expense_categories:
+            yield _imported(
+                spp_type, e, {"name": e.fields["name"], "cost": "0.00", "notes": e.fields["description"]}
+            )
+
+
+def _user_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.spp_users:
+        f = e.fields
+        doc = {"nickname": f["entityId"], "name": f"{f['lastName']}, {f['firstName']}", "addr.first": f["firstName"],
+               "addr.last": f["lastName"], "addr.email": f["email"]}  # fmt: skip
+        yield _imported("User", e, doc)
+
+
+def _customer_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.customers:
+        if e.in_spp:
+            name = e.fields["companyName"]
+            doc = {"company": name, "name": name}
+            if e.link is not Link.SPP_ONLY:  # what the import wrote besides the name
+                doc |= {"code": e.fields["entityId"], "addr_email": e.fields["email"]}
+            yield _imported("Customer", e, doc)
+
+
+def _project_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.projects:
+        if e.in_spp:
+            assert e.parent is not None and e.owner is not None
+            doc = {"name": e.fields["companyName"], "customerid": str(e.parent.spp_id), "userid": str(e.owner.spp_id),
+                   "start_date": spp_date(e.fields["startDate"].date())}  # fmt: skip
+            yield _imported("Project", e, doc)
+
+
+def _project_task_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.tasks:
+        if e.in_spp:
+            assert e.parent is not None
+            doc = {"name": e.fields["title"], "projectid": str(e.parent.spp_id),
+                   "planned_hours": spp_number(e.fields["plannedWork"]), "starts": spp_date(e.fields["startDate"].date())}  # fmt: skip
+            yield _imported("Projecttask", e, doc, active=False)  # tasks have no active flag
+
+
+def _timesheet_rows(world: World) -> Iterator[StoreRow]:
+    for sheet in world.timesheets:
+        doc = {"userid": str(sheet.user.spp_id), "starts": spp_date(sheet.week_start.date()),
+               "ends": spp_date((sheet.week_start + dt.timedelta(days=6)).date()),
+               "status": spp_status(sheet.state)}  # fmt: skip
+        yield _row(doc, sheet.stamps.created, sheet.stamps.updated)
+
+
+def _time_entry_rows(world: World) -> Iterator[StoreRow]:
+    for entry in iter_time_entries(world):
+        sheet = entry.sheet
+        doc = {
+            "date": spp_date(entry.date),
+            "decimal_hours": _money(entry.hours),
+            "timesheetid": str(sheet.spp_id),
+            "userid": str(sheet.user.spp_id),
+            "projectid": str(entry.project.spp_id),
+            "projecttaskid": str(entry.task.spp_id),
+            "categoryid": str(entry.service.spp_id),
+            **_transaction_ns_id("Task", sheet.state, entry.ns_id),
+        }
+        if entry.notes:
+            doc["notes"] = entry.notes
+        yield _row(doc, sheet.stamps.created, sheet.stamps.updated)
+
+
+def _envelope_rows(world: World) -> Iterator[StoreRow]:
+    for report in world.expense_reports:
+        doc = {
+            "name": f"Expenses {report.date:%Y-%m-%d}",
+            "date": spp_date(report.date),
+            "userid": str(report.user.spp_id),
+            "status": spp_status(report.state),
+            "approved": "1" if spp_status(report.state) == "A" else "0",
+            "total": _money(report.total),
+            **_transaction_ns_id("Envelope", report.state, report.ns_id),
+        }
+        yield _row(doc, report.stamps.created, report.stamps.updated)
+
+
+def _ticket_rows(world: World) -> Iterator[StoreRow]:
+    for report in world.expense_reports:
+        for line in report.lines:
+            doc = {
+                "date": spp_date(line.date),
+                "envelopeid": str(report.spp_id),
+                "itemid": str(line.item.spp_id),
+                "cost": _money(line.cost),
+                "quantity": _money(line.quantity),
+                "total": _money(line.total),
+            }
+            if line.project is not None:
+                doc["projectid"] = str(line.project.spp_id)
+            if line.notes:
+                doc["notes"] = line.notes
+            yield _row(doc, report.stamps.created, report.stamps.updated)
+
+
+def _invoice_rows(world: World) -> Iterator[StoreRow]:
+    for inv in world.invoices:
+        assert inv.project.parent is not None
+        doc = {
+            "number": inv.number,
+            "date": spp_date(inv.date),
+            "customerid": str(inv.project.parent.spp_id),
+            "projectid": str(inv.project.spp_id),
+            "status": spp_status(inv.state),
+            "total": _money(inv.total),
+            "currency": "USD",
+            **_transaction_ns_id("Invoice", inv.state, inv.ns_id),
+        }
+        yield _row(doc, inv.stamps.created, inv.stamps.updated)
+
+
+def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
+    """(object type, first id, rows) in load order; rows are generated lazily."""
+    for spp_type in ("Costcenter", "Ratecard", "Category", "Item"):
+        yield spp_type, world.first_spp_id[spp_type], _catalog_rows(world, spp_type)
+    producers = {
+        "User": _user_rows,
+        "Customer": _customer_rows,
+        "Project": _project_rows,
+        "Projecttask": _project_task_rows,
+        "Timesheet": _timesheet_rows,
+        "Task": _time_entry_rows,
+        "Envelope": _envelope_rows,
+        "Ticket": _ticket_rows,
+        "Invoice": _invoice_rows,
+    }
+    assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
+    for spp_type, produce in producers.items():
+        yield spp_type, world.first_spp_id[spp_type], produce(world)

@@ -1,0 +1,134 @@
+"""Build the plan of one scale and number it the way both stores will."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from emulators.seeding.activity import (
+    assign_projects,
+    plan_expense_reports,
+    plan_invoices,
+    plan_timesheets,
+)
+from emulators.seeding.entities import (
+    build_catalog,
+    build_customers,
+    build_employees,
+    build_projects,
+    build_spp_only,
+    build_tasks,
+)
+from emulators.seeding.model import IN_NETSUITE, Entity, World
+from emulators.seeding.scales import Scale
+
+NETSUITE_LOAD_ORDER = (
+    # entities before the catalog, unlike SPP, so the two systems' ids never coincide by construction
+    "employee",
+    "customer",
+    "job",
+    "projectTask",
+    "serviceSaleItem",
+    "expenseCategory",
+    "customRecord",  # cost centers, then rate cards
+    "timeBill",
+    "expenseReport",
+    "invoice",
+)
+SPP_LOAD_ORDER = (
+    "Costcenter",
+    "Ratecard",
+    "Category",
+    "Item",
+    "User",
+    "Customer",
+    "Project",
+    "Projecttask",
+    "Timesheet",
+    "Task",
+    "Envelope",
+    "Ticket",
+    "Invoice",
+)
+
+
+class _Ids:
+    """Mirrors a store's id counter: ids from 1, one block per record type, in load order."""
+
+    def __init__(self) -> None:
+        self.next = 1
+        self.first: dict[str, int] = {}
+
+    def block(self, rtype: str, count: int) -> int:
+        self.first[rtype] = self.next
+        self.next += count
+        return self.first[rtype]
+
+
+def _number(ids: _Ids, rtype: str, entities: Iterable[Entity], attr: str) -> None:
+    members = list(entities)
+    first = ids.block(rtype, len(members))
+    for offset, entity in enumerate(members):
+        setattr(entity, attr, first + offset)
+
+
+def _assign_ids(world: World) -> None:
+    ns, spp = _Ids(), _Ids()
+    for rtype, entities in (
+        ("employee", world.employees),
+        ("customer", world.customers),
+        ("job", world.projects),
+        ("projectTask", world.tasks),
+    ):
+        _number(ns, rtype, (e for e in entities if e.in_netsuite), "ns_id")
+    _number(ns, "serviceSaleItem", world.service_items, "ns_id")
+    _number(ns, "expenseCategory", world.expense_categories, "ns_id")
+    _number(ns, "customRecord", world.cost_centers + world.rate_cards, "ns_id")
+    ns.block("timeBill", sum(s.entries for s in world.timesheets if s.state in IN_NETSUITE))
+    for rtype, documents in (("expenseReport", world.expense_reports), ("invoice", world.invoices)):
+        first = ns.block(rtype, sum(1 for d in documents if d.state in IN_NETSUITE))
+        for d in (d for d in documents if d.state in IN_NETSUITE):
+            d.ns_id, first = first, first + 1
+
+    _number(spp, "Costcenter", world.cost_centers, "spp_id")
+    _number(spp, "Ratecard", world.rate_cards, "spp_id")
+    _number(spp, "Category", world.service_items, "spp_id")
+    _number(spp, "Item", world.expense_categories, "spp_id")
+    for rtype, entities in (
+        ("User", world.employees),
+        ("Customer", world.customers),
+        ("Project", world.projects),
+        ("Projecttask", world.tasks),
+    ):
+        _number(spp, rtype, (e for e in entities if e.in_spp), "spp_id")
+    first = spp.block("Timesheet", len(world.timesheets))
+    for offset, sheet in enumerate(world.timesheets):
+        sheet.spp_id = first + offset
+    spp.block("Task", sum(s.entries for s in world.timesheets))
+    first = spp.block("Envelope", len(world.expense_reports))
+    for offset, report in enumerate(world.expense_reports):
+        report.spp_id = first + offset
+    spp.block("Ticket", sum(len(r.lines) for r in world.expense_reports))
+    first = spp.block("Invoice", len(world.invoices))
+    for offset, invoice in enumerate(world.invoices):
+        invoice.spp_id = first + offset
+    world.first_ns_id, world.first_spp_id = ns.first, spp.first
+
+
+def build_world(scale: Scale) -> World:
+    """The complete, numbered plan of ``scale`` (pure: same scale, same plan)."""
+    world = World(scale)
+    rng = random.Random(scale.seed)
+    build_catalog(world, rng)
+    build_employees(world, rng)
+    build_customers(world, rng)
+    build_projects(world, rng)
+    build_tasks(world, rng)
+    build_spp_only(world, rng)
+    activity = random.Random(scale.seed * 7 + 1)
+    assign_projects(world, activity)
+    plan_timesheets(world, activity)
+    plan_expense_reports(world, activity)
+    plan_invoices(world, activity)
+    _assign_ids(world)
+    return world
