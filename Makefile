@@ -13,7 +13,7 @@ help:
 	@echo "make up         - keep Airflow's UI and the local services running (prints URL and login)"
 	@echo "make test       - the whole test suite (sets up first if needed)"
 	@echo "make emulators  - start the local NetSuite and SuiteProjects Pro services in the foreground"
-	@echo "make lint       - ruff"
+	@echo "make lint       - ruff (lint + format, line length 110), mypy, import-linter layer contracts"
 	@echo "make bench      - benchmarks (BENCH_QUICK=1 for a short run)"
 	@echo "make cluster    - Airflow cluster natively: Postgres, Redis, CeleryExecutor, two workers (docs/CLUSTER.md)"
 	@echo "make cluster-stop - stop what make cluster started"
@@ -32,6 +32,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 emulators: $(STAMP)
 	$(PY) -m emulators $(EMULATOR_ARGS)
