@@ -19,10 +19,14 @@ help:
 	@echo "make cluster-stop - stop what make cluster started"
 	@echo "make test-cluster - only the cluster tests (needs Postgres and Redis)"
 
-$(STAMP): requirements.txt
+# The pinned environment, then the project itself in editable mode (no dependencies: requirements.txt
+# holds them) so Airflow registers it as a provider (entry point in pyproject.toml). Re-run when either
+# file changes; running it again changes nothing.
+$(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --editable .
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -112,18 +112,50 @@ def load_time_entries(
     clear_state(state_url)
 
     # NetSuite master data (what the time bills will reference)
-    cust = _ns_insert(ns, "customer", [{"entityId": "BENCH-C1", "companyName": "Bench Customer", "isInactive": False,
-                                        "subsidiary": dict(SUBSIDIARY), "customFieldList": {EXPORT_FLAG: False}}])  # fmt: skip
-    emp_ns = _ns_insert(ns, "employee", [
-        {"entityId": f"BENCH-E{i}", "firstName": f"User{i}", "lastName": "Bench", "email": f"user{i}@bench.example",
-         "isInactive": False, "subsidiary": dict(SUBSIDIARY), "customFieldList": {EXPORT_FLAG: False}}
-        for i in range(master.users)
-    ])  # fmt: skip
-    job_ns = _ns_insert(ns, "job", [
-        {"entityId": f"BENCH-P{i}", "companyName": f"Bench Project {i}", "parent": {"internalId": str(cust[0])},
-         "isInactive": False, "subsidiary": dict(SUBSIDIARY), "customFieldList": {EXPORT_FLAG: False}}
-        for i in range(master.projects)
-    ])  # fmt: skip
+    cust = _ns_insert(
+        ns,
+        "customer",
+        [
+            {
+                "entityId": "BENCH-C1",
+                "companyName": "Bench Customer",
+                "isInactive": False,
+                "subsidiary": dict(SUBSIDIARY),
+                "customFieldList": {EXPORT_FLAG: False},
+            }
+        ],
+    )
+    emp_ns = _ns_insert(
+        ns,
+        "employee",
+        [
+            {
+                "entityId": f"BENCH-E{i}",
+                "firstName": f"User{i}",
+                "lastName": "Bench",
+                "email": f"user{i}@bench.example",
+                "isInactive": False,
+                "subsidiary": dict(SUBSIDIARY),
+                "customFieldList": {EXPORT_FLAG: False},
+            }
+            for i in range(master.users)
+        ],
+    )
+    job_ns = _ns_insert(
+        ns,
+        "job",
+        [
+            {
+                "entityId": f"BENCH-P{i}",
+                "companyName": f"Bench Project {i}",
+                "parent": {"internalId": str(cust[0])},
+                "isInactive": False,
+                "subsidiary": dict(SUBSIDIARY),
+                "customFieldList": {EXPORT_FLAG: False},
+            }
+            for i in range(master.projects)
+        ],
+    )
     task_ns = _ns_insert(ns, "projectTask", [
         {"title": f"Phase {t}", "company": {"internalId": str(job_ns[p])}}
         for p in range(master.projects) for t in range(master.tasks_per_project)
@@ -138,15 +170,33 @@ def load_time_entries(
         {"nickname": f"BENCH-E{i}", "name": f"Bench, User{i}", "active": "1", "externalid": str(emp_ns[i]),
          "netsuite_user_id__c": str(emp_ns[i])} for i in range(master.users)
     ))  # fmt: skip
-    projects = _spp_insert(spp, "Project", iter(
-        {"name": f"Bench Project {i}", "active": "1", "externalid": str(job_ns[i]), "netsuite_project_id__c": str(job_ns[i])}
-        for i in range(master.projects)
-    ))  # fmt: skip
-    ptasks = _spp_insert(spp, "Projecttask", iter(
-        {"name": f"Phase {t}", "projectid": str(projects[p]), "externalid": str(task_ns[p * master.tasks_per_project + t]),
-         "netsuite_projecttask_id__c": str(task_ns[p * master.tasks_per_project + t])}
-        for p in range(master.projects) for t in range(master.tasks_per_project)
-    ))  # fmt: skip
+    projects = _spp_insert(
+        spp,
+        "Project",
+        iter(
+            {
+                "name": f"Bench Project {i}",
+                "active": "1",
+                "externalid": str(job_ns[i]),
+                "netsuite_project_id__c": str(job_ns[i]),
+            }
+            for i in range(master.projects)
+        ),
+    )
+    ptasks = _spp_insert(
+        spp,
+        "Projecttask",
+        iter(
+            {
+                "name": f"Phase {t}",
+                "projectid": str(projects[p]),
+                "externalid": str(task_ns[p * master.tasks_per_project + t]),
+                "netsuite_projecttask_id__c": str(task_ns[p * master.tasks_per_project + t]),
+            }
+            for p in range(master.projects)
+            for t in range(master.tasks_per_project)
+        ),
+    )
     services = _spp_insert(spp, "Category", iter(
         {"name": f"Consulting {i}", "code": f"BENCH-S{i}", "active": "1", "externalid": str(svc_ns[i]),
          "netsuite_service_id__c": str(svc_ns[i])}
@@ -204,10 +254,16 @@ def load_customers(ns: RecordStore, spp: RecordStore, state_url: str, n: int) ->
     spp.clear()
     clear_state(state_url)
     docs = (
-        {"entityId": f"BENCH-C{i:06d}", "companyName": f"Bench Customer {i:06d}", "email": f"ap{i}@customer.example",
-         "isInactive": False, "subsidiary": dict(SUBSIDIARY), "customFieldList": {EXPORT_FLAG: True}}
+        {
+            "entityId": f"BENCH-C{i:06d}",
+            "companyName": f"Bench Customer {i:06d}",
+            "email": f"ap{i}@customer.example",
+            "isInactive": False,
+            "subsidiary": dict(SUBSIDIARY),
+            "customFieldList": {EXPORT_FLAG: True},
+        }
         for i in range(n)
-    )  # fmt: skip
+    )
     loaded = 0
     for chunk in _chunks(docs):
         loaded += len(_ns_insert(ns, "customer", chunk))

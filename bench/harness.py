@@ -111,6 +111,7 @@ class BenchStack:
             "SPP_LATENCY_MS": f"{s.spp.per_request_s * 1000:g}",
             "SPP_LATENCY_PER_RECORD_MS": f"{s.spp.per_record_s * 1000:g}",
             "NETSUITE_ENDPOINT": f"http://127.0.0.1:{self.ns_port}/services/NetSuitePort_{NETSUITE_VERSION}",
+            "NETSUITE_WSDL_VERSION": NETSUITE_VERSION,  # the connection must name the endpoint's version
             "SPP_BASE_URL": f"http://127.0.0.1:{self.spp_port}",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         }

@@ -15,6 +15,7 @@ from typing import Any
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TriggerRule
 
+from include.engine.direction import direction_of
 from include.mapping.loader import load_workflows
 from include.paths import MAPPINGS_DIR
 from operators.workflow import (
@@ -22,7 +23,6 @@ from operators.workflow import (
     LoadShardOperator,
     PlanWorkflowOperator,
     load_task_layout,
-    load_threads_for,
 )
 
 NETSUITE_POOL = os.environ.get("INTEGRATION_NETSUITE_POOL", "netsuite")
@@ -60,7 +60,7 @@ def _params() -> dict[str, Param]:
 
 
 def _default_args() -> dict[str, Any]:
-    from include.notifications import failure_callbacks
+    from plugins.netsuite_spp.notifications import failure_callbacks
 
     return {
         "owner": "integration",
@@ -75,22 +75,23 @@ def _doc_md(wf: Any) -> str:
     lines = [
         f"### {wf.title}",
         "",
-        f"*{wf.direction}* — {wf.source.system} `{wf.source.type}` → {wf.target.system} `{wf.target.type}`; "
-        f"create: **{wf.policy.create}**, update: **{wf.policy.update}**; mapping file `mappings/{wf.id}.yaml`.",
+        f"*{wf.direction}* — {wf.source.system} `{wf.source.type}` → "
+        f"{wf.target.system} `{wf.target.type}`; create: **{wf.policy.create}**, "
+        f"update: **{wf.policy.update}**; mapping file `mappings/{wf.id}.yaml`.",
         "",
         "| target field | from | on |",
         "|---|---|---|",
     ]
     for fm in wf.fields:
-        lines.append(
-            f"| `{fm.target}` | {fm.describe()} | {'create only' if fm.initial_only else 'create and update'} |"
-        )
+        when = "create only" if fm.initial_only else "create and update"
+        lines.append(f"| `{fm.target}` | {fm.describe()} | {when} |")
     if wf.depends_on:
         lines += ["", "Depends on: " + ", ".join(f"`{d}`" for d in wf.depends_on)]
     lines += [
         "",
-        "Trigger with *full_sync* to re-process everything, *record_ids* for single records, *dry_run* to "
-        "preview. `airflow backfill create` over a date range re-syncs the records modified in each interval.",
+        "Trigger with *full_sync* to re-process everything, *record_ids* for single records, "
+        "*dry_run* to preview. `airflow backfill create` over a date range re-syncs the records "
+        "modified in each interval.",
     ]
     return "\n".join(lines)
 
@@ -116,22 +117,22 @@ def build_workflow_dag(wf: Any) -> DAG:
     ) as dag:
         # Imports read NetSuite while planning; exports write NetSuite while loading. Whatever
         # talks to NetSuite holds a slot of the pool that mirrors the account's thread limit.
-        reads_netsuite = wf.direction == "import"
+        direction = direction_of(wf)
         # Plan and loads start together: the plan stages batches as it reads, the load tasks
         # claim them (staged in the state database). The plan goes first when slots are short.
         plan = PlanWorkflowOperator(
             task_id="plan",
             workflow_id=wf.id,
-            pool=NETSUITE_POOL if reads_netsuite else "default_pool",
+            pool=direction.pool("plan", NETSUITE_POOL),
             priority_weight=10,
             weight_rule="absolute",
         )
-        tasks, slots = load_task_layout(load_threads_for(wf.direction))
+        tasks, slots = load_task_layout(direction.load_threads())
         load = LoadShardOperator.partial(
             task_id="load",
             workflow_id=wf.id,
             threads=slots,
-            pool=NETSUITE_POOL if not reads_netsuite else "default_pool",
+            pool=direction.pool("load", NETSUITE_POOL),
             pool_slots=slots,
             priority_weight=1,
             weight_rule="absolute",
@@ -188,11 +189,11 @@ def build_group_dag(workflows: dict[str, Any]) -> DAG:
                 trigger_rule=TriggerRule.ALL_DONE,
                 retries=0,
             )
-        imports = [w for w in workflows if workflows[w].direction == "import"]
+        first = [w for w, wf in workflows.items() if not direction_of(wf).runs_after_imports]
         for wf_id, wf in workflows.items():
             upstream = set(d for d in wf.depends_on if d in tasks)
-            if wf.direction == "export":
-                upstream |= set(imports)
+            if direction_of(wf).runs_after_imports:
+                upstream |= set(first)
             for dep in sorted(upstream):
                 tasks[dep] >> tasks[wf_id]
     return dag

@@ -35,6 +35,8 @@ def parse_xml(data: bytes) -> etree._Element:
     if b"<!doctype" in head or b"<!entity" in data.lower():
         raise UnsafeXmlError("DTDs and entity declarations are not accepted")
     root = etree.fromstring(data, parser=_parser())
-    if root.getroottree().docinfo.doctype:
+    # lxml-stubs leave ``DocInfo.doctype`` out; lxml has it (the DOCTYPE line, or "")
+    doctype: str = getattr(root.getroottree().docinfo, "doctype", "")
+    if doctype:
         raise UnsafeXmlError("DTDs and entity declarations are not accepted")
     return root

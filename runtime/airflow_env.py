@@ -2,8 +2,14 @@
 
 One function builds it, so the API server, scheduler, DAG processor, triggerer and every task
 process agree on the metadata database, the JWT secret and the folders. Values already set in
-the caller's environment win, which is how a user points the same commands at Postgres, at
-another port, or at real NetSuite / SuiteProjects Pro accounts.
+the caller's environment win, which is how a user points the same commands at Postgres or at
+another port.
+
+NetSuite and SuiteProjects Pro are reached through Airflow connections only. The variables
+``include/config/connections.json`` reads (``NETSUITE_*``, ``SPP_*`` credentials and endpoints,
+``SMTP_*``) are used to render those connections (``runtime.stack.prepare_airflow``) and are left out
+of the Airflow processes' environment: no task can lean on them, and the secrets live in the
+connections (encrypted with the Fernet key), not in every process's environment.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import secrets
 from pathlib import Path
 
 from include.paths import PROJECT_ROOT, VAR_DIR
+from runtime.stack import connection_variables
 
 ADMIN_USER = "admin"
 
@@ -49,7 +56,10 @@ def airflow_env(
     parallelism: int = 16,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Environment for Airflow processes (a full copy of os.environ plus our settings)."""
+    """Environment for Airflow processes: os.environ less the connections' variables, plus ours.
+
+    ``extra`` is applied last, as given.
+    """
     forced = {"INTEGRATION_SCHEDULES", "PYTHONPATH"} | ({"AIRFLOW_HOME"} if home else set())
     home = home or Path(os.environ.get("AIRFLOW_HOME", VAR_DIR / "airflow"))
     home.mkdir(parents=True, exist_ok=True)
@@ -71,6 +81,8 @@ def airflow_env(
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__CORE__FERNET_KEY": _fernet_key(home / "fernet.key"),
+        # the Test button of Admin -> Connections (the hooks' test_connection); only the admin logs in
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
@@ -86,7 +98,8 @@ def airflow_env(
     ours["INTEGRATION_STATE_DB_URL"] = (
         f"sqlite:///{VAR_DIR}/state.db"  # a URL in the environment wins (below)
     )
-    env = dict(os.environ)
+    hidden = connection_variables()
+    env = {key: value for key, value in os.environ.items() if key not in hidden}
     for key, value in ours.items():
         # the caller's explicit settings win, except the folders and the schedule mode we were asked for
         if key in forced or key not in os.environ:

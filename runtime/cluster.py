@@ -29,8 +29,10 @@ variable                        default
 ==============================  ==================================================================
 
 The ``netsuite`` pool (``INTEGRATION_NETSUITE_THREADS``, default 10) caps NetSuite concurrency
-across all workers: the scheduler enforces pools before it hands a task to Celery. Real accounts
-(``NETSUITE_ENDPOINT`` / ``SPP_BASE_URL``...) switch the local services off, as for ``make run``.
+across all workers: the scheduler enforces pools before it hands a task to Celery. The cluster
+reaches NetSuite and SuiteProjects Pro through the Airflow connections ``init`` imports from
+``include/config/connections.json``; real accounts (``NETSUITE_ENDPOINT`` / ``SPP_BASE_URL`` and the
+credential variables) switch the local services off, as for ``make run``.
 """
 
 from __future__ import annotations
@@ -44,14 +46,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
 from include.paths import VAR_DIR
 from runtime import stack
 from runtime.airflow_env import airflow_env
-from runtime.embedded import uses_local_services
-from runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, start_airflow
+from runtime.embedded import connection_settings, local_endpoints, uses_local_services
+from runtime.stack import AirflowApi, ProcessGroup, connection_variables, prepare_airflow, start_airflow
 
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 NODE_NAME_VAR = "INTEGRATION_NODE_NAME"
@@ -182,7 +185,7 @@ def drop_database(url: str) -> None:
 
 # -- environment -------------------------------------------------------------------------------
 def local_services_env(cfg: ClusterConfig) -> dict[str, str]:
-    """Ports, data files and endpoints of the local services (their data under the cluster dir)."""
+    """Ports and data files of the local services (their data under the cluster dir)."""
     data = cfg.cluster_dir / "emulators" / "data"
     return {
         "NETSUITE_EMULATOR_PORT": str(cfg.netsuite_port),
@@ -190,9 +193,11 @@ def local_services_env(cfg: ClusterConfig) -> dict[str, str]:
         "EMULATOR_DATA_DIR": str(data),
         "NETSUITE_EMULATOR_DB": f"sqlite:///{data}/netsuite.db",
         "SPP_EMULATOR_DB": f"sqlite:///{data}/spp.db",
-        "NETSUITE_ENDPOINT": f"http://127.0.0.1:{cfg.netsuite_port}/services/NetSuitePort_2023_2",
-        "SPP_BASE_URL": f"http://127.0.0.1:{cfg.spp_port}",
     }
+
+
+def _uses_local_services(cfg: ClusterConfig) -> bool:
+    return uses_local_services({**os.environ, **cfg.extra_env})
 
 
 def cluster_env(cfg: ClusterConfig, *, node: str | None = None) -> dict[str, str]:
@@ -201,6 +206,8 @@ def cluster_env(cfg: ClusterConfig, *, node: str | None = None) -> dict[str, str
     Built by ``airflow_env`` like the embedded stack, so the JWT secret and Fernet key come from
     the same files (under the cluster's Airflow home) for every process - a worker with another
     secret could not talk to the API server. The cluster's own settings win over the caller's.
+    Like every stack's, it holds none of the variables the connections are rendered with
+    (:func:`connection_env`): the cluster reaches NetSuite and SuiteProjects Pro through them only.
     """
     forced = {
         "AIRFLOW_HOME": str(cfg.home),
@@ -212,8 +219,8 @@ def cluster_env(cfg: ClusterConfig, *, node: str | None = None) -> dict[str, str
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "runtime.cluster.node_hostname",
         "INTEGRATION_STATE_DB_URL": cfg.state_db_url,
         "INTEGRATION_VAR_DIR": str(cfg.cluster_dir),
-        **(local_services_env(cfg) if uses_local_services({**os.environ, **cfg.extra_env}) else {}),
-        **cfg.extra_env,
+        **(local_services_env(cfg) if _uses_local_services(cfg) else {}),
+        **{key: value for key, value in cfg.extra_env.items() if key not in connection_variables()},
     }
     if node:
         forced[NODE_NAME_VAR] = node
@@ -224,7 +231,8 @@ def cluster_env(cfg: ClusterConfig, *, node: str | None = None) -> dict[str, str
         parallelism=cfg.parallelism,
         extra=forced,
     )
-    # a port from the caller's AIRFLOW__API__PORT would win in airflow_env; the cluster's port is CLUSTER_API_PORT
+    # a port from the caller's AIRFLOW__API__PORT would win in airflow_env; the cluster's port is
+    # CLUSTER_API_PORT
     base = f"http://127.0.0.1:{cfg.api_port}"
     env.update(
         {
@@ -239,12 +247,27 @@ def cluster_env(cfg: ClusterConfig, *, node: str | None = None) -> dict[str, str
     return env
 
 
+def connection_env(cfg: ClusterConfig) -> dict[str, str]:
+    """What ``include/config/connections.json`` is rendered with, and the local services run with:
+    the cluster's environment plus the caller's credentials and endpoints (``NETSUITE_*``,
+    ``SPP_*``...), or the local services' endpoints when no real account is configured."""
+    settings = connection_settings({**os.environ, **cfg.extra_env})
+    if _uses_local_services(cfg):
+        settings.update(local_endpoints(cfg.netsuite_port, cfg.spp_port))
+    return {**cluster_env(cfg), **settings}
+
+
+def connections(cfg: ClusterConfig) -> dict[str, dict[str, Any]]:
+    """The connections the cluster imports into Airflow (secrets included: never log them)."""
+    return stack.render_connections(connection_env(cfg))
+
+
 def init(cfg: ClusterConfig) -> dict[str, str]:
     """Create the databases if missing, migrate them, import pools and connections (idempotent)."""
     for url in (cfg.airflow_db_url, cfg.state_db_url):
         ensure_database(url)
     env = cluster_env(cfg)
-    prepare_airflow(env)
+    prepare_airflow(env, connection_env(cfg))
     return env
 
 
@@ -274,10 +297,15 @@ def start_worker(cfg: ClusterConfig, group: ProcessGroup, name: str) -> None:
 
 
 def start_cluster_services(cfg: ClusterConfig, group: ProcessGroup, env: dict[str, str]) -> None:
-    """The local NetSuite and SPP services, seeded, with their data under the cluster directory."""
+    """The local NetSuite and SPP services, seeded, with their data under the cluster directory.
+
+    ``env`` is the cluster's; the services run with the connections' variables added, so they
+    accept the credentials the connections carry.
+    """
     (cfg.workdir("emulators") / "data").mkdir(parents=True, exist_ok=True)
     stack.start_local_services(
-        group, env, scale=cfg.seed_scale, reseed=env.get("INTEGRATION_RESEED", "1") == "1",
+        group, {**env, **connection_env(cfg)}, scale=cfg.seed_scale,
+        reseed=env.get("INTEGRATION_RESEED", "1") == "1",
         netsuite_port=cfg.netsuite_port, spp_port=cfg.spp_port, cwd=cfg.workdir("emulators"),
     )  # fmt: skip
     _record(cfg, group)
@@ -321,11 +349,7 @@ def start(cfg: ClusterConfig, *, local_services: bool | None = None) -> Cluster:
     group = ProcessGroup(cfg.run_dir)
     env = cluster_env(cfg)
     try:
-        if (
-            local_services
-            if local_services is not None
-            else uses_local_services({**os.environ, **cfg.extra_env})
-        ):
+        if local_services if local_services is not None else _uses_local_services(cfg):
             start_cluster_services(cfg, group, env)
         init(cfg)
         start_airflow(group, env, triggerer=False, workdir=cfg.cluster_dir)
@@ -421,9 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = ClusterConfig.from_env()
     if args.command == "init":
         init(cfg)
-        print(
-            f"Airflow DB {cfg.airflow_db_url.rsplit('@', 1)[-1]} and state DB {cfg.state_db_url.rsplit('@', 1)[-1]} ready"
-        )
+        airflow_db, state_db = (url.rsplit("@", 1)[-1] for url in (cfg.airflow_db_url, cfg.state_db_url))
+        print(f"Airflow DB {airflow_db} and state DB {state_db} ready")
         return 0
     if args.command == "stop":
         stopped = stop_recorded(cfg)
@@ -441,9 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     cluster = start(cfg)
     env = cluster_env(cfg)
-    print(
-        f"Airflow UI: {env['AIRFLOW__API__BASE_URL']}  login: admin / {env.get('AIRFLOW_ADMIN_PASSWORD', 'admin')}"
-    )
+    password = env.get("AIRFLOW_ADMIN_PASSWORD", "admin")
+    print(f"Airflow UI: {env['AIRFLOW__API__BASE_URL']}  login: admin / {password}")
     print(f"processes: {', '.join(cluster.group.procs)} (logs: {cfg.run_dir}); stop with `make cluster-stop`")
     cluster.group.procs.clear()  # they keep running after we exit; the pid records find them
     return 0

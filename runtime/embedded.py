@@ -10,9 +10,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from runtime.airflow_env import airflow_env
-from runtime.stack import AirflowApi, ProcessGroup, prepare_airflow, start_airflow, start_local_services
+from runtime.stack import (
+    AirflowApi,
+    ProcessGroup,
+    connection_variables,
+    prepare_airflow,
+    render_connections,
+    start_airflow,
+    start_local_services,
+)
 
 
 def uses_local_services(environ: dict[str, str]) -> bool:
@@ -21,9 +30,31 @@ def uses_local_services(environ: dict[str, str]) -> bool:
     return not real or environ.get("INTEGRATION_USE_EMULATORS") == "1"
 
 
+def local_endpoints(netsuite_port: int, spp_port: int) -> dict[str, str]:
+    """What ``connections.json`` is rendered with to reach the local services (base URLs: the
+    NetSuite hook appends ``/services/NetSuitePort_<WSDL version>``)."""
+    return {
+        "NETSUITE_ENDPOINT": f"http://127.0.0.1:{netsuite_port}",
+        "NETSUITE_WSDL_URL": "",
+        "SPP_BASE_URL": f"http://127.0.0.1:{spp_port}",
+    }
+
+
+def connection_settings(environ: dict[str, str]) -> dict[str, str]:
+    """The variables of ``environ`` that ``include/config/connections.json`` reads."""
+    names = connection_variables()
+    return {key: value for key, value in environ.items() if key in names}
+
+
 @dataclass
 class EmbeddedStack:
-    """Start/stop the local services and Airflow's components as child processes."""
+    """Start/stop the local services and Airflow's components as child processes.
+
+    ``env`` is the Airflow processes' environment; ``connection_env`` adds the connections'
+    variables (credentials, the local services' endpoints): the connections are rendered with it
+    and the local services run with it, so both sides agree on the credentials, while the product
+    finds NetSuite and SuiteProjects Pro only through its connections, as a user's would.
+    """
 
     var_dir: Path
     api_port: int = 8080
@@ -35,6 +66,7 @@ class EmbeddedStack:
     extra_env: dict[str, str] = field(default_factory=dict)
     group: ProcessGroup = field(init=False)
     env: dict[str, str] = field(init=False, default_factory=dict)
+    connection_env: dict[str, str] = field(init=False, default_factory=dict)
     local_services: bool = field(init=False, default=True)
 
     def __post_init__(self) -> None:
@@ -42,6 +74,7 @@ class EmbeddedStack:
         self.group = ProcessGroup(self.var_dir / "logs")
         base = {**os.environ, **self.extra_env}
         self.local_services = uses_local_services(base)
+        settings = connection_settings(base)
         services = {
             "NETSUITE_EMULATOR_PORT": str(self.netsuite_port),
             "SPP_EMULATOR_PORT": str(self.spp_port),
@@ -49,22 +82,24 @@ class EmbeddedStack:
             "NETSUITE_EMULATOR_DB": f"sqlite:///{self.var_dir}/emulators/netsuite.db",
             "SPP_EMULATOR_DB": f"sqlite:///{self.var_dir}/emulators/spp.db",
         }
-        if self.local_services:
-            services["NETSUITE_ENDPOINT"] = (
-                f"http://127.0.0.1:{self.netsuite_port}/services/NetSuitePort_2023_2"
-            )
-            services["SPP_BASE_URL"] = f"http://127.0.0.1:{self.spp_port}"
         extra = {
             **services,
             "INTEGRATION_STATE_DB_URL": base.get(
                 "INTEGRATION_STATE_DB_URL", f"sqlite:///{self.var_dir}/state.db"
             ),
             "INTEGRATION_VAR_DIR": str(self.var_dir),
-            **self.extra_env,
+            **{key: value for key, value in self.extra_env.items() if key not in settings},
         }
         self.env = airflow_env(
             home=self.var_dir / "airflow", api_port=self.api_port, schedules=self.schedules, extra=extra
         )
+        if self.local_services:
+            settings.update(local_endpoints(self.netsuite_port, self.spp_port))
+        self.connection_env = {**self.env, **settings}
+
+    def connections(self) -> dict[str, dict[str, Any]]:
+        """The connections this stack imports into Airflow (secrets included: never log them)."""
+        return render_connections(self.connection_env)
 
     @property
     def api(self) -> AirflowApi:
@@ -77,10 +112,10 @@ class EmbeddedStack:
         (self.var_dir / "emulators").mkdir(parents=True, exist_ok=True)
         if self.local_services:
             start_local_services(
-                self.group, self.env, scale=self.scale, reseed=self.reseed,
+                self.group, self.connection_env, scale=self.scale, reseed=self.reseed,
                 netsuite_port=self.netsuite_port, spp_port=self.spp_port,
             )  # fmt: skip
-        prepare_airflow(self.env)
+        prepare_airflow(self.env, self.connection_env)
         start_airflow(self.group, self.env)
         api = self.api
         if wait_for_dags:

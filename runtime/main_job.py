@@ -29,7 +29,8 @@ def print_summary(workflow_ids: list[str], env: dict[str, str], started: float) 
     state = StateStore(env["INTEGRATION_STATE_DB_URL"])
     print()
     print(
-        f"{'workflow':<24} {'status':<8} {'created':>13} {'updated':>15} {'skipped':>15} {'failed':>12} {'duration':>9}"
+        f"{'workflow':<24} {'status':<8} {'created':>13} {'updated':>15} {'skipped':>15} {'failed':>12} "
+        f"{'duration':>9}"
     )
     ok = True
     for wf_id in workflow_ids:
@@ -90,9 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Initialising Airflow (metadata DB, pools, connections) and starting it ...", flush=True)
         api = stack.start(wait_for_dags=["integration_all", *enabled])
         if args.command == "up":
-            print(
-                f"\nAirflow UI: {env['AIRFLOW__API__BASE_URL']}  login: admin / {env.get('AIRFLOW_ADMIN_PASSWORD', 'admin')}"
-            )
+            password = env.get("AIRFLOW_ADMIN_PASSWORD", "admin")
+            print(f"\nAirflow UI: {env['AIRFLOW__API__BASE_URL']}  login: admin / {password}")
             if stack.local_services:
                 print(
                     f"Local services: NetSuite http://127.0.0.1:{stack.netsuite_port}  "

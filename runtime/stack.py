@@ -120,36 +120,64 @@ def airflow_cli(env: dict[str, str], *args: str, check: bool = True) -> subproce
     proc = subprocess.run([airflow, *args], env=env, cwd=str(PROJECT_ROOT), capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise RuntimeError(
-            f"airflow {' '.join(args[:2])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}{proc.stdout[-1000:]}"
+            f"airflow {' '.join(args[:2])} failed ({proc.returncode}):\n"
+            f"{proc.stderr[-3000:]}{proc.stdout[-1000:]}"
         )
     return proc
 
 
-def prepare_airflow(env: dict[str, str]) -> None:
-    """Migrate the metadata DB, then create pools and connections from the repository's files."""
+CONFIG_DIR = PROJECT_ROOT / "include" / "config"
+CONNECTIONS_FILE = CONFIG_DIR / "connections.json"
+
+
+def connection_variables(path: Path = CONNECTIONS_FILE) -> frozenset[str]:
+    """The environment variables ``include/config/connections.json`` reads (``${NAME:-default}``)."""
+    return frozenset(match.group(1) for match in _VAR.finditer(path.read_text()))
+
+
+def render_connections(env: dict[str, str], path: Path = CONNECTIONS_FILE) -> dict[str, dict[str, Any]]:
+    """The connections of ``connections.json`` as ``airflow connections import`` takes them.
+
+    This is how every stack points the product at NetSuite and SuiteProjects Pro, the local
+    services or real accounts alike: the hooks read these connections and nothing else.
+    """
+    rendered: dict[str, dict[str, Any]] = render_config(path, env)
+    for conn in rendered.values():
+        if isinstance(conn.get("port"), str):
+            conn["port"] = int(conn["port"]) if conn["port"] else None
+        conn["extra"] = json.dumps(conn.get("extra") or {})
+    return rendered
+
+
+def prepare_airflow(env: dict[str, str], connection_env: dict[str, str] | None = None) -> None:
+    """Migrate the metadata DB, then create pools and connections from the repository's files.
+
+    ``connection_env`` is what ``connections.json`` is rendered with (default: ``env``, the
+    Airflow processes' environment); the launchers pass the local services' endpoints there only.
+    """
     from include.state import StateStore
 
     airflow_cli(env, "db", "migrate")
     home = Path(env["AIRFLOW_HOME"])
-    for name, target in (("pools", "pools.json"), ("connections", "connections.json")):
-        rendered = render_config(PROJECT_ROOT / "include" / "config" / target, env)
-        if name == "pools":
-            for pool in rendered.values():
-                pool["slots"] = int(pool["slots"])
-        for conn in rendered.values() if name == "connections" else ():
-            if isinstance(conn.get("port"), str):
-                conn["port"] = int(conn["port"]) if conn["port"] else None
-            conn["extra"] = json.dumps(conn.get("extra") or {})
-        path = home / f"rendered-{target}"
-        path.write_text(json.dumps(rendered))
-        path.chmod(0o600)
+    pools = render_config(CONFIG_DIR / "pools.json", env)
+    for pool in pools.values():
+        pool["slots"] = int(pool["slots"])
+    imports = (
+        (("pools", "import"), "rendered-pools.json", pools),
+        (
+            ("connections", "import", "--overwrite"),
+            "rendered-connections.json",
+            render_connections(connection_env or env),
+        ),
+    )
+    for command, name, rendered in imports:
+        path = home / name
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            json.dump(rendered, handle)  # readable by this user only from the start: it holds secrets
         try:
-            if name == "pools":
-                airflow_cli(env, "pools", "import", str(path))
-            else:
-                airflow_cli(env, "connections", "import", "--overwrite", str(path))
+            airflow_cli(env, *command, str(path))
         finally:
-            path.unlink(missing_ok=True)  # holds secrets
+            path.unlink(missing_ok=True)
     StateStore(env["INTEGRATION_STATE_DB_URL"]).migrate()
 
 

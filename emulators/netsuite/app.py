@@ -1,4 +1,4 @@
-"""The local NetSuite SuiteTalk SOAP service (Starlette app), versions 2023_2 and 2025_2.
+"""The local NetSuite SuiteTalk SOAP service (Starlette app), versions 2025_2 (default) and 2023_2.
 
 Routes:
 

@@ -20,8 +20,10 @@ import dataclasses
 from dataclasses import dataclass
 from functools import cache
 
+from include.registry import UnknownRecordType, netsuite_record_type
+
 VERSIONS: tuple[str, ...] = ("2023_2", "2025_2")
-DEFAULT_VERSION = "2023_2"
+DEFAULT_VERSION = "2025_2"  # the codec's default; the routes serve every version of VERSIONS by URL
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -1745,13 +1747,48 @@ _RECORDS += [
 
 RECORD_TYPES: dict[str, RecordTypeInfo] = {r.record_type: r for r in _RECORDS}
 
+
+def registry_mismatches() -> list[str]:
+    """Where a record type served here disagrees with its declaration in :mod:`include.registry` (the
+    integration's one list of NetSuite record types), or is not declared there; empty when they agree."""
+    found: list[str] = []
+    for r in _RECORDS:
+        try:
+            declared = netsuite_record_type(r.record_type)
+        except UnknownRecordType as exc:
+            found.append(str(exc))
+            continue
+        pairs = {
+            "module": (r.ns_key, declared.module),
+            "complexType": (r.soap_type, declared.type_name),
+            "search wrapper": (r.search_type, declared.search_name),
+            "search module": (r.search_ns_key, declared.search_module),
+            "SearchBasic": (r.search_basic_type, declared.basic_name),
+            "modified field": (r.search_modified_field, declared.modified_field),
+            "type filter": ((r.transaction_type,) if r.transaction_type else (), declared.search_type_values)
+            if r.is_transaction
+            else (None, None),
+        }
+        found.extend(
+            f"{r.record_type}: {what} {ours!r} here, {theirs!r} in the registry"
+            for what, (ours, theirs) in pairs.items()
+            if ours != theirs
+        )
+    return found
+
+
 # TransactionType literal -> RecordType value, for the record types we serve
 TRANSACTION_TYPES: dict[str, str] = {
     r.transaction_type: r.record_type for r in _RECORDS if r.transaction_type
 }
 
-# ItemSearchBasic.type literal -> RecordType value (a ServiceSaleItem is `_service`)
-ITEM_TYPES: dict[str, str] = {"_service": "serviceSaleItem"}
+# ItemSearchBasic.type literal -> RecordType value (a ServiceSaleItem is `_service`), from the registry
+ITEM_TYPES: dict[str, str] = {
+    value: r.record_type
+    for r in _RECORDS
+    if r.search_basic_type == "ItemSearchBasic"
+    for value in netsuite_record_type(r.record_type).search_type_values
+}
 
 
 @cache

@@ -42,7 +42,7 @@ PORT_NAME = "NetSuitePort"
 
 
 def wsdl_path(version: str) -> str:
-    """URL path of the WSDL, as NetSuite serves it (``/wsdl/v2023_2_0/netsuite.wsdl``)."""
+    """URL path of the WSDL, as NetSuite serves it (``/wsdl/v2025_2_0/netsuite.wsdl``)."""
     return f"/wsdl/v{version}_0/netsuite.wsdl"
 
 

@@ -10,34 +10,18 @@
 
 from __future__ import annotations
 
-from emulators.spp.objects import OBJECT_TYPES
+from include.registry import CLAIMED_SENTINEL, ENTITIES, EXPORT_FLAG_FIELD, SPP_ID, entities_for
 
-NETSUITE_RECORD_TYPES: dict[str, str] = {
-    "Customer": "customer",
-    "User": "employee",
-    "Project": "job",
-    "Projecttask": "projectTask",
-    "Task": "timeBill",
-    "Envelope": "expenseReport",
-    "Invoice": "invoice",
-    "Category": "serviceSaleItem",
-    "Item": "expenseCategory",
-    "Costcenter": "customRecord",
-    "Ratecard": "customRecord",
-}
-"""SPP object type -> the NetSuite record type its "NetSuite ID" field points at."""
+NETSUITE_RECORD_TYPES: dict[str, str] = {e.spp_type: e.netsuite_type for e in ENTITIES.values()}
+"""SPP object type -> the NetSuite record type its "NetSuite ID" field points at (one per registry entity)."""
 
-NETSUITE_ID_FIELDS: dict[str, str] = {
-    spp_type: field
-    for spp_type in NETSUITE_RECORD_TYPES
-    if (field := OBJECT_TYPES[spp_type].netsuite_id_field) is not None
-}
-"""SPP object type -> its "NetSuite ID" custom field (the SPP service's own table decides the names)."""
+NETSUITE_ID_FIELDS: dict[str, str] = {e.spp_type: e.netsuite_id_field for e in ENTITIES.values()}
+"""SPP object type -> its "NetSuite ID" custom field (declared in the registry)."""
 
-EXPORT_CLAIMED = "-1"
+EXPORT_CLAIMED = CLAIMED_SENTINEL
 """Autorecovery sentinel in a "NetSuite ID" field: export claimed, outcome unknown."""
 
-EXPORT_FLAG = "custentity_oa_export_to_openair"
+EXPORT_FLAG = EXPORT_FLAG_FIELD
 """NetSuite checkbox "Export to SuiteProjects Pro" on customers, projects and employees."""
 
 COST_CENTER_RECORD_TYPE = {"internalId": "1", "name": "SuiteProjects Pro: Cost Center"}
@@ -46,5 +30,7 @@ RATE_CARD_RECORD_TYPE = {"internalId": "2", "name": "SuiteProjects Pro: Project 
 
 
 def spp_external_id(spp_type: str, spp_id: int | str) -> str:
-    """The NetSuite ``externalId`` of a record exported from SPP object ``spp_type`` number ``spp_id``."""
-    return f"spp-{spp_type.lower()}-{spp_id}"
+    """The NetSuite ``externalId`` of a record exported from SPP object ``spp_type`` number ``spp_id``
+    (the entity's export template from the registry, e.g. ``spp-task-{id}``)."""
+    (entity,) = entities_for("spp", spp_type)
+    return entity.external_id("export").replace(f"{{{SPP_ID}}}", str(spp_id))

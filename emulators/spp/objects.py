@@ -1,6 +1,9 @@
 """The SuiteProjects Pro object types the local service knows: required fields, foreign keys,
 date fields, approval workflow and the "NetSuite ID" custom field of each.
 
+The object types themselves and their "NetSuite ID" fields are declared once, in
+:mod:`include.registry`; this module adds what the service enforces.
+
 Required fields and key fields come from suiteprojects-xml-api.md §9 (``*`` there); fields
 marked "assumption" in that table are accepted but not enforced. Unknown fields are stored
 as given: the emulator is a faithful store, not a schema validator.
@@ -9,7 +12,9 @@ as given: the emulator is a faithful store, not a schema validator.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from include.registry import SPP_OBJECT_TYPES, spp_object_type
 
 # Fields the server owns; refused silently on writes (clients echo read objects back).
 SERVER_FIELDS = frozenset({"id", "created", "updated"})
@@ -50,20 +55,21 @@ class ObjectType:
     status_field: str = "status"
     add_allowed: bool = True  # User objects come from CreateUser only
     read_only: bool = False  # Purchaserequest: read-only through the API (custom fields excepted)
-    netsuite_id_field: str | None = None  # the connector's "NetSuite <Record> ID" custom field
+    netsuite_id_field: str | None = None  # the connector's "NetSuite <Record> ID" field (from the registry)
     name_field: str = "name"  # what a name="Type" lookup matches
 
 
 _APPROVABLE = frozenset(APPROVAL_TRANSITIONS)
 
-OBJECT_TYPES: dict[str, ObjectType] = {
-    t.name: t
+# What the service enforces beyond the registry's declaration, per object tag (a tag the registry does not
+# declare is an error at import).
+_RULES: dict[str, ObjectType] = {
+    spp_object_type(t.name).name: t
     for t in (
         ObjectType(
             "Customer",
             required=("company",),
             foreign_keys={"cost_centerid": "Costcenter"},
-            netsuite_id_field="netsuite_customer_id__c",
             name_field="company",
         ),
         ObjectType(
@@ -71,19 +77,16 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             required=("nickname",),
             foreign_keys={"line_managerid": "User", "cost_centerid": "Costcenter"},
             add_allowed=False,
-            netsuite_id_field="netsuite_user_id__c",
             name_field="nickname",
         ),
         ObjectType(
             "Project",
             required=("name",),
             foreign_keys={"customerid": "Customer", "userid": "User", "cost_centerid": "Costcenter"},
-            netsuite_id_field="netsuite_project_id__c",
         ),
         ObjectType(
             "Projecttask",
             foreign_keys={"projectid": "Project", "parentid": "Projecttask", "categoryid": "Category"},
-            netsuite_id_field="netsuite_projecttask_id__c",
         ),
         ObjectType(
             "Projecttaskassign",
@@ -94,7 +97,6 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             "Timesheet",
             foreign_keys={"userid": "User"},
             approvals=_APPROVABLE,
-            netsuite_id_field="netsuite_timesheet_id__c",
         ),
         ObjectType(
             "Task",
@@ -107,14 +109,12 @@ OBJECT_TYPES: dict[str, ObjectType] = {
                 "categoryid": "Category",
             },
             approvals=frozenset({"Reject"}),
-            netsuite_id_field="netsuite_timebill_id__c",
         ),
         ObjectType(
             "Envelope",
             required=("date",),
             foreign_keys={"userid": "User"},
             approvals=_APPROVABLE,
-            netsuite_id_field="netsuite_expense_report_id__c",
         ),
         ObjectType(
             "Ticket",
@@ -131,7 +131,6 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             "Invoice",
             foreign_keys={"customerid": "Customer", "projectid": "Project"},
             approvals=_APPROVABLE,
-            netsuite_id_field="netsuite_invoice_id__c",
         ),
         ObjectType(
             "Slip",
@@ -146,19 +145,16 @@ OBJECT_TYPES: dict[str, ObjectType] = {
         ObjectType(
             "Payment",
             foreign_keys={"invoiceid": "Invoice", "customerid": "Customer"},
-            netsuite_id_field="netsuite_payment_id__c",
         ),
         ObjectType(
             "Revenue_recognition_transaction",
             foreign_keys={"projectid": "Project"},
-            netsuite_id_field="netsuite_revenue_recognition_transaction_id",
         ),
         ObjectType(
             "Purchaserequest",
             foreign_keys={"userid": "User"},
             read_only=True,
             status_field="approval_status",
-            netsuite_id_field="netsuite_purchase_request_id__c",
         ),
         ObjectType(
             "Purchase_item",
@@ -169,25 +165,28 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             },
             read_only=True,
         ),
-        ObjectType("Category", required=("name",), netsuite_id_field="netsuite_service_id__c"),
-        ObjectType("Item", netsuite_id_field="netsuite_expense_item_id__c"),
-        ObjectType("Product", netsuite_id_field="netsuite_product_id__c"),
-        ObjectType("Costcenter", netsuite_id_field="netsuite_cost_center_id__c"),
+        ObjectType("Category", required=("name",)),
+        ObjectType("Item"),
+        ObjectType("Product"),
+        ObjectType("Costcenter"),
         ObjectType(
             "Customerpo",
             foreign_keys={"customerid": "Customer"},
-            netsuite_id_field="netsuite_sales_order_id__c",
         ),
-        ObjectType("Ratecard", netsuite_id_field="netsuite_rate_card_id__c"),
-        ObjectType(
-            "Contact", foreign_keys={"customerid": "Customer"}, netsuite_id_field="netsuite_contact_id__c"
-        ),
-        ObjectType("Vendor", netsuite_id_field="netsuite_vendor_id__c"),
+        ObjectType("Ratecard"),
+        ObjectType("Contact", foreign_keys={"customerid": "Customer"}),
+        ObjectType("Vendor"),
         # project team membership; note the underscored foreign keys (reference §9)
         ObjectType("Projectassign", foreign_keys={"project_id": "Project", "user_id": "User"}),
         # written with Add only (an upsert on application, type, id); see commands.add_import_exports
         ObjectType(IMPORT_EXPORT, required=("application", "type")),
     )
+}
+
+# Every SPP object type the registry declares (include/registry.py), with its "NetSuite ID" field from there.
+OBJECT_TYPES: dict[str, ObjectType] = {
+    name: replace(_RULES.get(name, ObjectType(name)), netsuite_id_field=declared.netsuite_id_field)
+    for name, declared in SPP_OBJECT_TYPES.items()
 }
 
 

@@ -18,20 +18,28 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from include.engine.direction import EXPORT
+from include.engine.matching import normalise
 from include.engine.window import SyncWindow
+from include.mapping.paths import get_path
 from include.results import WriteResult
+
+if TYPE_CHECKING:
+    from include.mapping.model import Workflow
+    from include.netsuite.client import NetSuiteClient
+    from include.spp.client import SppClient
 
 log = logging.getLogger(__name__)
 
 
 class Source(Protocol):
+    """Where a workflow reads: the source system's clock and its records, chunk by chunk."""
+
     system: str
 
     def server_time(self) -> dt.datetime: ...
-
-    def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]: ...
 
     def extract_chunks(
         self, window: SyncWindow, retry_ids: Iterable[str] = (), chunk_size: int = 1000
@@ -39,9 +47,13 @@ class Source(Protocol):
 
 
 class Target(Protocol):
-    system: str
+    """Where a workflow writes: look-ups for first-time matching, and batch writes with one
+    result per record (in input order)."""
 
-    def find_existing(self, source_ids: list[str]) -> dict[str, str]: ...
+    system: str
+    record_type: str
+
+    def lookup(self, field: str, values: list[str], *, natural: bool) -> dict[str, list[str]]: ...
 
     def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]: ...
 
@@ -84,7 +96,7 @@ class NetSuiteSource:
 
     system = "netsuite"
 
-    def __init__(self, client: Any, workflow: Any) -> None:
+    def __init__(self, client: NetSuiteClient, workflow: Workflow) -> None:
         self.client = client
         self.workflow = workflow
 
@@ -101,10 +113,6 @@ class NetSuiteSource:
         if custom:
             kwargs["custom_booleans"] = custom
         return kwargs
-
-    def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
-        """Every matching record of the window (and the retried ids), in memory."""
-        return [d for chunk in self.extract_chunks(window, retry_ids) for d in chunk]
 
     def extract_chunks(
         self, window: SyncWindow, retry_ids: Iterable[str] = (), chunk_size: int = 1000
@@ -139,20 +147,45 @@ class NetSuiteTarget:
 
     system = "netsuite"
 
-    def __init__(self, client: Any, workflow: Any) -> None:
+    def __init__(self, client: NetSuiteClient, workflow: Workflow) -> None:
         self.client = client
         self.workflow = workflow
+        self.record_type: str = workflow.target.type
+        self._natural: dict[str, dict[str, list[str]]] = {}  # field -> normalised value -> ids
 
-    def find_existing(self, source_ids: list[str]) -> dict[str, str]:
-        # Exports know an SPP record was exported from its NetSuite ID field (handled in plan);
-        # a lost response is covered by the externalId upsert, so no lookup is needed here.
-        return {}
+    def lookup(self, field: str, values: list[str], *, natural: bool) -> dict[str, list[str]]:
+        """NetSuite records holding ``values`` in ``field``: ids by search, natural keys from one
+        body-fields scan of the type, kept for the rest of the plan (basic search has no general
+        "field is one of" criterion)."""
+        if not values:
+            return {}
+        if not natural and field in ("internalId", "externalId"):
+            by_internal = field == "internalId"
+            found: dict[str, list[str]] = {}
+            hits = self.client.search(
+                self.record_type,
+                body_fields_only=True,
+                internal_ids=values if by_internal else None,
+                external_ids=None if by_internal else values,
+            )
+            for doc in hits:
+                found.setdefault(str(doc.get(field) or ""), []).append(str(doc["internalId"]))
+            return found
+        if field not in self._natural:
+            index: dict[str, list[str]] = {}
+            for doc in self.client.search(self.record_type, body_fields_only=True):
+                value = get_path(doc, field)
+                if value not in (None, ""):
+                    index.setdefault(normalise(value, natural=natural), []).append(str(doc["internalId"]))
+            self._natural[field] = index
+        index = self._natural[field]
+        return {v: index[v] for v in values if v in index}
 
     def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
-        return self.client.upsert_list(self.workflow.target.type, docs)
+        return self.client.upsert_list(self.record_type, docs)
 
     def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
-        return self.client.upsert_list(self.workflow.target.type, docs)
+        return self.client.upsert_list(self.record_type, docs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,7 +207,7 @@ class SppSource:
 
     system = "spp"
 
-    def __init__(self, client: Any, workflow: Any) -> None:
+    def __init__(self, client: SppClient, workflow: Workflow) -> None:
         self.client = client
         self.workflow = workflow
 
@@ -186,10 +219,6 @@ class SppSource:
             return ("1" if value else "0") if isinstance(value, bool) else str(value)
 
         return {k: as_spp(v) for k, v in self.workflow.source.equals_filters().items()}
-
-    def extract(self, window: SyncWindow, retry_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
-        """Every matching object of the window (and the retried ids), in memory."""
-        return [d for chunk in self.extract_chunks(window, retry_ids) for d in chunk]
 
     def extract_chunks(
         self, window: SyncWindow, retry_ids: Iterable[str] = (), chunk_size: int = 1000
@@ -203,9 +232,9 @@ class SppSource:
         """
         otype = self.workflow.source.type
         equal_to = self._equal_to() or None
-        related_filters = list(self.workflow.source.related_filters())
+        relations = [(f, f.via) for f in self.workflow.source.related_filters() if f.via is not None]
         # related records by type and id: those changed in the window, then whatever chunks name
-        related: dict[str, dict[str, dict[str, Any]]] = {f.via.type: {} for f in related_filters}
+        related: dict[str, dict[str, dict[str, Any]]] = {via.type: {} for _, via in relations}
         followers: list[tuple[str, list[str]]] = []  # (key field, related ids) to read after the window
         retry = list(retry_ids)
         # An incremental run of a create-only export wants only what was never exported: the
@@ -217,16 +246,15 @@ class SppSource:
             # the related types' changes and the first page of the window travel in one request
             upper = _spp_upper(window)
             changed_reads = [
-                {"object_type": f.via.type, "updated_after": window.since, "updated_before": upper}
-                for f in related_filters
+                {"object_type": via.type, "updated_after": window.since, "updated_before": upper}
+                for _, via in relations
             ]
             *changed, window_read = self.client.read_together(
                 *changed_reads,
                 {"object_type": otype, "updated_after": window.since, "updated_before": upper,
                  "equal_to": equal_to, "not_exported": fresh_only},
             )  # fmt: skip
-            for flt, found in zip(related_filters, changed, strict=True):
-                via = flt.via
+            for (flt, via), found in zip(relations, changed, strict=True):
                 for rec in found:
                     related[via.type][str(rec["id"])] = rec
                 matching = [i for i, rec in related[via.type].items() if flt.matches({}, {via.type: rec})]
@@ -246,8 +274,7 @@ class SppSource:
 
         source = self.workflow.source
         for chunk in chunked(stream(), chunk_size, "id"):
-            for flt in related_filters:
-                via = flt.via
+            for _, via in relations:
                 known = related[via.type]
                 wanted = sorted({str(d.get(via.key)) for d in chunk if d.get(via.key)} - set(known))
                 if wanted:
@@ -258,7 +285,7 @@ class SppSource:
                 for d in chunk
                 if source.matches(
                     d,
-                    {f.via.type: related[f.via.type].get(str(d.get(f.via.key)), {}) for f in related_filters},
+                    {via.type: related[via.type].get(str(d.get(via.key)), {}) for _, via in relations},
                 )
             ]
             self._attach_children(kept)
@@ -266,8 +293,8 @@ class SppSource:
                 yield kept
 
     def _create_only(self) -> bool:
-        """Records are written once and marked exported by the pullback (the runner's ``_marks_exports``)."""
-        return bool(self.workflow.netsuite_id_field) and not self.workflow.policy.update
+        """Records are written once and marked exported by the pullback (``Export.marks_exports``)."""
+        return EXPORT.marks_exports(self.workflow)
 
     def _attach_children(self, docs: list[dict[str, Any]]) -> None:
         for sub in self.workflow.sublists:
@@ -286,60 +313,63 @@ class SppTarget:
 
     system = "spp"
 
-    def __init__(self, client: Any, workflow: Any) -> None:
-        self.client = client
-        self.workflow = workflow
-        self._index: dict[str, dict[str, str]] | None = None  # key field -> value -> SPP id
-
-    # From this many unknown ids on, one paged read of the whole type (ids and key fields only)
-    # is cheaper than a look-up command per id and key field; a streamed plan keeps that index
-    # for its later chunks.
+    # From this many values on, one paged read of the whole type (ids and key fields only) is
+    # cheaper than a look-up command per value; a streamed plan keeps that index for its later
+    # chunks (objects created since are this run's own, not asked about again).
     bulk_match_threshold = 1000
 
-    def find_existing(self, source_ids: list[str]) -> dict[str, str]:
-        """SPP ids of objects already holding these NetSuite ids (the NetSuite ID field first,
-        then externalid), for records the cross-reference does not know yet."""
-        if not source_ids:
+    def __init__(self, client: SppClient, workflow: Workflow) -> None:
+        self.client = client
+        self.workflow = workflow
+        self.record_type: str = workflow.target.type
+        self._index: dict[tuple[str, bool], dict[str, list[str]]] = {}  # (field, natural) -> value -> ids
+
+    def lookup(self, field: str, values: list[str], *, natural: bool) -> dict[str, list[str]]:
+        """SPP objects holding ``values`` in ``field``: exact ids by a filtered read (or the
+        type's index when there are many), natural keys (nested fields such as ``addr.email``
+        included) from the type's index."""
+        if not values:
             return {}
-        otype = self.workflow.target.type
-        fields = [f for f in (self.workflow.netsuite_id_field, "externalid") if f]
-        wanted = set(source_ids)
-        by_field: dict[str, dict[str, str]] = {f: {} for f in fields}
-        if self._index is None and len(wanted) >= self.bulk_match_threshold:
-            self._index = {f: {} for f in fields}
-            for doc in self.client.read(otype, fields=["id", *fields]):
-                for field in fields:
-                    key = str(doc.get(field) or "")
-                    if key:
-                        self._index[field].setdefault(key, str(doc["id"]))
-        if self._index is not None:
-            # objects created since the index was read are this run's own: not asked about again
-            for field in fields:
-                by_field[field] = {k: v for k in wanted if (v := self._index[field].get(k))}
-        else:
-            for field in fields:
-                missing = [s for s in source_ids if not any(s in by_field[f] for f in fields)]
-                if not missing:
-                    break
-                for doc in self.client.read(otype, equal_to_any={field: missing}, fields=["id", field]):
-                    key = str(doc.get(field) or "")
-                    if key in wanted:
-                        by_field[field].setdefault(key, str(doc["id"]))
-        found: dict[str, str] = {}
-        for field in fields:  # rule order: the NetSuite ID field wins over externalid
-            for key, spp_id in by_field[field].items():
-                found.setdefault(key, spp_id)
-        return found
+        key = (field, natural)
+        if key not in self._index and not natural and "." not in field:
+            if len(values) < self.bulk_match_threshold:
+                found: dict[str, list[str]] = {}
+                for doc in self.client.read(
+                    self.record_type, equal_to_any={field: values}, fields=["id", field]
+                ):
+                    value = str(doc.get(field) or "")
+                    if value:
+                        found.setdefault(value, []).append(str(doc["id"]))
+                return found
+        if key not in self._index:
+            # one read serves every key of the same kind the match rules name
+            keys = [
+                key,
+                *((r.target, natural) for r in self.workflow.match if (r.kind == "natural_key") == natural),
+            ]
+            keys = [k for k in dict.fromkeys(keys) if k not in self._index]
+            roots = sorted({k[0].split(".")[0] for k in keys})
+            indexes: dict[tuple[str, bool], dict[str, list[str]]] = {k: {} for k in keys}
+            for doc in self.client.read(self.record_type, fields=["id", *roots]):
+                for name, _ in keys:
+                    value = doc[name] if name in doc else get_path(doc, name)  # nested come back dotted
+                    if value not in (None, ""):
+                        indexes[(name, natural)].setdefault(normalise(value, natural=natural), []).append(
+                            str(doc["id"])
+                        )
+            self._index.update(indexes)
+        index = self._index[key]
+        return {v: index[v] for v in values if v in index}
 
     def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
-        otype = self.workflow.target.type
+        otype = self.record_type
         docs = [_spp_wire_form(d) for d in docs]
         if otype == "User":  # SPP creates users only through CreateUser
             return self.client.create_user(docs, lookup_external=True)
         return self.client.add(otype, docs, lookup_external=True)
 
     def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
-        return self.client.modify(self.workflow.target.type, [_spp_wire_form(d) for d in docs])
+        return self.client.modify(self.record_type, [_spp_wire_form(d) for d in docs])
 
 
 _REFERENCE_KEYS = {"id", "external", "name"}
@@ -355,10 +385,3 @@ def _spp_wire_form(doc: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def endpoints_for(workflow: Any, netsuite: Any, spp: Any) -> tuple[Source, Target]:
-    """The (source, target) pair for a workflow's direction."""
-    if workflow.direction == "import":
-        return NetSuiteSource(netsuite, workflow), SppTarget(spp, workflow)
-    return SppSource(spp, workflow), NetSuiteTarget(netsuite, workflow)

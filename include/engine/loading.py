@@ -36,6 +36,18 @@ class ShardReport:
     broken: list[str] = field(default_factory=list)  # batches that failed as a whole
     plan_status: str = ""
 
+    def __add__(self, other: ShardReport) -> ShardReport:
+        """Two reports as one (the threads of a load task, the load tasks of a run)."""
+        return ShardReport(
+            batches=self.batches + other.batches,
+            records=self.records + other.records,
+            created=self.created + other.created,
+            updated=self.updated + other.updated,
+            failed=self.failed + other.failed,
+            broken=[*self.broken, *other.broken],
+            plan_status=self.plan_status or other.plan_status,
+        )
+
     def as_dict(self) -> dict[str, object]:
         return {
             "batches": self.batches,
@@ -119,7 +131,8 @@ def drain_queue(
         report.updated += outcome.updated
         report.failed += outcome.failed
         log.info(
-            "%s %s: batch %d, %d records (%d created, %d updated, %d rejected) in %.2f s; %d records by this task",
+            "%s %s: batch %d, %d records (%d created, %d updated, %d rejected) in %.2f s; "
+            "%d records by this task",
             workflow,
             worker,
             number,
@@ -135,8 +148,8 @@ def drain_queue(
     earlier = staging.unfinished_claims(engine, run_id, workflow, worker)
     if earlier:
         log.info("%s %s: taking back %d batches claimed by an earlier try", workflow, worker, len(earlier))
-    for number in earlier:
-        load_one(number)
+    for taken in earlier:
+        load_one(taken)
 
     waiting_since = clock()
     while True:

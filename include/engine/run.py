@@ -1,15 +1,17 @@
-"""One run of one workflow: extract → transform → validate → plan → load → commit.
+"""The decisions and writes of one workflow run: plan chunk by chunk, load a batch, finish.
 
-The runner is plain Python (no Airflow): operators call its three phases from separate tasks
-(``plan_chunks`` in the planning task, ``load_batch`` for each batch a load thread claims,
-``finish`` once), tests and the CLI can call ``run()`` to do all three in one process.
+``WorkflowRunner`` is plain Python (no Airflow). The staged protocol that calls it — open the
+plan, stage its chunks, let threads claim and load the batches, finish with its checks — is
+``include.engine.staged``: the operators call that, and so do the tests, the benchmark and the
+CLI. Nothing else loops over a plan.
 
 What a run guarantees:
 
-* **nothing duplicated** — creates are idempotent writes (see ``endpoints``), and every
-  successful write is committed to the cross-reference in the same batch, before the next one;
+* **nothing duplicated** — creates are idempotent writes (see ``endpoints``), records that
+  already exist on both sides are linked first by the mapping's match rules (``matching``), and
+  every successful write is committed to the cross-reference in the same batch;
 * **nothing lost** — a record the target rejects is logged with its reason and retried by id on
-  the next run; the watermark advances only when no batch failed as a whole, and only to the
+  the next run; the watermark advances only when every staged batch loaded, and only to the
   source system's own clock reading taken at the start of the run;
 * **nothing rewritten needlessly** — a source record whose monitored fields hash to what was
   last written is skipped (unless the run is a full synchronisation).
@@ -24,12 +26,19 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from include.engine.endpoints import endpoints_for, source_id_of
-from include.engine.progress import Progress
+from include.engine.direction import direction_of, linked_ids
+from include.engine.endpoints import source_id_of
+from include.engine.matching import AMBIGUOUS, match_existing
 from include.engine.window import SyncWindow, resolve_window
 from include.results import WriteResult
+
+if TYPE_CHECKING:
+    from include.mapping.model import Workflow
+    from include.netsuite.client import NetSuiteClient
+    from include.spp.client import SppClient
+    from include.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,7 @@ class PlannedRecord:
     target_id: str | None = None
     hash: str | None = None
     reason: str | None = None
+    code: str | None = None  # why it failed before any write (INVALID_DATA, AMBIGUOUS_MATCH)
 
 
 @dataclass
@@ -203,11 +213,11 @@ class WorkflowRunner:
 
     def __init__(
         self,
-        workflow: Any,
-        state: Any,
+        workflow: Workflow,
+        state: StateStore,
         *,
-        netsuite: Any,
-        spp: Any,
+        netsuite: NetSuiteClient,
+        spp: SppClient,
         run_id: str,
         params: dict[str, Any] | None = None,
         interval: tuple[dt.datetime, dt.datetime] | None = None,
@@ -219,7 +229,8 @@ class WorkflowRunner:
         self.run_id = run_id
         self.params = params or {}
         self.interval = interval
-        self.source, self.target = endpoints_for(workflow, netsuite, spp)
+        self.direction = direction_of(workflow)
+        self.source, self.target = self.direction.endpoints(workflow, netsuite, spp)
         # Load tasks that run while the planning task still pages through SPP hold their
         # pullbacks (which move records out of the read's result set) until it is done.
         self.defer_pullbacks = False
@@ -236,15 +247,27 @@ class WorkflowRunner:
 
     def _xref_lookup(self, ids: list[str]) -> dict[str, str]:
         """Source id → target id of this workflow's own records, from the cross-reference."""
-        side = "to_spp" if self.workflow.direction == "import" else "to_netsuite"
-        return self._resolve(self.workflow.entity, side, ids)
+        return self.direction.linked(self.state, self.workflow.entity, ids)
 
     def _resolve(self, entity: str, side: str, ids: list[str]) -> dict[str, str]:
         """Reference resolution for the mapping engine, through the cross-reference."""
-        ids = [str(i) for i in ids if i not in (None, "")]
-        if side == "to_spp":
-            return {k: v.spp_id for k, v in self.state.xref_by_netsuite(entity, ids).items() if v.spp_id}
-        return {k: v.netsuite_id for k, v in self.state.xref_by_spp(entity, ids).items() if v.netsuite_id}
+        return linked_ids(self.state, entity, side, ids)
+
+    def _match(self, docs: dict[str, dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+        """Existing target records of source records the cross-reference does not know, by the
+        mapping's match rules: (source id → target id, source id → why it is ambiguous)."""
+        rules = [r for r in self.workflow.match if self.direction.needs_lookup(self.workflow, r)]
+        if not docs or not rules:
+            return {}, {}
+        back = "to_spp" if self.direction.xref_side == "to_netsuite" else "to_netsuite"
+
+        def taken(target_ids: list[str]) -> dict[str, str]:
+            return linked_ids(self.state, self.workflow.entity, back, target_ids)
+
+        found = match_existing(rules, docs, self.target, taken=taken)
+        if found.linked:
+            log.info("%s: %d records matched existing target records", self.name, len(found.linked))
+        return found.linked, found.ambiguous
 
     # -- phase 1: plan -------------------------------------------------------------------------
     def open_window(self) -> SyncWindow:
@@ -342,9 +365,11 @@ class WorkflowRunner:
         ids = list(by_id)
         known = self._xref_lookup(ids)
         in_xref = set(known)
-        unknown = [i for i in ids if i not in known]
-        if unknown and wf.direction == "import":
-            known.update(self.target.find_existing(unknown))
+        unknown = {
+            i: by_id[i] for i in ids if i not in known and not self.direction.recorded_target_id(wf, by_id[i])
+        }
+        matched, ambiguous = self._match(unknown)
+        known.update(matched)
         previous_hashes = self.state.get_hashes(self.name, ids)
         monitored = list(wf.monitored_fields or [])
         # A full synchronisation or an explicit single-record run rewrites even unchanged records.
@@ -356,10 +381,13 @@ class WorkflowRunner:
             sid = str(row.source_id)
             doc = by_id.get(sid, {})
             digest = record_hash(doc, monitored) if monitored else None
-            existing_id = known.get(sid) or self._already_exported(doc)
+            existing_id = known.get(sid) or self.direction.recorded_target_id(wf, doc)
             rec = PlannedRecord(sid, row.source_name or sid, CREATE, target=dict(row.target), hash=digest)
             if row.error or index in invalid:
                 rec.action, rec.reason = FAIL, row.error or invalid[index]
+                chunk.failed.append(rec)
+            elif sid in ambiguous:
+                rec.action, rec.reason, rec.code = FAIL, ambiguous[sid], AMBIGUOUS
                 chunk.failed.append(rec)
             elif existing_id:
                 rec.target_id = existing_id
@@ -368,7 +396,9 @@ class WorkflowRunner:
                         chunk.links.append((sid, existing_id))
                     rec.action, rec.reason = SKIP, "already in target; workflow is create-only"
                     chunk.skipped.append(rec)
-                    chunk.exported_earlier.append((sid, existing_id, not self._already_exported(doc)))
+                    chunk.exported_earlier.append(
+                        (sid, existing_id, not self.direction.recorded_target_id(wf, doc))
+                    )
                 elif digest and previous_hashes.get(sid) == digest and not force:
                     rec.action, rec.reason = SKIP, "monitored fields unchanged"
                     chunk.skipped.append(rec)
@@ -385,25 +415,9 @@ class WorkflowRunner:
                 to_write.append(rec)
         return chunk, to_write
 
-    def _already_exported(self, doc: dict[str, Any]) -> str | None:
-        """For exports: the NetSuite id an SPP record already carries (``-1`` = claim, unknown)."""
-        if self.workflow.direction != "export" or not self.workflow.netsuite_id_field:
-            return None
-        value = str(doc.get(self.workflow.netsuite_id_field) or "").strip()
-        return value if value and value != "-1" else None
-
     def _with_identity(self, target: dict[str, Any], target_id: str | None, source_id: str) -> dict[str, Any]:
         """Stamp the keys that make the write idempotent."""
-        target = dict(target)
-        external_id = self.workflow.external_id_for(source_id)
-        if self.workflow.direction == "export":
-            target["externalId"] = external_id  # upsert key
-            target.pop("internalId", None)
-        else:
-            target["externalid"] = external_id
-            if target_id:
-                target["id"] = target_id
-        return target
+        return self.direction.identity(self.workflow, target, target_id, source_id)
 
     def _retry_ids(self) -> list[str]:
         """Source ids whose last write failed, to re-read by id whatever their modification date.
@@ -450,17 +464,13 @@ class WorkflowRunner:
             return
         if plan.failed:
             self.state.record_errors(
-                self.run_id, self.name, [self._error(r, "INVALID_DATA", r.reason) for r in plan.failed]
+                self.run_id,
+                self.name,
+                [self._error(r, r.code or "INVALID_DATA", r.reason) for r in plan.failed],
             )
         if plan.links:
-            from include.state import CrossReference
-
             entity = self.workflow.entity
-            if self.workflow.direction == "import":
-                rows = [CrossReference(entity=entity, netsuite_id=s, spp_id=t) for s, t in plan.links]
-            else:
-                rows = [CrossReference(entity=entity, netsuite_id=t, spp_id=s) for s, t in plan.links]
-            self.state.xref_upsert(rows)
+            self.state.xref_upsert([self.direction.xref(entity, s, t, None) for s, t in plan.links])
 
     def settle_source(self, exported_earlier: list[tuple[str, str, bool]]) -> None:
         """After the source has been read: mark exported the create-only export's records that
@@ -490,8 +500,7 @@ class WorkflowRunner:
 
     def _marks_exports(self) -> bool:
         """Create-only exports mark what they exported in SPP (ImportExport); see ``SppSource``."""
-        wf = self.workflow
-        return wf.direction == "export" and bool(wf.netsuite_id_field) and not wf.policy.update
+        return self.direction.marks_exports(self.workflow)
 
     # -- phase 2: load -------------------------------------------------------------------------
     def load_batch(self, batch: Batch) -> BatchOutcome:
@@ -514,7 +523,7 @@ class WorkflowRunner:
         for rec, res in zip(batch.records, results, strict=True):
             (successes if res.ok else errors).append((rec, res))
         self._commit(successes, errors)
-        if successes and self.workflow.direction == "export":
+        if successes and self.direction.pulls_back(self.workflow):
             if self.defer_pullbacks:
                 self._pending_pullbacks.extend(successes)
             else:
@@ -560,25 +569,16 @@ class WorkflowRunner:
         successes: list[tuple[PlannedRecord, WriteResult]],
         errors: list[tuple[PlannedRecord, WriteResult]],
     ) -> None:
-        from include.state import CrossReference
-
         entity = self.workflow.entity
-        xrefs = []
-        for rec, res in successes:
-            ext = self.workflow.external_id_for(rec.source_id)
-            target_id = str(res.id or rec.target_id or "")
-            if self.workflow.direction == "import":
-                xrefs.append(
-                    CrossReference(
-                        entity=entity, netsuite_id=rec.source_id, spp_id=target_id, spp_external_id=ext
-                    )
-                )
-            else:
-                xrefs.append(
-                    CrossReference(
-                        entity=entity, netsuite_id=target_id, spp_id=rec.source_id, netsuite_external_id=ext
-                    )
-                )
+        xrefs = [
+            self.direction.xref(
+                entity,
+                rec.source_id,
+                str(res.id or rec.target_id or ""),
+                self.workflow.external_id_for(rec.source_id),
+            )
+            for rec, res in successes
+        ]
         if xrefs:
             self.state.xref_upsert(xrefs)
         hashes = {rec.source_id: rec.hash for rec, _ in successes if rec.hash}
@@ -640,25 +640,21 @@ class WorkflowRunner:
         return summary
 
     # -- all in one process --------------------------------------------------------------------
-    def run(self) -> RunSummary:
-        """Plan, load every batch (in order) and finish, in this process."""
-        if not self.dry_run:
-            self.state.start_run(self.run_id, self.name, self.params)
-        plan = self.plan()
-        self.record_plan(plan)
-        self.settle_source(plan.exported_earlier)
-        if self.dry_run:
-            return self.finish(plan, [], all_batches_ok=True)
-        progress = Progress(self.name, total=sum(len(b.records) for b in plan.batches))
-        outcomes = []
-        ok = True
-        for batch in plan.batches:
-            try:
-                outcome = self.load_batch(batch)
-            except Exception:
-                log.exception("%s: batch %d failed as a whole", self.name, batch.number)
-                ok = False
-                continue
-            outcomes.append(outcome)
-            progress.advance(len(batch.records))
-        return self.finish(plan, outcomes, all_batches_ok=ok)
+    def clone(self) -> WorkflowRunner:
+        """A runner of the same run over the same clients (one per thread of ``run``)."""
+        return WorkflowRunner(
+            self.workflow,
+            self.state,
+            netsuite=self.netsuite,
+            spp=self.spp,
+            run_id=self.run_id,
+            params=self.params,
+            interval=self.interval,
+        )
+
+    def run(self, *, threads: int = 2) -> RunSummary:
+        """The whole run in this process through the staged protocol (``staged.run_workflow``):
+        plan, ``threads`` load threads beside it, finish — exactly the steps of a DAG run."""
+        from include.engine.staged import run_workflow
+
+        return run_workflow(self.clone, threads=threads)

@@ -7,27 +7,24 @@ source, and closes the plan (``complete`` or ``failed``). The load tasks run bes
 busy until the last batch, whatever the batches' sizes. A claim names the load task (its shard),
 so a retried load task picks up the batches its earlier try held and had not finished.
 
-The tables (``staged_plans``, ``staged_batches``) belong to the state store (its models and
-Alembic migrations); this module only reads and writes them with short transactions, writers
-taking SQLite's lock up front (a deferred reader that later writes fails with "database is
-locked" when another task wrote in between, busy timeout or not).
+The state store keeps the plan and its batches and issues every statement
+(``include.state.plans.StagedPlans``, also ``StateStore.plans``); this module only converts the
+engine's ``Batch``, ``BatchOutcome``, ``Plan`` and ``SyncWindow`` to the JSON documents it
+stores and back. Each function takes the store's engine (``StateStore.engine``) or the store.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
-
 from include.engine.run import Batch, BatchOutcome, Plan
 from include.engine.window import SyncWindow
-from include.state.engine import writer
-from include.state.models import staged_batches, staged_plans
+from include.state import StagedBatch, StagedPlans, StateStore, plans
 
-PLANNING, COMPLETE, FAILED = "planning", "complete", "failed"
+PLANNING, COMPLETE, FAILED = plans.PLANNING, plans.COMPLETE, plans.FAILED
 
 
 def _now() -> dt.datetime:
@@ -92,16 +89,14 @@ def _window_of(raw: dict[str, Any]) -> SyncWindow:
     )
 
 
-def _meta(window: SyncWindow, counts: PlanCounts) -> str:
-    return json.dumps({"window": _window_json(window), "counts": counts.__dict__})
+def _meta(window: SyncWindow, counts: PlanCounts) -> dict[str, Any]:
+    """The document stored with every report of the planning task."""
+    return {"window": _window_json(window), "counts": dataclasses.asdict(counts)}
 
 
-def _plan_key(run_id: str, workflow: str) -> Any:
-    return and_(staged_plans.c.run_id == run_id, staged_plans.c.workflow == workflow)
-
-
-def _batch_key(run_id: str, workflow: str) -> Any:
-    return and_(staged_batches.c.run_id == run_id, staged_batches.c.workflow == workflow)
+def _plans(engine: Any) -> StagedPlans:
+    """The state store's staged plans on ``engine`` (or of the ``StateStore`` itself)."""
+    return engine.plans if isinstance(engine, StateStore) else StagedPlans(engine)
 
 
 def open_plan(
@@ -113,211 +108,90 @@ def open_plan(
     loaded, drops the others (the new attempt plans their records again), and numbers its
     batches after the kept ones.
     """
-    key, bkey = _plan_key(run_id, workflow), _batch_key(run_id, workflow)
-    with writer(engine).begin() as conn:
-        conn.execute(
-            delete(staged_batches).where(
-                bkey, staged_batches.c.outcome.is_(None), staged_batches.c.claimed_by.is_(None)
-            )
-        )
-        conn.execute(delete(staged_plans).where(key))
-        conn.execute(
-            insert(staged_plans).values(
-                run_id=run_id,
-                workflow=workflow,
-                plan=_meta(window, PlanCounts()),
-                created_at=_now(),
-                status=PLANNING,
-                attempt=attempt,
-                retries_left=retries_left,
-                heartbeat_at=_now(),
-            )
-        )
-        highest = conn.execute(select(func.max(staged_batches.c.number)).where(bkey)).scalar()
-    return 0 if highest is None else int(highest) + 1
+    meta = _meta(window, PlanCounts())
+    return _plans(engine).open(run_id, workflow, meta, attempt=attempt, retries_left=retries_left)
 
 
 def stage_batches(
     engine: Any, run_id: str, workflow: str, batches: list[Batch], window: SyncWindow, counts: PlanCounts
 ) -> None:
     """Add a chunk's batches (claimable at once) and the plan's running totals; a heartbeat too."""
-    rows = [
-        {
-            "run_id": run_id,
-            "workflow": workflow,
-            "number": b.number,
-            "payload": json.dumps(b.to_json(), default=str),
-            "records": len(b.records),
-        }
-        for b in batches
-    ]
-    with writer(engine).begin() as conn:
-        for start in range(0, len(rows), 200):
-            conn.execute(insert(staged_batches), rows[start : start + 200])
-        conn.execute(
-            update(staged_plans)
-            .where(_plan_key(run_id, workflow))
-            .values(plan=_meta(window, counts), heartbeat_at=_now())
-        )
+    staged = [StagedBatch(b.number, b.to_json(), len(b.records)) for b in batches]
+    _plans(engine).stage(run_id, workflow, staged, _meta(window, counts))
 
 
 def complete_plan(engine: Any, run_id: str, workflow: str, window: SyncWindow, counts: PlanCounts) -> None:
     """Mark the plan ``complete``: every batch is staged (failures: ``fail_plan``)."""
-    with writer(engine).begin() as conn:
-        conn.execute(
-            update(staged_plans)
-            .where(_plan_key(run_id, workflow))
-            .values(plan=_meta(window, counts), status=COMPLETE, retries_left=0, heartbeat_at=_now())
-        )
+    _plans(engine).complete(run_id, workflow, _meta(window, counts))
 
 
 def fail_plan(engine: Any, run_id: str, workflow: str, *, retries_left: int = 0) -> None:
     """Mark the plan failed, also when the planning task failed before opening it (the source
     did not answer for its clock, say): load tasks waiting for it then stop at once instead of
     waiting ``INTEGRATION_PLAN_WAIT_S`` for a plan that will not come."""
-    with writer(engine).begin() as conn:
-        changed = conn.execute(
-            update(staged_plans)
-            .where(_plan_key(run_id, workflow))
-            .values(status=FAILED, retries_left=retries_left, heartbeat_at=_now())
-        ).rowcount
-        if not changed:
-            now = _now()
-            window = SyncWindow(since=None, until=now, mode="full")
-            conn.execute(
-                insert(staged_plans).values(
-                    run_id=run_id,
-                    workflow=workflow,
-                    plan=_meta(window, PlanCounts()),
-                    created_at=now,
-                    status=FAILED,
-                    attempt=1,
-                    retries_left=retries_left,
-                    heartbeat_at=now,
-                )  # fmt: skip
-            )
+    unopened = _meta(SyncWindow(since=None, until=_now(), mode="full"), PlanCounts())
+    _plans(engine).fail(run_id, workflow, meta=unopened, retries_left=retries_left)
 
 
 def plan_state(engine: Any, run_id: str, workflow: str) -> PlanState | None:
     """The plan's row, or None while the planning task has not opened it."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                staged_plans.c.plan,
-                staged_plans.c.status,
-                staged_plans.c.attempt,
-                staged_plans.c.retries_left,
-                staged_plans.c.heartbeat_at,
-            ).where(_plan_key(run_id, workflow))
-        ).first()
-    if row is None:
+    plan = _plans(engine).get(run_id, workflow)
+    if plan is None:
         return None
-    meta = json.loads(row.plan)
     return PlanState(
-        row.status,
-        row.attempt,
-        row.retries_left,
-        row.heartbeat_at,
-        _window_of(meta["window"]),
-        PlanCounts(**meta.get("counts", {})),
+        plan.status,
+        plan.attempt,
+        plan.retries_left,
+        plan.heartbeat_at,
+        _window_of(plan.meta["window"]),
+        PlanCounts(**plan.meta.get("counts", {})),
     )
 
 
 def unfinished_claims(engine: Any, run_id: str, workflow: str, worker: str) -> list[int]:
     """Batches ``worker`` claimed earlier and did not finish (its previous try died or failed)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(staged_batches.c.number)
-            .where(
-                _batch_key(run_id, workflow),
-                staged_batches.c.claimed_by == worker,
-                staged_batches.c.outcome.is_(None),
-            )
-            .order_by(staged_batches.c.number)
-        ).all()
-    return [int(r[0]) for r in rows]
+    return _plans(engine).unfinished_claims(run_id, workflow, worker)
 
 
 def claim_next(engine: Any, run_id: str, workflow: str, worker: str) -> int | None:
-    """Claim the lowest unclaimed batch for ``worker``; None when none is waiting.
-
-    The conditional update makes the claim exclusive: of two workers racing for a batch, the
-    second updates nothing and looks again.
-    """
-    bkey = _batch_key(run_id, workflow)
-    while True:
-        # a plain read first: idle load tasks poll often and must not queue for the write lock
-        with engine.connect() as conn:
-            waiting = conn.execute(
-                select(staged_batches.c.number).where(bkey, staged_batches.c.claimed_by.is_(None)).limit(1)
-            ).first()
-        if waiting is None:
-            return None
-        with writer(engine).begin() as conn:
-            number = conn.execute(
-                select(func.min(staged_batches.c.number)).where(bkey, staged_batches.c.claimed_by.is_(None))
-            ).scalar()
-            if number is None:
-                return None
-            claimed = conn.execute(
-                update(staged_batches)
-                .where(bkey, staged_batches.c.number == number, staged_batches.c.claimed_by.is_(None))
-                .values(claimed_by=worker, claimed_at=_now())
-            ).rowcount
-        if claimed:
-            return int(number)
+    """Claim the lowest unclaimed batch for ``worker``; None when none is waiting (exclusive:
+    of several workers racing for a batch, in threads or processes, exactly one gets it)."""
+    return _plans(engine).claim_next(run_id, workflow, worker)
 
 
 def load_batch(engine: Any, run_id: str, workflow: str, number: int) -> Batch:
-    with engine.connect() as conn:
-        payload = conn.execute(
-            select(staged_batches.c.payload).where(
-                _batch_key(run_id, workflow), staged_batches.c.number == number
-            )
-        ).scalar()
+    """A staged batch; ``LookupError`` if it is not staged (or its payload was cleared)."""
+    payload = _plans(engine).batch(run_id, workflow, number)
     if payload is None:
         raise LookupError(
             f"{workflow}: batch {number} of run {run_id} is not staged (was the plan task re-run?)"
         )
-    return Batch.from_json(json.loads(payload))
+    return Batch.from_json(payload)
 
 
 def save_outcome(engine: Any, run_id: str, workflow: str, outcome: BatchOutcome) -> None:
-    with writer(engine).begin() as conn:
-        conn.execute(
-            update(staged_batches)
-            .where(_batch_key(run_id, workflow), staged_batches.c.number == outcome.number)
-            .values(outcome=json.dumps(outcome.to_json()))
-        )
+    """Record what the target said about a batch: it is loaded."""
+    _plans(engine).save_outcome(run_id, workflow, outcome.number, outcome.to_json())
 
 
 def loaded_batches(engine: Any, run_id: str, workflow: str) -> set[int]:
     """Numbers of the batches of a run whose outcome is recorded (already written)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(staged_batches.c.number).where(
-                _batch_key(run_id, workflow), staged_batches.c.outcome.is_not(None)
-            )
-        ).all()
-    return {int(r[0]) for r in rows}
+    return set(_plans(engine).progress(run_id, workflow).outcomes)
 
 
 def load_plan(engine: Any, run_id: str, workflow: str) -> tuple[Plan, list[BatchOutcome], int]:
-    """The stored plan (counts only), the outcomes of loaded batches, and the number of batches."""
+    """The stored plan (counts only), the outcomes of loaded batches (by batch number), and the
+    number of batches."""
     state = plan_state(engine, run_id, workflow)
     if state is None:
         raise LookupError(f"{workflow}: no plan stored for run {run_id}")
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(staged_batches.c.number, staged_batches.c.outcome).where(_batch_key(run_id, workflow))
-        ).all()
+    progress = _plans(engine).progress(run_id, workflow)
     c = state.counts
     plan = Plan(state.window, c.extracted, [], [], [], c.seconds, c.skipped, c.failed)
-    outcomes = [BatchOutcome(**json.loads(o)) for _, o in rows if o]
-    return plan, outcomes, len(rows)
+    outcomes = [BatchOutcome(**o) for o in progress.outcomes.values()]
+    return plan, outcomes, len(progress.staged)
 
 
 def clear_payloads(engine: Any, run_id: str, workflow: str) -> None:
     """Drop the record payloads of a finished run (outcomes stay for the record)."""
-    with writer(engine).begin() as conn:
-        conn.execute(update(staged_batches).where(_batch_key(run_id, workflow)).values(payload=None))
+    _plans(engine).clear_payloads(run_id, workflow)

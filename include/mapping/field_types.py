@@ -21,11 +21,11 @@ def _kinds(**names: str) -> dict[str, str]:
 NETSUITE_FIELD_KINDS: dict[str, dict[str, str]] = {
     "customer": _kinds(
         ref=(
-            "customForm entityStatus parent category image subsidiary representingSubsidiary salesRep territory "
-            "partner salesGroup terms priceLevel currency prefCCProcessor taxItem shippingItem accessRole "
-            "assignedWebSite campaignCategory sourceWebSite leadSource receivablesAccount drAccount fxAccount "
-            "openingBalanceAccount defaultTaxReg salesReadiness buyingReason buyingTimeFrame "
-            "defaultAllocationStrategy"
+            "customForm entityStatus parent category image subsidiary representingSubsidiary salesRep "
+            "territory partner salesGroup terms priceLevel currency prefCCProcessor taxItem shippingItem "
+            "accessRole assignedWebSite campaignCategory sourceWebSite leadSource receivablesAccount "
+            "drAccount fxAccount openingBalanceAccount defaultTaxReg salesReadiness buyingReason "
+            "buyingTimeFrame defaultAllocationStrategy"
         ),
         bool=(
             "isPerson isInactive taxExempt overrideCurrencyFormat shipComplete taxable giveAccess sendEmail "
@@ -35,8 +35,9 @@ NETSUITE_FIELD_KINDS: dict[str, dict[str, str]] = {
         datetime="dateCreated startDate endDate firstVisit lastVisit lastModifiedDate openingBalanceDate",
         float=(
             "creditLimit balance overdueBalance unbilledOrders consolUnbilledOrders consolOverdueBalance "
-            "consolDepositBalance consolBalance consolAging consolAging1 consolAging2 consolAging3 consolAging4 "
-            "depositBalance aging aging1 aging2 aging3 aging4 estimatedBudget defaultOrderPriority openingBalance"
+            "consolDepositBalance consolBalance consolAging consolAging1 consolAging2 consolAging3 "
+            "consolAging4 depositBalance aging aging1 aging2 aging3 aging4 estimatedBudget "
+            "defaultOrderPriority openingBalance"
         ),
         int="daysOverdue consolDaysOverdue reminderDays visits",
         sublist=(
@@ -46,15 +47,15 @@ NETSUITE_FIELD_KINDS: dict[str, dict[str, str]] = {
     ),
     "job": _kinds(
         ref=(
-            "customForm entityStatus parent category workplace language currency jobType openingBalanceAccount "
-            "subsidiary billingSchedule jobItem estimateRevRecTemplate revRecForecastRule projectExpenseType "
-            "timeApproval billingRateCard projectManager"
+            "customForm entityStatus parent category workplace language currency jobType "
+            "openingBalanceAccount subsidiary billingSchedule jobItem estimateRevRecTemplate "
+            "revRecForecastRule projectExpenseType timeApproval billingRateCard projectManager"
         ),
         bool=(
             "isInactive billPay allowTime limitTimeToAssignees usePercentCompleteOverride "
-            "applyProjectExpenseTypeToAll allowAllResourcesForTasks isUtilizedTime isProductiveTime isExemptTime "
-            "materializeTime allowExpenses allocatePayrollExpenses includeCrmTasksInTotals createChargeRule "
-            "sourceServiceItemFromRateCard"
+            "applyProjectExpenseTypeToAll allowAllResourcesForTasks isUtilizedTime isProductiveTime "
+            "isExemptTime materializeTime allowExpenses allocatePayrollExpenses includeCrmTasksInTotals "
+            "createChargeRule sourceServiceItemFromRateCard"
         ),
         datetime=(
             "lastModifiedDate dateCreated startDate endDate calculatedEndDate calculatedEndDateBaseline "
@@ -66,7 +67,9 @@ NETSUITE_FIELD_KINDS: dict[str, dict[str, str]] = {
             "estimatedLaborCost estimatedLaborCostBaseline estimatedLaborRevenue estimatedGrossProfit "
             "estimatedGrossProfitPercent jobPrice"
         ),
-        duration="estimatedTime estimatedTimeOverride actualTime timeRemaining plannedWork plannedWorkBaseline",
+        duration=(
+            "estimatedTime estimatedTimeOverride actualTime timeRemaining plannedWork plannedWorkBaseline"
+        ),
         sublist=(
             "percentCompleteOverrideList jobResourcesList plStatementList addressbookList milestonesList "
             "creditCardsList"
@@ -76,7 +79,10 @@ NETSUITE_FIELD_KINDS: dict[str, dict[str, str]] = {
         ref="customForm eventId company contact order owner parent priority",
         bool="isMilestone nonBillableTask",
         datetime="startDate startDateBaseline endDate finishByDate endDateBaseline lateEnd lateStart",
-        float="percentTimeComplete estimatedWork estimatedWorkBaseline slackMinutes plannedWork plannedWorkBaseline",
+        float=(
+            "percentTimeComplete estimatedWork estimatedWorkBaseline slackMinutes plannedWork "
+            "plannedWorkBaseline"
+        ),
         duration="actualWork remainingWork",
         sublist="assigneeList predecessorList timeItemList",
     ),
@@ -111,5 +117,5 @@ NETSUITE_FIELD_KINDS: dict[str, dict[str, str]] = {
 
 
 def netsuite_kind(record_type: str, field: str) -> str:
-    """The value kind of ``field`` on NetSuite ``record_type`` ("str" when not listed or the type is unknown)."""
+    """The value kind of ``field`` on NetSuite ``record_type`` ("str" if unlisted or the type unknown)."""
     return NETSUITE_FIELD_KINDS.get(record_type, {}).get(field, "str")

@@ -20,17 +20,16 @@ from typing import Any
 
 import yaml
 
+from include import registry
 from include.mapping.model import (
     DEFAULT_BATCH_SIZE,
-    DEFAULT_NAME_FIELD,
-    DEFAULT_NETSUITE_ID_FIELD,
     DEFAULT_SCHEDULE,
     EXPORT_FLAG_FIELD,
     MAX_BATCH_SIZE,
-    NETSUITE_TYPES_WITH_EXPORT_FLAG,
     Expectation,
     FieldMapping,
     Filter,
+    FilterOp,
     MatchRule,
     Policy,
     ReferenceSpec,
@@ -41,7 +40,14 @@ from include.mapping.model import (
     Via,
     Workflow,
 )
-from include.mapping.paths import is_valid_path, normalise, template_fields, template_problem
+from include.mapping.paths import (
+    is_netsuite_custom,
+    is_valid_path,
+    normalise,
+    root_field,
+    template_fields,
+    template_problem,
+)
 from include.mapping.transforms import TRANSFORMS
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
@@ -55,7 +61,7 @@ _SCHEDULE_PRESETS = {
     "@quarterly",
     "@yearly",
 }
-_FILTER_OPS = ("equals", "not_equals", "in", "not_in", "empty")
+_FILTER_OPS: tuple[FilterOp, ...] = ("equals", "not_equals", "in", "not_in", "empty")
 
 # Default "approved only" filters of export workflows, per SPP source type (connector-semantics.md §5.4).
 # A time entry (Task) has no approval of its own: it is approved when its Timesheet is (status "A").
@@ -82,7 +88,9 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
     """safe_load semantics, but a key repeated in one mapping is an error instead of silently winning."""
 
 
-def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _construct_unique_mapping(
+    loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -116,6 +124,12 @@ def _key_path(parts: Iterable[Any]) -> str:
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _did_you_mean_entity(system: str, record_type: str) -> str:
+    """`` (entity 'project' pairs it)`` when another entity pairs ``record_type``."""
+    others = [e.name for e in registry.entities_for(system, record_type)]
+    return f"; entity {' or '.join(repr(o) for o in others)} pairs it" if others else ""
 
 
 _validator = None
@@ -248,6 +262,9 @@ def load_workflows(directory: str | Path) -> tuple[dict[str, Workflow], dict[str
         except MappingError as exc:
             errors[file] = exc
             continue
+        except Exception as exc:  # a loader bug must not hide the other files (nor break DAG parsing)
+            errors[file] = MappingError(file, "", f"could not be loaded: {type(exc).__name__}: {exc}")
+            continue
         if workflow.id in workflows:
             errors[file] = MappingError(file, "workflow", f"{workflow.id!r} is also defined by another file")
             continue
@@ -260,15 +277,16 @@ def load_workflows(directory: str | Path) -> tuple[dict[str, Workflow], dict[str
                 errors[file] = MappingError(
                     file,
                     f"depends_on[{index}]",
-                    f"{dependency!r} is not a workflow{_did_you_mean(dependency, known)}; known: {', '.join(sorted(known))}",
+                    f"{dependency!r} is not a workflow{_did_you_mean(dependency, known)}; "
+                    f"known: {', '.join(sorted(known))}",
                 )
                 del workflows[workflow_id]
                 break
     for cycle in _cycles(workflows):
         for workflow_id in cycle:
-            workflow = workflows.pop(workflow_id, None)
-            if workflow is not None:
-                file = _display(workflow.path) if workflow.path else workflow_id
+            member = workflows.pop(workflow_id, None)
+            if member is not None:
+                file = _display(member.path) if member.path else workflow_id
                 errors[file] = MappingError(
                     file, "depends_on", f"dependency cycle: {' -> '.join([*cycle, cycle[0]])}"
                 )
@@ -333,21 +351,22 @@ class _Builder:
         if workflow_id != self.path.stem:
             raise self.fail("workflow", f"{workflow_id!r} must equal the file name {self.path.stem!r}")
         direction = data["direction"]
-        entity = data["entity"]
-        source = self.source(direction)
-        target = TargetSpec(data["target"]["system"], data["target"]["type"])
         expected = ("netsuite", "spp") if direction == "import" else ("spp", "netsuite")
-        if (source.system, target.system) != expected:
+        systems = (data["source"]["system"], data["target"]["system"])
+        if systems != expected:
             raise self.fail(
-                "source.system" if source.system != expected[0] else "target.system",
+                "source.system" if systems[0] != expected[0] else "target.system",
                 f"an {direction} reads from {expected[0]} and writes to {expected[1]}",
             )
+        entity = self.entity(data["entity"], "entity")
+        self.record_type(entity, "source", direction)
+        self.record_type(entity, "target", direction)
+        source = self.source(direction)
+        target = TargetSpec(data["target"]["system"], data["target"]["type"])
         fields = self.fields(data["fields"], "fields", target)
-        sublists = self.sublists(target)
-        netsuite_id_field = data.get("netsuite_id_field", DEFAULT_NETSUITE_ID_FIELD[entity])
-        external_id = data.get("external_id") or (
-            "{internalId}" if direction == "import" else f"spp-{entity.replace('_', '-')}-{{id}}"
-        )
+        sublists = self.sublists(source, target)
+        netsuite_id_field = data.get("netsuite_id_field") or entity.netsuite_id_field
+        external_id = data.get("external_id") or entity.external_id(direction)
         problem = template_problem(external_id)
         if problem:
             raise self.fail("external_id", problem)
@@ -358,7 +377,7 @@ class _Builder:
                 "external_id",
                 f"{external_id!r} may only use {{{id_name}}}, the source id, so it never changes",
             )
-        match = self.match(direction, netsuite_id_field, external_id)
+        match = self.match(direction, target, netsuite_id_field, external_id)
         policy = self.policy(direction, fields)
         self.check_reserved_targets(direction, fields, netsuite_id_field)
         depends_on = tuple(data.get("depends_on", ()))
@@ -371,14 +390,15 @@ class _Builder:
         if batch_size > MAX_BATCH_SIZE[target.system]:
             raise self.fail(
                 "batch_size",
-                f"{batch_size} exceeds the {target.system} limit of {MAX_BATCH_SIZE[target.system]} records per write",
+                f"{batch_size} exceeds the {target.system} limit of {MAX_BATCH_SIZE[target.system]} "
+                "records per write",
             )
         monitored = self.monitored(source)
         workflow = Workflow(
             id=workflow_id,
             title=data["title"],
             direction=direction,
-            entity=entity,
+            entity=entity.name,
             source=source,
             target=target,
             match=match,
@@ -401,15 +421,45 @@ class _Builder:
 
     # --- sections -----------------------------------------------------------------------------------
 
+    def entity(self, name: str, key: str) -> registry.Entity:
+        """The registry entity ``name``; an unknown one is an error at ``key`` with the close matches."""
+        try:
+            return registry.entity(name)
+        except registry.UnknownEntity as exc:
+            raise self.fail(key, exc.message) from None
+
+    def known_type(
+        self, system: str, name: str, key: str
+    ) -> registry.RecordTypeInfo | registry.SppObjectType:
+        """The registry record type ``name`` of ``system``; an unknown one is an error at ``key``."""
+        try:
+            return registry.record_type(system, name)
+        except registry.UnknownRecordType as exc:
+            raise self.fail(key, exc.message) from None
+
+    def record_type(self, entity: registry.Entity, side: str, direction: str) -> None:
+        """``source.type`` / ``target.type`` must be known and be the entity's type in that system."""
+        system, name = self.data[side]["system"], self.data[side]["type"]
+        self.known_type(system, name, f"{side}.type")
+        expected = entity.record_type(system)
+        if name != expected:
+            label = "NetSuite" if system == "netsuite" else "SPP"
+            raise self.fail(
+                f"{side}.type",
+                f"entity {entity.name!r} pairs {label} {expected!r} records, not {name!r}"
+                f"{_did_you_mean_entity(system, name)}",
+            )
+
     def source(self, direction: str) -> SourceSpec:
         raw = self.data["source"]
         system, record_type = raw["system"], raw["type"]
-        supports_flag = system == "netsuite" and record_type in NETSUITE_TYPES_WITH_EXPORT_FLAG
+        flagged = registry.netsuite_types_with_export_flag()
+        supports_flag = system == "netsuite" and record_type in flagged
         export_flag = raw.get("export_flag_filter", direction == "import" and supports_flag)
         if export_flag and not supports_flag:
             raise self.fail(
                 "source.export_flag_filter",
-                f"the {EXPORT_FLAG_FIELD} checkbox exists only on NetSuite {', '.join(NETSUITE_TYPES_WITH_EXPORT_FLAG)}"
+                f"the {EXPORT_FLAG_FIELD} checkbox exists only on NetSuite {', '.join(flagged)}"
                 f" records, not on {system} {record_type!r}; set it to false",
             )
         if "filters" in raw:
@@ -421,7 +471,7 @@ class _Builder:
         flag_path = normalise("netsuite", EXPORT_FLAG_FIELD)
         if export_flag and not any(normalise(system, f.field) == flag_path for f in filters):
             filters.append(Filter(flag_path, "equals", True))
-        name_field = raw.get("name_field") or DEFAULT_NAME_FIELD.get(record_type, "name")
+        name_field = raw.get("name_field") or registry.name_field(system, record_type)
         return SourceSpec(system, record_type, tuple(filters), bool(export_flag), name_field)
 
     def filter(self, raw: Mapping[str, Any], key: str) -> Filter:
@@ -430,7 +480,10 @@ class _Builder:
             raise self.fail(
                 key, f"a filter needs exactly one of {', '.join(_FILTER_OPS)}, found {ops or 'none'}"
             )
-        via = Via(raw["via"]["type"], raw["via"]["key"]) if "via" in raw else None
+        via = None
+        if "via" in raw:
+            self.known_type(self.data["source"]["system"], raw["via"]["type"], f"{key}.via.type")
+            via = Via(raw["via"]["type"], raw["via"]["key"])
         value = raw[ops[0]]
         return Filter(raw["field"], ops[0], tuple(value) if ops[0] in ("in", "not_in") else value, via)
 
@@ -467,6 +520,7 @@ class _Builder:
         reference = None
         if "reference" in raw:
             ref = raw["reference"]
+            self.entity(ref["entity"], f"{where}.reference.entity")
             reference = ReferenceSpec(
                 ref["entity"], ref["field"], ref.get("required", True), ref.get("workflow")
             )
@@ -494,7 +548,8 @@ class _Builder:
             if transform is None:
                 raise self.fail(
                     key if isinstance(call, str) else f"{key}.name",
-                    f"unknown transform {name!r}{_did_you_mean(name, TRANSFORMS)}; known: {', '.join(sorted(TRANSFORMS))}",
+                    f"unknown transform {name!r}{_did_you_mean(name, TRANSFORMS)}; "
+                    f"known: {', '.join(sorted(TRANSFORMS))}",
                 )
             positional = tuple(args) if isinstance(args, list) else ()
             named = args if isinstance(args, Mapping) else {}
@@ -521,7 +576,7 @@ class _Builder:
             specs.append(TransformSpec(name, kwargs))
         return tuple(specs)
 
-    def sublists(self, target: TargetSpec) -> tuple[SublistSpec, ...]:
+    def sublists(self, source: SourceSpec, target: TargetSpec) -> tuple[SublistSpec, ...]:
         items = self.data.get("sublists", [])
         if items and target.system != "netsuite":
             raise self.fail("sublists", "sublists are written to NetSuite records only (export workflows)")
@@ -533,6 +588,7 @@ class _Builder:
             if raw["target"] in top_targets or raw["target"] in seen_targets:
                 raise self.fail(f"{where}.target", f"{raw['target']!r} is already mapped")
             seen_targets[raw["target"]] = index
+            self.known_type(source.system, raw["source_type"], f"{where}.source_type")
             line_target = TargetSpec(target.system, f"{target.type}.{raw['line']}")
             specs.append(
                 SublistSpec(
@@ -547,25 +603,56 @@ class _Builder:
             )
         return tuple(specs)
 
-    def match(self, direction: str, netsuite_id_field: str, external_id: str) -> tuple[MatchRule, ...]:
+    def match(
+        self, direction: str, target: TargetSpec, netsuite_id_field: str, external_id: str
+    ) -> tuple[MatchRule, ...]:
         if "match" not in self.data:
             if direction == "import":
                 return (
-                    MatchRule(netsuite_id_field, source="internalId"),
-                    MatchRule("externalid", source="internalId"),
+                    MatchRule(netsuite_id_field, source="internalId", netsuite_id_field=netsuite_id_field),
+                    MatchRule("externalid", source="internalId", netsuite_id_field=netsuite_id_field),
                 )
             return (
-                MatchRule("internalId", source=netsuite_id_field),
-                MatchRule("externalId", template=external_id),
+                MatchRule("internalId", source=netsuite_id_field, netsuite_id_field=netsuite_id_field),
+                MatchRule("externalId", template=external_id, netsuite_id_field=netsuite_id_field),
             )
         rules = []
+        target_type = registry.record_type(target.system, target.type)
+        external_id_field = target_type.external_id_field
         for index, raw in enumerate(self.data["match"]):
+            where = f"match[{index}]"
             if "template" in raw:
                 problem = template_problem(raw["template"])
                 if problem:
-                    raise self.fail(f"match[{index}].template", problem)
-            rules.append(MatchRule(raw["target"], raw.get("source"), raw.get("template")))
+                    raise self.fail(f"{where}.template", problem)
+            rule = MatchRule(raw["target"], raw.get("source"), raw.get("template"), netsuite_id_field)
+            if rule.target.lower() == external_id_field.lower() and rule.target != external_id_field:
+                raise self.fail(
+                    f"{where}.target",
+                    f"{target.system} spells its external id field {external_id_field!r}, "
+                    f"not {rule.target!r}",
+                )
+            if rule.kind == "natural_key":
+                self.check_key_field(target_type, rule.target, f"{where}.target")
+            rules.append(rule)
         return tuple(rules)
+
+    def check_key_field(
+        self, target_type: registry.RecordTypeInfo | registry.SppObjectType, name: str, where: str
+    ) -> None:
+        """A natural-key target must be a field the registry knows on the target type (if it lists any)."""
+        known = target_type.key_fields
+        if known is None or name in known:
+            return
+        if target_type.system == "netsuite" and is_netsuite_custom(root_field(name)):
+            return  # custom fields (customFieldList) are the user's own
+        label = "NetSuite" if target_type.system == "netsuite" else "SPP"
+        raise self.fail(
+            where,
+            f"{name!r} is not a key field of {label} {target_type.record_type}{_did_you_mean(name, known)}"
+            f"; natural keys can compare: {', '.join(known)} (or a custom field; declare more in "
+            "include/registry.py)",
+        )
 
     def policy(self, direction: str, fields: Sequence[FieldMapping]) -> Policy:
         raw = self.data.get("policy", {})
@@ -594,7 +681,7 @@ class _Builder:
                 )
 
     def schedule(self) -> str | None:
-        schedule = self.data.get("schedule", DEFAULT_SCHEDULE)
+        schedule: str | None = self.data.get("schedule", DEFAULT_SCHEDULE)
         if schedule is None or schedule in _SCHEDULE_PRESETS:
             return schedule
         from croniter import croniter  # imported on first use

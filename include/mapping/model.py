@@ -12,77 +12,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from include import registry
 from include.mapping.paths import get_path, normalise, render_template, root_field, template_fields
 
 Direction = Literal["import", "export"]
 System = Literal["netsuite", "spp"]
 
-# Cross-reference entity names (one id pair per linked record). The first six have shipped workflows;
-# the others are referenced by their lines (services and expense items are linked by other workflows).
-ENTITIES = (
-    "employee",
-    "customer",
-    "project",
-    "project_task",
-    "time_entry",
-    "expense_report",
-    "service",
-    "expense_item",
-)
-
-# The workflow that links an entity in each direction, named in "run X first" messages when a required
-# reference is not linked yet. A reference can name another with ``reference.workflow``.
-LINKING_WORKFLOW: dict[str, dict[str, str]] = {
-    "employee": {"import": "employees_import", "export": "employees_import"},
-    "customer": {"import": "customers_import", "export": "customers_export"},
-    "project": {"import": "projects_import", "export": "projects_export"},
-    "project_task": {"import": "project_tasks_import", "export": "project_tasks_import"},
-    "time_entry": {"import": "time_entries_export", "export": "time_entries_export"},
-    "expense_report": {"import": "expense_reports_export", "export": "expense_reports_export"},
-    "service": {"import": "services_import", "export": "services_import"},
-    "expense_item": {"import": "expense_items_import", "export": "expense_items_import"},
-}
-
-# SPP custom field holding the NetSuite internalId per entity (suiteprojects-xml-api.md §10: the names are
-# partly assumptions, hence configurable per workflow with ``netsuite_id_field``).
-DEFAULT_NETSUITE_ID_FIELD = {
-    "employee": "netsuite_user_id__c",
-    "customer": "netsuite_customer_id__c",
-    "project": "netsuite_project_id__c",
-    "project_task": "netsuite_projecttask_id__c",
-    "time_entry": "netsuite_timebill_id__c",
-    "expense_report": "netsuite_expense_report_id__c",
-    "service": "netsuite_service_id__c",
-    "expense_item": "netsuite_expense_item_id__c",
-}
-
-# NetSuite record types that carry isInactive and the bundle's "Export to SuiteProjects Pro" checkbox.
-EXPORT_FLAG_FIELD = "custentity_oa_export_to_openair"
-NETSUITE_TYPES_WITH_EXPORT_FLAG = ("customer", "job", "employee")
-
-# The field shown as a record's name in errors and run logs, per source type.
-DEFAULT_NAME_FIELD = {
-    "customer": "companyName",
-    "job": "companyName",
-    "employee": "entityId",
-    "projectTask": "title",
-    "Customer": "name",
-    "Project": "name",
-    "User": "nickname",
-    "Projecttask": "name",
-    "Task": "date",
-    "Envelope": "name",
-}
+# Entities, record types and their defaults (NetSuite-ID field, name fields, external ids, linking
+# workflows) are declared once, in include/registry.py; the loader fills a workflow's defaults from there.
+ENTITIES = registry.ENTITY_NAMES  # cross-reference entity names
+EXPORT_FLAG_FIELD = registry.EXPORT_FLAG_FIELD
 
 DEFAULT_BATCH_SIZE = {"netsuite": 100, "spp": 1000}  # NetSuite upsertList takes <= 100, SPP writes <= 1000
 MAX_BATCH_SIZE = DEFAULT_BATCH_SIZE
 DEFAULT_SCHEDULE = "0 * * * *"
-CLAIMED_SENTINEL = "-1"  # SPP NetSuite-ID value meaning "export started, outcome unknown" (autorecovery)
+CLAIMED_SENTINEL = registry.CLAIMED_SENTINEL  # SPP NetSuite-ID value: "export started, outcome unknown"
+
+MatchKind = Literal["netsuite_id", "external_id", "natural_key"]
+FilterOp = Literal["equals", "not_equals", "in", "not_in", "empty"]
+EXTERNAL_ID_FIELDS = (registry.SPP_EXTERNAL_ID, registry.NETSUITE_EXTERNAL_ID)  # externalid / externalId
 
 
 def id_field(system: str) -> str:
     """The identifier field of a document of ``system``: ``internalId`` (NetSuite) or ``id`` (SPP)."""
-    return "internalId" if system == "netsuite" else "id"
+    return registry.id_field(system)
 
 
 @dataclass(frozen=True)
@@ -98,7 +51,7 @@ class Filter:
     """One record-level condition a source record must meet to be synchronised."""
 
     field: str
-    op: Literal["equals", "not_equals", "in", "not_in", "empty"]
+    op: FilterOp
     value: Any = None
     via: Via | None = None
 
@@ -181,11 +134,35 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class MatchRule:
-    """One way to find the target record of a source record: target field == source value or template."""
+    """One way to find the target record of a source record: target field == source value or template.
+
+    ``kind`` tells the engine how to look: ``netsuite_id`` and ``external_id`` rules compare ids exactly;
+    a ``natural_key`` rule (a customer's name, an employee's e-mail) compares business values, where two
+    target records with the same value are a per-record error, never a guess.
+    """
 
     target: str
     source: str | None = None
     template: str | None = None
+    # The workflow's SPP NetSuite-ID field (set by the loader); rules that read or write it are id rules.
+    netsuite_id_field: str | None = field(default=None, compare=False)
+
+    @property
+    def kind(self) -> MatchKind:
+        """``netsuite_id``: the target is the SPP NetSuite-ID field (imports: ``source: internalId``) or
+        NetSuite's ``internalId`` (exports: the source is the NetSuite-ID field); ``external_id``: the
+        target is ``externalid`` (SPP) / ``externalId`` (NetSuite); ``natural_key``: any other field."""
+        if self.target in EXTERNAL_ID_FIELDS:
+            return "external_id"
+        id_fields = {registry.NETSUITE_ID} | ({self.netsuite_id_field} if self.netsuite_id_field else set())
+        if self.target in id_fields or (self.template is None and self.source in id_fields):
+            return "netsuite_id"
+        return "natural_key"
+
+    @property
+    def is_natural_key(self) -> bool:
+        """A rule comparing business values (ambiguity possible), not ids."""
+        return self.kind == "natural_key"
 
     def key(self, doc: Mapping[str, Any]) -> str | None:
         """The value to look for in the target field, or None when the source record has none."""
@@ -197,6 +174,11 @@ class MatchRule:
         if value in (None, "", CLAIMED_SENTINEL):  # "-1" is a claim, never an id
             return None
         return str(value)
+
+    def describe(self) -> str:
+        """The rule as a short text for logs and docs, e.g. ``company == companyName (natural key)``."""
+        source = f"{{template {self.template!r}}}" if self.template is not None else self.source
+        return f"{self.target} == {source} ({self.kind.replace('_', ' ')})"
 
 
 @dataclass(frozen=True)
@@ -232,7 +214,7 @@ class FieldMapping:
 
     @property
     def kind(self) -> str:
-        """``source``, ``constant``, ``reference`` or ``transform`` (a transform that reads its own fields)."""
+        """``source``, ``constant``, ``reference`` or ``transform`` (a transform reading its own fields)."""
         if self.reference is not None:
             return "reference"
         if self.has_constant:
@@ -417,7 +399,7 @@ class Workflow:
         return tuple(dict.fromkeys(paths))
 
     def source_fields(self) -> tuple[str, ...]:
-        """Top-level source fields to request (SPP ``_Return`` names; NetSuite fields and custom scriptIds)."""
+        """Top-level source fields to request (SPP ``_Return`` names; NetSuite fields, custom scriptIds)."""
         return tuple(sorted({root_field(p) for p in self.source_paths()}))
 
     def sublist_fields(self, sublist: SublistSpec) -> tuple[str, ...]:
@@ -448,6 +430,7 @@ class Workflow:
         """The workflow to run first when ``reference`` is not linked yet."""
         if reference.workflow:
             return reference.workflow
-        return LINKING_WORKFLOW.get(reference.entity, {}).get(
-            self.direction, f"the {reference.entity} workflow"
-        )
+        try:
+            return registry.linking_workflow(reference.entity, self.direction)
+        except registry.UnknownEntity:  # the loader refuses these; a hand-built Workflow may not
+            return f"the {reference.entity} workflow"

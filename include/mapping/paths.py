@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-# Prefixes NetSuite gives to custom field scriptIds (entity, transaction body/column, CRM event, item, record).
+# Prefixes NetSuite gives custom field scriptIds (entity, transaction body/column, CRM event, item, record).
 NETSUITE_CUSTOM_PREFIXES = ("custentity", "custbody", "custcol", "custevent", "custitem", "custrecord")
 CUSTOM_FIELD_LIST = "customFieldList"
 

@@ -14,6 +14,9 @@ from include.mapping.model import ENTITIES
 
 _NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"}
 _SYSTEM = {"enum": ["netsuite", "spp"]}
+# Entity names and record types are checked by the loader against include/registry.py (so an unknown
+# one gets "did you mean" and the known ones); the schema offers the entities to editors as examples.
+_ENTITY = {"type": "string", "minLength": 1, "examples": list(ENTITIES)}
 
 _TRANSFORM_CALL = {
     "oneOf": [
@@ -38,7 +41,7 @@ _REFERENCE = {
     "additionalProperties": False,
     "required": ["entity", "field"],
     "properties": {
-        "entity": {"enum": list(ENTITIES), "description": "cross-reference entity of the referenced record"},
+        "entity": {**_ENTITY, "description": "cross-reference entity of the referenced record"},
         "field": {**_NAME, "description": "source field holding the referenced record's id"},
         "required": {"type": "boolean", "default": True},
         "workflow": {"type": "string", "description": "workflow that links the entity (named in errors)"},
@@ -92,7 +95,14 @@ _MATCH_RULE = {
     "required": ["target"],
     "minProperties": 2,
     "maxProperties": 2,
-    "properties": {"target": _NAME, "source": _NAME, "template": {"type": "string"}},
+    "properties": {
+        "target": {
+            **_NAME,
+            "description": "target field compared (NetSuite-ID field, external id or natural key)",
+        },
+        "source": {**_NAME, "description": "source field whose value the target field must equal"},
+        "template": {"type": "string", "description": "or a {field} template giving that value"},
+    },
 }
 
 _EXPECTATION = {
@@ -138,7 +148,7 @@ WORKFLOW_SCHEMA: dict[str, Any] = {
         "title": {"type": "string", "minLength": 1},
         "description": {"type": "string"},
         "direction": {"enum": ["import", "export"]},
-        "entity": {"enum": list(ENTITIES)},
+        "entity": _ENTITY,
         "enabled": {"type": "boolean", "default": True},
         "source": {
             "type": "object",

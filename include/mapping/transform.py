@@ -83,7 +83,7 @@ class TransformOutput:
         return [row for row in self.rows if not row.ok]
 
     def target_frame(self) -> pd.DataFrame:
-        """Flat table of the mapped records (refs as ids, custom fields by scriptId) for data-quality checks."""
+        """Flat table of the mapped records (refs as ids, custom fields by scriptId) for quality checks."""
         import pandas as pd
 
         flat = []
@@ -244,7 +244,8 @@ def _columns(
                         errors_of[position].append(f"{mapping.target}: no {entity} ({ref.field} is empty)")
                     elif target_id is None:
                         errors_of[position].append(
-                            f"{entity} {source_id} is not linked to {_SYSTEM_NAMES[side]} yet (run {run_first} first)"
+                            f"{entity} {source_id} is not linked to {_SYSTEM_NAMES[side]} yet "
+                            f"(run {run_first} first)"
                         )
         elif mapping.has_constant:
             values = pd.Series([mapping.constant] * rows, index=frame.index, dtype=object)

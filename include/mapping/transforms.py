@@ -1,4 +1,4 @@
-"""Named value transforms a mapping can apply to a field (``transform: upper`` or ``{name: truncate, args: [50]}``).
+"""Named value transforms for a field (``transform: upper`` or ``{name: truncate, args: [50]}``).
 
 Each transform is a plain function ``func(value, *args, **kwargs) -> value`` applied to one value; some
 also have a vectorised form over a pandas Series, used by the transform engine when present. They return
@@ -45,7 +45,7 @@ class ValueTransform:
         return None
 
     def bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """Arguments by parameter name (positional ones bound by the signature); TypeError when they do not fit."""
+        """Arguments by parameter name (positionals bound by the signature); TypeError if they do not fit."""
         bound = inspect.signature(self.func).bind(None, *args, **kwargs)
         first = next(iter(inspect.signature(self.func).parameters))
         return {name: value for name, value in bound.arguments.items() if name != first}
@@ -176,7 +176,7 @@ def round_number(value: Any, digits: int = 2) -> Any:
 
 
 def hours_to_duration(value: Any) -> Any:
-    """A NetSuite Duration ``{"timeSpan": hours, "unit": "hour"}`` from decimal hours (SPP ``decimal_hours``)."""
+    """A NetSuite Duration ``{"timeSpan": hours, "unit": "hour"}`` from decimal hours (``decimal_hours``)."""
     if isinstance(value, Mapping) and "timeSpan" in value:
         return dict(value)
     hours = to_float(value)

@@ -5,10 +5,13 @@ Design points (reference: netsuite-suitetalk-soap.md §2, §5, §10–13):
 * Nothing touches the network in ``__init__``; the zeep client is built on first use, and the
   parsed WSDL is shared per process per URL (building it costs ~0.3 s and ~60 MB).
 * Every HTTP request carries a freshly signed TokenPassport, retries included.
-* Transient request-level failures are retried with jittered exponential backoff. Writes are made
-  safe to retry: ``upsert_list`` (externalId) and ``update_list``/``delete_list`` (ids) are
-  idempotent; ``add_list`` never re-sends blindly after a lost response but first looks up the
-  records by externalId and re-sends only the missing ones.
+* Transient request-level failures are retried with jittered exponential backoff (the shared
+  :class:`include.retry.RetryPolicy`). Writes are made safe to retry: ``upsert_list`` (externalId)
+  and ``update_list``/``delete_list`` (ids) are idempotent; ``add_list`` never re-sends blindly
+  after a lost response but first looks up the records by externalId and re-sends only the
+  missing ones.
+* WSDL version ``2025_2`` by default; ``2023_2`` is still supported. Without an explicit
+  ``version``, an endpoint that names one (``.../NetSuitePort_2023_2``) decides.
 * Per-record outcomes come back as :class:`WriteResult` in input order; only whole-request
   failures raise (:mod:`include.netsuite.errors`).
 """
@@ -19,6 +22,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,8 +36,10 @@ import zeep
 import zeep.exceptions
 from lxml import etree
 from zeep.cache import InMemoryCache, SqliteCache
+from zeep.proxy import ServiceProxy
 from zeep.transports import Transport
 from zeep.wsdl import Document
+from zeep.xsd import CompoundValue
 
 from include.netsuite.documents import DocumentCodec, SchemaTypes, as_utc, to_document
 from include.netsuite.errors import (
@@ -42,13 +48,15 @@ from include.netsuite.errors import (
     NetSuiteStatusError,
     NetSuiteTransportError,
     fault_from_parts,
+    is_outcome_unknown,
+    is_retryable,
     redact,
 )
 from include.netsuite.passport import TbaCredentials, build_passport
 from include.netsuite.record_types import binding_qname, record_type_info
-from include.netsuite.retry import RetryPolicy
 from include.netsuite.search import SearchCriteria, build_search, check_page_size
 from include.results import WriteResult
+from include.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,6 +68,8 @@ UPDATE_LIST_LIMIT = 100
 UPSERT_LIST_LIMIT = 100
 DELETE_LIST_LIMIT = 200
 WSDL_CACHE_TIMEOUT_S = 7 * 24 * 3600  # a WSDL version never changes once published
+DEFAULT_VERSION = "2025_2"
+_ENDPOINT_VERSION = re.compile(r"/NetSuitePort_(\d{4}_\d)/?$")
 
 _WSDL_DOCUMENTS: dict[str, Document] = {}
 _WSDL_LOCK = threading.Lock()
@@ -75,10 +85,39 @@ def default_endpoint(account: str, version: str) -> str:
     return f"https://{account_host(account)}.suitetalk.api.netsuite.com/services/NetSuitePort_{version}"
 
 
+def endpoint_version(endpoint: str | None) -> str | None:
+    """The WSDL version an endpoint URL names (``.../NetSuitePort_2023_2`` -> ``2023_2``), if any."""
+    match = _ENDPOINT_VERSION.search(urlsplit(endpoint).path) if endpoint else None
+    return match.group(1) if match else None
+
+
+def netsuite_retry_policy(*, max_retries: int = 6, base_s: float = 1.0, max_s: float = 60.0) -> RetryPolicy:
+    """The shared policy with NetSuite's classification and full jitter (Oracle: avoid retrying in
+    step across threads).
+
+    Transient faults, concurrency refusals, lost responses and HTTP 5xx/429 are retried; a lost
+    response (or an internal error) of a non-idempotent write is not.
+    """
+    return RetryPolicy(
+        retryable=is_retryable,
+        outcome_unknown=is_outcome_unknown,
+        max_retries=max_retries,
+        base_s=base_s,
+        max_s=max_s,
+        jitter=1.0,
+        logger=log,
+        label="NetSuite",
+    )
+
+
 def wsdl_url_for(endpoint: str, version: str) -> str:
     """The WSDL URL served by the host of ``endpoint``."""
     parts = urlsplit(endpoint)
     return f"{parts.scheme}://{parts.netloc}/wsdl/v{version}_0/netsuite.wsdl"
+
+
+# zeep ships py.typed but annotates few of its functions, so calls into it are marked
+# ``type: ignore[no-untyped-call]`` one by one (mypy's exclusion for that is a global setting).
 
 
 def wsdl_cache(path: str | None) -> InMemoryCache | SqliteCache:
@@ -88,15 +127,18 @@ def wsdl_cache(path: str | None) -> InMemoryCache | SqliteCache:
     client, it only costs a download per process.
     """
     if not path:
-        return InMemoryCache()
+        return InMemoryCache()  # type: ignore[no-untyped-call]
     try:
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        cache = SqliteCache(path=str(Path(path).expanduser()), timeout=WSDL_CACHE_TIMEOUT_S)
-        cache.add("netsuite-client://write-probe", b"ok")  # the file may exist yet be read-only
+        cache = SqliteCache(  # type: ignore[no-untyped-call]
+            path=str(Path(path).expanduser()), timeout=WSDL_CACHE_TIMEOUT_S
+        )
+        # the file may exist yet be read-only
+        cache.add("netsuite-client://write-probe", b"ok")  # type: ignore[no-untyped-call]
         return cache
     except (OSError, sqlite3.Error) as exc:
         log.warning("WSDL cache %s is not writable (%s); using an in-memory cache", path, exc)
-        return InMemoryCache()
+        return InMemoryCache()  # type: ignore[no-untyped-call]
 
 
 def load_wsdl(url: str, transport: Transport, settings: zeep.Settings) -> Document:
@@ -104,7 +146,12 @@ def load_wsdl(url: str, transport: Transport, settings: zeep.Settings) -> Docume
     with _WSDL_LOCK:
         document = _WSDL_DOCUMENTS.get(url)
         if document is None:
-            document = _WSDL_DOCUMENTS[url] = Document(url, transport, settings=settings)
+            # zeep annotates ``transport`` as a class, but takes (and needs) an instance
+            document = _WSDL_DOCUMENTS[url] = Document(
+                url,
+                transport,  # type: ignore[arg-type]
+                settings=settings,
+            )
         return document
 
 
@@ -119,7 +166,7 @@ class NetSuiteClient:
         token_id: str,
         token_secret: str,
         *,
-        version: str = "2023_2",
+        version: str | None = None,
         endpoint: str | None = None,
         wsdl_url: str | None = None,
         operation_timeout_s: float = 300,
@@ -132,23 +179,36 @@ class NetSuiteClient:
         """Store settings only (no network).
 
         :param account: account id as NetSuite shows it (``123456_SB1`` for a sandbox).
-        :param version: WSDL version with underscore (``2023_2``, ``2025_2``).
+        :param version: WSDL version with underscore (``2025_2``, ``2023_2``); default: the one the
+            ``endpoint`` names (``.../NetSuitePort_2023_2``), else ``2025_2``.
         :param endpoint: SOAP URL override (an emulator, a proxy); default: the account domain.
         :param wsdl_url: WSDL override; default: ``/wsdl/v{version}_0/netsuite.wsdl`` on the endpoint host.
         :param operation_timeout_s: HTTP timeout of each SOAP call (zeep waits forever otherwise).
         :param max_retries: retries of a transient failure (attempts = retries + 1).
+        :param backoff_base_s: ceiling of the first retry's delay (doubling per retry, full jitter).
+        :param backoff_max_s: the largest delay ceiling.
         :param page_size: default search page size (5–1000).
         :param wsdl_cache_path: SQLite file caching WSDL/XSD downloads across processes.
         """
         self._credentials = TbaCredentials(account, consumer_key, consumer_secret, token_id, token_secret)
         self.account = account
-        self.version = version
-        self.endpoint = endpoint or default_endpoint(account, version)
-        self.wsdl_url = wsdl_url or wsdl_url_for(self.endpoint, version)
+        named = endpoint_version(endpoint)
+        self.version = version or named or DEFAULT_VERSION
+        if named and named != self.version:
+            log.warning(
+                "NetSuite endpoint %s names WSDL version %s, the client uses %s",
+                endpoint,
+                named,
+                self.version,
+            )
+        self.endpoint = endpoint or default_endpoint(account, self.version)
+        self.wsdl_url = wsdl_url or wsdl_url_for(self.endpoint, self.version)
         self.operation_timeout_s = operation_timeout_s
         self.page_size = check_page_size(page_size)
         self.wsdl_cache_path = wsdl_cache_path
-        self.retry_policy = RetryPolicy(max_retries=max_retries, base_s=backoff_base_s, max_s=backoff_max_s)
+        self.retry_policy = netsuite_retry_policy(
+            max_retries=max_retries, base_s=backoff_base_s, max_s=backoff_max_s
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> NetSuiteClient:
@@ -189,20 +249,24 @@ class NetSuiteClient:
     @functools.cached_property
     def _zeep(self) -> zeep.Client:
         settings = zeep.Settings(strict=True, xml_huge_tree=True)
-        transport = Transport(
+        transport = Transport(  # type: ignore[no-untyped-call]
             cache=wsdl_cache(self.wsdl_cache_path),
             timeout=self.operation_timeout_s,  # WSDL/XSD loading
             operation_timeout=self.operation_timeout_s,  # SOAP calls (default: wait forever)
         )
-        document = self.retry_policy.run(
-            "load WSDL", lambda: self._guard("wsdl", lambda: load_wsdl(self.wsdl_url, transport, settings))
+        document = self.retry_policy.call(
+            lambda: self._guard("wsdl", lambda: load_wsdl(self.wsdl_url, transport, settings)),
+            what="load WSDL",
         )
-        return zeep.Client(document, transport=transport, settings=settings)
+        return zeep.Client(document, transport=transport, settings=settings)  # type: ignore[no-untyped-call]
 
     @functools.cached_property
-    def _service(self) -> Any:
+    def _service(self) -> ServiceProxy:
         # the WSDL's address is the generic host; the account domain (or an emulator) is the target
-        return self._zeep.create_service(binding_qname(self.version), self.endpoint)
+        service: ServiceProxy = self._zeep.create_service(  # type: ignore[no-untyped-call]
+            binding_qname(self.version), self.endpoint
+        )
+        return service
 
     @functools.cached_property
     def types(self) -> SchemaTypes:
@@ -215,7 +279,7 @@ class NetSuiteClient:
         return DocumentCodec(self.types)
 
     # -- request plumbing ---------------------------------------------------------------------
-    def _passport(self) -> Any:
+    def _passport(self) -> CompoundValue:
         passport = build_passport(self._credentials)
         signature = self.types.core("TokenPassportSignature")(
             passport.signature, algorithm=passport.algorithm
@@ -229,8 +293,9 @@ class NetSuiteClient:
             signature=signature,
         )
 
-    def _send_once(self, operation: str, search_preferences: Any = None, **body: Any) -> Any:
-        headers: dict[str, Any] = {"tokenPassport": self._passport()}  # fresh per HTTP request
+    def _send_once(self, operation: str, search_preferences: CompoundValue | None = None, **body: Any) -> Any:
+        """One SOAP request; its response body (zeep objects shaped by the operation)."""
+        headers = {"tokenPassport": self._passport()}  # fresh per HTTP request
         if search_preferences is not None:
             headers["searchPreferences"] = search_preferences
         method = getattr(self._service, operation)
@@ -241,14 +306,15 @@ class NetSuiteClient:
         self,
         operation: str,
         *,
-        resend_unknown: bool = True,
-        search_preferences: Any = None,
+        idempotent: bool = True,
+        search_preferences: CompoundValue | None = None,
         **body: Any,
     ) -> Any:
-        return self.retry_policy.run(
-            operation,
+        """Send with retries; a lost response is re-sent only when ``idempotent``."""
+        return self.retry_policy.call(
             lambda: self._send_once(operation, search_preferences, **body),
-            resend_unknown=resend_unknown,
+            what=operation,
+            idempotent=idempotent,
         )
 
     def _guard(self, operation: str, call: Callable[[], T]) -> T:
@@ -346,8 +412,8 @@ class NetSuiteClient:
     def _iterate_search(
         self,
         record_type: str,
-        search_record: Any,
-        preferences: Any,
+        search_record: CompoundValue,
+        preferences: CompoundValue,
         criteria: SearchCriteria,
         stamp_field: str,
     ) -> Iterator[dict[str, Any]]:
@@ -370,7 +436,9 @@ class NetSuiteClient:
                 restarted = True  # the searchId expired (15 min unused): run the query again
                 log.warning("NetSuite search of %s expired mid-paging; restarting it once", record_type)
 
-    def _search_pages(self, search_record: Any, preferences: Any) -> Iterator[dict[str, Any]]:
+    def _search_pages(
+        self, search_record: CompoundValue, preferences: CompoundValue
+    ) -> Iterator[dict[str, Any]]:
         body = self._call("search", search_preferences=preferences, searchRecord=search_record)
         result = body.searchResult
         _check_status(result.status, "search")
@@ -431,7 +499,7 @@ class NetSuiteClient:
                 raise ValueError(
                     f"upsert_list({record_type}): document #{index} has an internalId; upsert matches on externalId"
                 )
-        return self._write_chunks("upsertList", record_type, docs, UPSERT_LIST_LIMIT, resend_unknown=True)
+        return self._write_chunks("upsertList", record_type, docs, UPSERT_LIST_LIMIT, idempotent=True)
 
     def update_list(self, record_type: str, docs: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         """Update existing records identified by internalId or externalId (idempotent)."""
@@ -440,7 +508,7 @@ class NetSuiteClient:
                 raise ValueError(
                     f"update_list({record_type}): document #{index} has neither internalId nor externalId"
                 )
-        return self._write_chunks("updateList", record_type, docs, UPDATE_LIST_LIMIT, resend_unknown=True)
+        return self._write_chunks("updateList", record_type, docs, UPDATE_LIST_LIMIT, idempotent=True)
 
     def add_list(self, record_type: str, docs: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         """Create records.
@@ -462,54 +530,64 @@ class NetSuiteClient:
         pending: list[tuple[int, Mapping[str, Any]]],
         results: list[WriteResult | None],
     ) -> None:
-        policy = self.retry_policy
-        for round_ in range(policy.max_retries + 1):
-            try:
-                written = self._write_once("addList", record_type, pending, resend_unknown=False)
-            except NetSuiteError as exc:
-                if not exc.outcome_unknown or not exc.transient or round_ >= policy.max_retries:
-                    raise
-                missing_ext = [i for i, doc in pending if not doc.get("externalId")]
-                if missing_ext:
-                    raise NetSuiteOutcomeUnknownError(
-                        f"addList of {record_type} failed with an unknown outcome ({exc}); records "
-                        f"{missing_ext[:10]} have no externalId, so they were not re-sent",
-                        code=exc.code,
-                        operation="addList",
-                    ) from exc
-                wait = policy.delay(round_ + 1)
-                log.warning(
-                    "NetSuite addList of %s: %s; checking by externalId after %.2fs", record_type, exc, wait
-                )
-                policy.sleep(wait)
-                found = self.get_list(
-                    record_type, external_ids=[str(doc["externalId"]) for _, doc in pending]
-                )
-                still_missing = []
-                for (index, doc), record in zip(pending, found, strict=True):
-                    if record is None:
-                        still_missing.append((index, doc))
-                    else:
-                        results[index] = WriteResult(
-                            ok=True,
-                            id=record.get("internalId"),
-                            external_id=str(doc["externalId"]),
-                            message="created; confirmed by externalId after the response was lost",
-                            index=index,
-                        )
-                log.info(
-                    "NetSuite addList of %s: %d of %d already created",
-                    record_type,
-                    len(pending) - len(still_missing),
-                    len(pending),
-                )
-                pending = still_missing
+        """One ``addList`` chunk under the retry policy, checking by externalId after a lost response.
+
+        Each attempt sends the request once. After a lost response (or an internal error) the next
+        attempt first looks the records up by externalId and sends only those not found, so the
+        re-send cannot duplicate; records without an externalId make that impossible and raise
+        :class:`NetSuiteOutcomeUnknownError` instead. Errors of the look-up itself end the call.
+        """
+        lost = False  # the previous attempt's outcome is unknown: check before sending again
+        written: list[WriteResult] = []
+        for attempt in self.retry_policy.retrying(f"addList of {record_type}", idempotent=True):
+            if lost:
+                pending = self._confirm_created(record_type, pending, results)
                 if not pending:
                     return
-                continue
-            for result in written:
-                results[result.index] = result
-            return
+            with attempt:
+                try:
+                    written = self._write_once("addList", record_type, pending, retry=False)
+                except NetSuiteError as exc:
+                    lost = exc.outcome_unknown and exc.transient
+                    missing_ext = [i for i, doc in pending if not doc.get("externalId")]
+                    if lost and missing_ext:
+                        raise NetSuiteOutcomeUnknownError(
+                            f"addList of {record_type} failed with an unknown outcome ({exc}); records "
+                            f"{missing_ext[:10]} have no externalId, so they were not re-sent",
+                            code=exc.code,
+                            operation="addList",
+                        ) from exc
+                    raise
+        for result in written:
+            results[result.index] = result
+
+    def _confirm_created(
+        self,
+        record_type: str,
+        pending: list[tuple[int, Mapping[str, Any]]],
+        results: list[WriteResult | None],
+    ) -> list[tuple[int, Mapping[str, Any]]]:
+        """Record as created what NetSuite has by externalId; the records still to send."""
+        found = self.get_list(record_type, external_ids=[str(doc["externalId"]) for _, doc in pending])
+        still_missing = []
+        for (index, doc), record in zip(pending, found, strict=True):
+            if record is None:
+                still_missing.append((index, doc))
+            else:
+                results[index] = WriteResult(
+                    ok=True,
+                    id=record.get("internalId"),
+                    external_id=str(doc["externalId"]),
+                    message="created; confirmed by externalId after the response was lost",
+                    index=index,
+                )
+        log.info(
+            "NetSuite addList of %s: %d of %d already created",
+            record_type,
+            len(pending) - len(still_missing),
+            len(pending),
+        )
+        return still_missing
 
     def delete_list(
         self,
@@ -582,12 +660,12 @@ class NetSuiteClient:
         docs: Sequence[Mapping[str, Any]],
         limit: int,
         *,
-        resend_unknown: bool,
+        idempotent: bool,
     ) -> list[WriteResult]:
         results: list[WriteResult] = []
         for start in range(0, len(docs), limit):
             pending = list(enumerate(docs[start : start + limit], start))
-            results.extend(self._write_once(operation, record_type, pending, resend_unknown=resend_unknown))
+            results.extend(self._write_once(operation, record_type, pending, idempotent=idempotent))
         return results
 
     def _write_once(
@@ -596,10 +674,16 @@ class NetSuiteClient:
         record_type: str,
         pending: list[tuple[int, Mapping[str, Any]]],
         *,
-        resend_unknown: bool,
+        idempotent: bool = True,
+        retry: bool = True,
     ) -> list[WriteResult]:
+        """One list write of ``pending``: under the retry policy (a lost response re-sent only when
+        ``idempotent``), or exactly one request (``retry=False``)."""
         records = [self.codec.to_record(record_type, doc) for _, doc in pending]
-        body = self._call(operation, resend_unknown=resend_unknown, record=records)
+        if retry:
+            body = self._call(operation, idempotent=idempotent, record=records)
+        else:
+            body = self._send_once(operation, record=records)
         responses = _list_items(body.writeResponseList, "writeResponse", operation, len(records))
         return [
             _write_result(response, index, doc.get("internalId"), doc.get("externalId"))
@@ -608,7 +692,7 @@ class NetSuiteClient:
 
 
 # -- response helpers ----------------------------------------------------------------------------
-def _fault_detail(detail: Any) -> tuple[str | None, str | None]:
+def _fault_detail(detail: etree._Element | None) -> tuple[str | None, str | None]:
     """(local name of the platformFaults element, its code) from a Fault's ``<detail>``."""
     if detail is None:
         return None, None
@@ -683,4 +767,14 @@ def _write_result(response: Any, index: int, internal_id: Any, external_id: Any)
     )
 
 
-__all__ = ["NetSuiteClient", "account_host", "default_endpoint", "load_wsdl", "wsdl_cache", "wsdl_url_for"]
+__all__ = [
+    "DEFAULT_VERSION",
+    "NetSuiteClient",
+    "account_host",
+    "default_endpoint",
+    "endpoint_version",
+    "load_wsdl",
+    "netsuite_retry_policy",
+    "wsdl_cache",
+    "wsdl_url_for",
+]

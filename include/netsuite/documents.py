@@ -11,10 +11,12 @@ by scriptId, dateTimes made timezone-aware UTC.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
+import zeep
+from lxml import etree
 from zeep.helpers import serialize_object
 from zeep.xsd import ComplexType, CompoundValue
 
@@ -23,31 +25,49 @@ from include.netsuite.record_types import qname, record_type_info
 _REF_KEYS = ("internalId", "externalId", "type", "typeId", "name")
 
 
+class ZeepComplexType(Protocol):
+    """What this package uses of a zeep ``ComplexType`` (zeep's own classes carry no annotations).
+
+    Calling it builds a value of the type; element values are whatever the schema allows.
+    """
+
+    @property
+    def qname(self) -> etree.QName | None: ...
+
+    @property
+    def elements(self) -> Sequence[tuple[str, Any]]: ...
+
+    @property
+    def attributes(self) -> Sequence[tuple[str, Any]]: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> CompoundValue: ...
+
+
 class SchemaTypes:
     """zeep type lookup by schema module and local name for one WSDL version."""
 
-    def __init__(self, zeep_client: Any, version: str) -> None:
+    def __init__(self, zeep_client: zeep.Client, version: str) -> None:
         self._client = zeep_client
         self.version = version
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, ZeepComplexType] = {}
 
-    def get(self, module: str, name: str) -> Any:
-        """The zeep type ``{urn of module}name`` (cached)."""
+    def get(self, module: str, name: str) -> ZeepComplexType:
+        """The zeep complexType ``{urn of module}name`` (cached)."""
         key = qname(module, name, self.version)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._client.get_type(key)
+            found = self._cache[key] = self._client.get_type(key)  # type: ignore[no-untyped-call]
         return found
 
-    def core(self, name: str) -> Any:
+    def core(self, name: str) -> ZeepComplexType:
         """A platformCore type (RecordRef, Status, TokenPassport...)."""
         return self.get("core", name)
 
-    def messages(self, name: str) -> Any:
+    def messages(self, name: str) -> ZeepComplexType:
         """A platformMsgs type (SearchPreferences, Preferences...)."""
         return self.get("messages", name)
 
-    def record(self, record_type: str) -> Any:
+    def record(self, record_type: str) -> ZeepComplexType:
         """The complexType of a RecordType value, e.g. ``customer`` -> listRel:Customer."""
         info = record_type_info(record_type)
         return self.get(info.module, info.type_name)
@@ -69,7 +89,7 @@ class DocumentCodec:
     # -- outbound ------------------------------------------------------------------------------
     def to_record(self, record_type: str, doc: Mapping[str, Any]) -> CompoundValue:
         """The zeep record object of ``record_type`` for a NetSuite document."""
-        return self._build(self.types.record(record_type), doc, record_type)
+        return self._complex(self.types.record(record_type), doc, record_type)
 
     def record_ref(
         self,
@@ -92,8 +112,13 @@ class DocumentCodec:
         return self.types.core("RecordRef")(internalId=internal_id, externalId=external_id, type=record_type)
 
     def _build(self, xsd_type: Any, value: Any, path: str) -> Any:
+        """The zeep value of an element of any schema type (``xsd_type``) for a document value."""
         if not isinstance(xsd_type, ComplexType):
             return _simple(value)
+        return self._complex(xsd_type, value, path)
+
+    def _complex(self, xsd_type: ZeepComplexType, value: Any, path: str) -> CompoundValue:
+        """The zeep object of a complexType for a document (dict) or a bare reference id."""
         if isinstance(value, CompoundValue):
             return value  # already a zeep object
         name = xsd_type.qname.localname if xsd_type.qname is not None else "?"
@@ -179,7 +204,7 @@ def to_document(obj: Any) -> dict[str, Any]:
     """A zeep record (or any compound value) in NetSuite document form."""
     if obj is None:
         return {}
-    data = serialize_object(obj, target_cls=dict)
+    data = serialize_object(obj, target_cls=dict)  # type: ignore[no-untyped-call]  # zeep: no annotations
     out = normalise(data)
     return out if isinstance(out, dict) else {}
 

@@ -139,6 +139,16 @@ class NetSuiteOutcomeUnknownError(NetSuiteError):
     """A non-idempotent write lost its response and could not be verified, so it was not re-sent."""
 
 
+def is_retryable(error: BaseException) -> bool:
+    """A request-level failure the same request may survive (the retry policy's ``retryable``)."""
+    return isinstance(error, NetSuiteError) and error.transient
+
+
+def is_outcome_unknown(error: BaseException) -> bool:
+    """A failure after which NetSuite may have processed the request (``outcome_unknown``)."""
+    return isinstance(error, NetSuiteError) and error.outcome_unknown
+
+
 def fault_from_parts(
     faultstring: str, *, code: str | None, detail: str | None, operation: str | None = None
 ) -> NetSuiteFault:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from zeep.xsd import CompoundValue
 
 from include.netsuite.documents import SchemaTypes, as_utc
 from include.netsuite.record_types import RecordTypeInfo
@@ -62,12 +63,12 @@ class SearchCriteria:
         return stamp < self._upper
 
 
-def build_search(types: SchemaTypes, info: RecordTypeInfo, criteria: SearchCriteria) -> Any:
+def build_search(types: SchemaTypes, info: RecordTypeInfo, criteria: SearchCriteria) -> CompoundValue:
     """The zeep ``searchRecord`` (wrapper with ``basic``) for ``criteria`` on ``info``'s type."""
     basic_type = types.get("common", info.basic_name)
     fields = dict(basic_type.elements)
     core = types.core
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, CompoundValue] = {}
 
     def need(name: str, what: str) -> None:
         if name not in fields:
@@ -104,7 +105,7 @@ def build_search(types: SchemaTypes, info: RecordTypeInfo, criteria: SearchCrite
     return types.get(info.search_module, info.search_name)(basic=basic)
 
 
-def _date_field(types: SchemaTypes, criteria: SearchCriteria) -> Any:
+def _date_field(types: SchemaTypes, criteria: SearchCriteria) -> CompoundValue:
     field_type = types.core("SearchDateField")
     lower, upper = criteria._lower, criteria._upper
     if lower and upper:
@@ -114,7 +115,7 @@ def _date_field(types: SchemaTypes, criteria: SearchCriteria) -> Any:
     return field_type(operator="before", searchValue=upper)
 
 
-def _multi_select(types: SchemaTypes, refs: Iterable[dict[str, str]]) -> Any:
+def _multi_select(types: SchemaTypes, refs: Iterable[dict[str, str]]) -> CompoundValue:
     record_ref = types.core("RecordRef")
     values = [record_ref(**ref) for ref in refs]
     return types.core("SearchMultiSelectField")(operator="anyOf", searchValue=values)

@@ -6,7 +6,8 @@ and de-duplicate by ``id``; id look-ups put many ``Read`` commands in one reques
 up to ``objects_per_command`` objects in each command and up to ``write_batch_size`` records
 in each request, and come back as one ``WriteResult`` per input record, in input order.
 
-Retries (exponential backoff with jitter, at most ``max_retries`` more attempts):
+Retries (the shared :class:`include.retry.RetryPolicy`: exponential backoff with equal jitter, at
+most ``max_retries`` more attempts):
 
 * rate limit (status 556 on ``Auth``, or HTTP 429) and connection failures that happened
   before the request was sent: always retried — the server did not run any command;
@@ -30,8 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +38,7 @@ import requests
 from lxml import etree
 
 from include.results import WriteResult
+from include.retry import RetryPolicy
 from include.spp import xml
 from include.spp.errors import (
     AUTH_FAILURE_CODES,
@@ -81,6 +81,32 @@ class _Retryable(Exception):
         self.executed_maybe = executed_maybe
 
 
+def _is_retryable(error: BaseException) -> bool:
+    return isinstance(error, _Retryable)
+
+
+def _executed_maybe(error: BaseException) -> bool:
+    return isinstance(error, _Retryable) and error.executed_maybe
+
+
+def spp_retry_policy(
+    *, max_retries: int = 5, base_s: float = 1.0, max_s: float = MAX_BACKOFF_S
+) -> RetryPolicy:
+    """The shared policy with the XML API's classification (see module docs) and equal jitter: at
+    least half of each exponential delay, so clients spread out but still back off from a 556.
+    """
+    return RetryPolicy(
+        retryable=_is_retryable,
+        outcome_unknown=_executed_maybe,
+        max_retries=max_retries,
+        base_s=base_s,
+        max_s=max_s,
+        jitter=0.5,
+        logger=logger,
+        label="SPP",
+    )
+
+
 class SppClient:
     """Client for one SuiteProjects Pro account's XML API endpoint.
 
@@ -93,7 +119,8 @@ class SppClient:
     :param api_key: API key issued with the namespace.
     :param timeout_s: per-HTTP-request timeout.
     :param max_retries: retries after the first attempt for retryable failures (see module docs).
-    :param backoff_base_s: first backoff delay; doubles per retry, with jitter, capped at 60 s.
+    :param backoff_base_s: first backoff delay; doubles per retry, with jitter, capped at ``backoff_max_s``.
+    :param backoff_max_s: the largest backoff delay (60 s).
     :param page_size: objects per Read page (1..1000).
     :param session: a ``requests.Session`` or ``httpx.Client`` to send with; one is created otherwise.
     :param server_timezone: the zone the account's dates are in; naive datetimes given to
@@ -121,8 +148,9 @@ class SppClient:
         timeout_s: float = 120.0,
         max_retries: int = 5,
         backoff_base_s: float = 1.0,
+        backoff_max_s: float = MAX_BACKOFF_S,
         page_size: int = 1000,
-        session: Any | None = None,
+        session: requests.Session | httpx.Client | None = None,
         server_timezone: dt.tzinfo = dt.UTC,
         write_batch_size: int = 1000,
         objects_per_command: int = 200,
@@ -148,16 +176,17 @@ class SppClient:
             client_version=client_version,
         )
         self.timeout_s = timeout_s
-        self.max_retries = max_retries
-        self.backoff_base_s = backoff_base_s
+        self.retry_policy = spp_retry_policy(
+            max_retries=max_retries, base_s=backoff_base_s, max_s=backoff_max_s
+        )
         self.page_size = page_size
         self.server_timezone = server_timezone
         self.write_batch_size = write_batch_size
         self.objects_per_command = objects_per_command
         self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()
-        self._random = random.Random()
-        self._sleep: Callable[[float], None] = time.sleep
+        self._session: requests.Session | httpx.Client = (
+            session if session is not None else requests.Session()
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> SppClient:
@@ -181,6 +210,16 @@ class SppClient:
         params: dict[str, Any] = {key: env.get(var) for key, var in names.items()}
         params.update(overrides)
         return cls(**params)
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt (``retry_policy.max_retries``)."""
+        return self.retry_policy.max_retries
+
+    @property
+    def backoff_base_s(self) -> float:
+        """The first retry's delay ceiling (``retry_policy.base_s``)."""
+        return self.retry_policy.base_s
 
     def __repr__(self) -> str:
         ident = self._identity
@@ -606,25 +645,18 @@ class SppClient:
     def _call(self, commands: list[etree._Element], *, idempotent: bool, what: str) -> list[xml.CommandReply]:
         """Send ``commands`` after ``<Auth>`` with retries; the replies to ``commands``, in order."""
         body = xml.build_request(self._identity, commands)
-        attempt = 0
-        while True:
-            try:
-                return self._attempt(body, len(commands), what)
-            except _Retryable as failure:
-                if failure.executed_maybe and not idempotent:
-                    raise SppWriteOutcomeUnknown(
-                        f"{what}: {failure.error}; the request may have been executed, not retrying "
-                        "a non-idempotent write",
-                        code=failure.error.code,
-                    ) from None
-                if attempt >= self.max_retries:
-                    raise failure.error from None
-                delay = self._backoff(attempt)
-                attempt += 1
-                logger.warning(
-                    "SPP %s: %s; retry %d/%d in %.2fs", what, failure.error, attempt, self.max_retries, delay
-                )
-                self._sleep(delay)
+        try:
+            return self.retry_policy.call(
+                lambda: self._attempt(body, len(commands), what), what=what, idempotent=idempotent
+            )
+        except _Retryable as failure:  # the policy stopped on it: out of attempts, or not replayable
+            if failure.executed_maybe and not idempotent:
+                raise SppWriteOutcomeUnknown(
+                    f"{what}: {failure.error}; the request may have been executed, not retrying "
+                    "a non-idempotent write",
+                    code=failure.error.code,
+                ) from None
+            raise failure.error from None
 
     def _attempt(self, body: bytes, expected: int, what: str) -> list[xml.CommandReply]:
         status_code, content = self._post(body, what)
@@ -659,17 +691,17 @@ class SppClient:
         headers = {"Content-Type": "application/xml; charset=utf-8", "Accept": "application/xml"}
         try:
             if httpx is not None and isinstance(self._session, httpx.Client):
-                reply = self._session.post(
+                sent = self._session.post(
                     self.endpoint, content=body, headers=headers, timeout=self.timeout_s
                 )
-            else:
-                reply = self._session.post(self.endpoint, data=body, headers=headers, timeout=self.timeout_s)
+                return sent.status_code, sent.content
+            reply = self._session.post(self.endpoint, data=body, headers=headers, timeout=self.timeout_s)
+            return reply.status_code, reply.content
         except Exception as exc:
             if not _is_transport_error(exc):
                 raise
             error = SppRequestError(f"{what}: {type(exc).__name__} talking to {self.endpoint}")
             raise _Retryable(error, executed_maybe=not _never_sent(exc)) from None
-        return reply.status_code, reply.content
 
     def _check_auth(self, auth: xml.CommandReply, what: str) -> None:
         if auth.status == 0:
@@ -691,11 +723,6 @@ class SppClient:
             raise SppRequestError(
                 f"{what}: {self._scrub(describe_status(reply.status, reply.error_text))}", code=reply.status
             )
-
-    def _backoff(self, attempt: int) -> float:
-        # "equal jitter": at least half the exponential delay, so clients spread out but still back off
-        delay = min(MAX_BACKOFF_S, self.backoff_base_s * (2**attempt))
-        return delay / 2 + self._random.uniform(0, delay / 2)
 
     def _scrub(self, text: str) -> str:
         return scrub(text, (self._identity.password, self._identity.api_key))

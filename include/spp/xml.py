@@ -417,7 +417,8 @@ def _own_text(element: etree._Element) -> str | None:
 
 
 def _all_text(element: etree._Element) -> str:
-    return " ".join(part.strip() for part in element.itertext() if part.strip())
+    parts = (part.strip() for part in element.itertext() if isinstance(part, str))
+    return " ".join(part for part in parts if part)
 
 
 def _errors_text(errors: etree._Element) -> str:

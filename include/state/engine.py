@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Connection, Engine
@@ -21,9 +23,23 @@ from sqlalchemy.engine import Connection, Engine
 ENV_VAR = "INTEGRATION_STATE_DB_URL"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQLITE_BUSY_TIMEOUT_S = 30.0
+CHUNK = 500  # ids per IN list: well under SQLite's and psycopg's parameter limits
+
+T = TypeVar("T")
 
 # Execution option read by the SQLite "begin" hook: which BEGIN flavour to emit.
 _BEGIN_OPTION = "state_sqlite_begin"
+
+
+def utcnow() -> dt.datetime:
+    """The store's clock: aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def default_url() -> str:
@@ -76,6 +92,42 @@ def writer(engine: Engine) -> Engine:
     if engine.dialect.name != "sqlite":
         return engine
     return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+
+
+class Transactions:
+    """Short transactions on one engine, the only way the store talks to its database.
+
+    ``read()`` begins a plain (on SQLite: deferred) transaction; ``write()`` begins one that on
+    SQLite takes the write lock at ``BEGIN IMMEDIATE``, so writers queue for the lock instead of
+    failing. Both commit when the block ends and roll back if it raises. After a fork the
+    engine's pool is replaced before use: pooled sockets must not be shared across processes.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+        self._pid = os.getpid()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine (after a fork, with a fresh pool)."""
+        if os.getpid() != self._pid:
+            self._engine.dispose(close=False)
+            self._pid = os.getpid()
+        return self._engine
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A transaction for reading."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction for writing (on SQLite: holding the write lock from its start)."""
+        self.engine  # noqa: B018 - refreshes the pool after a fork before the writer uses it
+        with self._writer.begin() as conn:
+            yield conn
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

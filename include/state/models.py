@@ -1,12 +1,13 @@
 """Table definitions of the state store (SQLAlchemy Core).
 
 These mirror the Alembic migrations under ``migrations/versions``, which alone create the schema;
-``tests/include/state/test_migrations.py`` checks that the two agree.
+``tests/include/state/test_migrate.py`` checks that the two agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import (
@@ -64,9 +65,27 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        stamp: dt.datetime = value
+        if stamp.tzinfo is None:
+            return stamp.replace(tzinfo=dt.UTC)
+        return stamp.astimezone(dt.UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """A JSON document kept in a ``TEXT`` column: Python dicts in, Python dicts out.
+
+    Values JSON has no type for (dates, decimals) are stored as ``str(value)``, as staged
+    payloads always were; ``None`` is SQL ``NULL``.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(value, default=str)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
 
 
 xref = Table(
@@ -173,20 +192,22 @@ event_queue = Table(
     ),
 )
 
-# The plan of a run, handed from the planning task to the mapped load tasks; read and written by
-# ``include/engine/staging.py``.
+PLAN_PLANNING, PLAN_COMPLETE, PLAN_FAILED = "planning", "complete", "failed"
+
+# The plan of a run, handed from the planning task to the load tasks (``include/state/plans.py``).
+# ``plan``, ``payload`` and ``outcome`` are JSON documents in TEXT columns, opaque to the store.
 staged_plans = Table(
     "staged_plans",
     metadata,
     Column("run_id", String(250), primary_key=True),
     Column("workflow", String(100), primary_key=True),
-    Column("plan", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("plan", JSONText, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
     # planning / complete / failed: the load tasks keep claiming batches until "complete"
     Column("status", String(20), nullable=False, server_default="complete"),
     Column("attempt", Integer, nullable=False, server_default="1"),
     Column("retries_left", Integer, nullable=False, server_default="0"),
-    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("heartbeat_at", UTCDateTime),
 )
 
 staged_batches = Table(
@@ -195,9 +216,9 @@ staged_batches = Table(
     Column("run_id", String(250), primary_key=True),
     Column("workflow", String(100), primary_key=True),
     Column("number", Integer, primary_key=True),
-    Column("payload", Text),
-    Column("outcome", Text),
+    Column("payload", JSONText),
+    Column("outcome", JSONText),
     Column("records", Integer, nullable=False, server_default="0"),
     Column("claimed_by", String(100)),
-    Column("claimed_at", DateTime(timezone=True)),
+    Column("claimed_at", UTCDateTime),
 )

@@ -89,3 +89,39 @@ class Event:
     created_at: dt.datetime
     taken_at: dt.datetime | None = None
     acked_at: dt.datetime | None = None
+
+
+@dataclass
+class StagedBatch:
+    """One batch of a staged plan: its number in the run, a JSON document the store keeps as is
+    (what the load task will write), and how many records it carries."""
+
+    number: int
+    payload: dict[str, Any]
+    records: int = 0
+
+
+@dataclass
+class StagedPlan:
+    """A run's plan as the planning task last reported it.
+
+    ``status`` is planning / complete / failed; ``meta`` is the JSON document the planning task
+    stores with every report (its window and running counts), kept as is.
+    """
+
+    run_id: str
+    workflow: str
+    status: str
+    attempt: int
+    retries_left: int
+    heartbeat_at: dt.datetime | None
+    meta: dict[str, Any]
+    created_at: dt.datetime
+
+
+@dataclass
+class PlanProgress:
+    """What the load tasks did with a plan's batches so far."""
+
+    staged: list[int]  # numbers of every staged batch, ascending
+    outcomes: dict[int, dict[str, Any]]  # batch number -> outcome document, of the loaded batches

@@ -2,43 +2,29 @@
 
 One ``StateStore`` per task process; every method is one short transaction, so ten processes can
 share a SQLite file (WAL, busy timeout, ``BEGIN IMMEDIATE`` writers) or a PostgreSQL database.
-Bulk methods split ``IN`` lists into chunks of ``CHUNK`` ids. Nothing is cached locally: every
-answer comes from the database.
+Bulk methods split ``IN`` lists into chunks of ``engine.CHUNK`` ids. Nothing is cached locally: every
+answer comes from the database. Staged plans (``store.plans``) live in ``include/state/plans.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
 from include.state import models as m
-from include.state.engine import default_url, make_engine, writer
+from include.state.engine import Transactions, chunked, default_url, make_engine, utcnow
 from include.state.migrate import ensure_schema
+from include.state.plans import StagedPlans
 from include.state.records import Claim, CrossReference, Event, RecordError, RunRecord
 
-CHUNK = 500  # ids per IN list: well under SQLite's and psycopg's parameter limits
 RUNNING = "running"
-
-T = TypeVar("T")
-
-
-def utcnow() -> dt.datetime:
-    """The store's clock: aware UTC."""
-    return dt.datetime.now(dt.UTC)
-
-
-def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """``items`` in consecutive slices of at most ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _unique(ids: Iterable[Any]) -> list[str]:
@@ -51,7 +37,8 @@ def _lock_key(name: str) -> int:
 
 
 class StateStore:
-    """Cross-references, watermarks, field hashes, export claims, run log, record errors, events.
+    """Cross-references, watermarks, field hashes, export claims, run log, record errors, events,
+    and the staged plans of runs (``plans``).
 
     ``url`` is any SQLAlchemy URL (SQLite file or PostgreSQL). With ``migrate`` (the default) the
     schema is brought to the latest Alembic revision on first use; that is a single query when
@@ -61,8 +48,9 @@ class StateStore:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self._engine = make_engine(url)
-        self._writer = writer(self._engine)
-        self._pid = os.getpid()
+        self._tx = Transactions(self._engine)
+        self.plans = StagedPlans(self._tx)
+        """A run's plan and its batches, handed from the planning task to the load tasks."""
         if migrate:
             ensure_schema(self._engine)
 
@@ -91,22 +79,14 @@ class StateStore:
     @property
     def engine(self) -> Engine:
         """The engine (after a fork, with a fresh pool: sockets must not be shared across processes)."""
-        if os.getpid() != self._pid:
-            self._engine.dispose(close=False)
-            self._pid = os.getpid()
-        return self._engine
+        return self._tx.engine
 
     # -- transactions ----------------------------------------------------------------------
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+    def _read(self) -> AbstractContextManager[Connection]:
+        return self._tx.read()
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        self.engine  # noqa: B018 - refreshes the pool after a fork before the writer uses it
-        with self._writer.begin() as conn:
-            yield conn
+    def _write(self) -> AbstractContextManager[Connection]:
+        return self._tx.write()
 
     def _insert(self, conn: Connection, table: Table) -> Any:
         """A dialect ``INSERT`` that supports ``ON CONFLICT`` (SQLite and PostgreSQL)."""
@@ -478,6 +458,7 @@ class _XrefMerge:
         ns, spp = _xref_id(ref.netsuite_id), _xref_id(ref.spp_id)
         by_ns = self.by_ns.get(ns) if ns is not None else None
         by_spp = self.by_spp.get(spp) if spp is not None else None
+        key: Any
         if by_ns is None and by_spp is None:
             self._new += 1
             key = ("new", self._new)

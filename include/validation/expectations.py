@@ -83,7 +83,9 @@ def validate_rows(
     }
     context = gx.get_context(mode="ephemeral")
     try:
-        context.variables.progress_bars = {"globally": False}  # keep task logs readable
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep task logs readable
     except Exception:  # noqa: BLE001 - cosmetic only
         pass
     failures: dict[int, str] = {}

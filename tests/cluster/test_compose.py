@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from include.paths import PROJECT_ROOT
+from runtime.stack import connection_variables
 
 pytestmark = pytest.mark.cluster
 
@@ -132,11 +133,33 @@ def test_services_reach_each_other_and_run_the_project(
     )
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379/")
     assert env["INTEGRATION_STATE_DB_URL"].startswith("postgresql+psycopg2://")
-    assert "emulators:8701" in env["NETSUITE_ENDPOINT"] and "emulators:8702" in env["SPP_BASE_URL"]
-    assert env["SMTP_HOST"] == "mailpit"
+    assert env["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"
     assert services["airflow-init"]["command"] == ["python", "-m", "runtime.cluster", "init"]
     assert services["emulators"]["command"][:3] == ["python", "-m", "emulators"]
     assert services["airflow-worker"]["command"][-2:] == ["celery", "worker"]
+
+
+def test_the_services_reach_netsuite_spp_and_mail_through_the_connections_only(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    """Only airflow-init sees what include/config/connections.json is rendered with."""
+    init = services["airflow-init"]["environment"]
+    assert init["NETSUITE_ENDPOINT"] == "${NETSUITE_ENDPOINT:-http://emulators:8701}"
+    assert init["SPP_BASE_URL"] == "${SPP_BASE_URL:-http://emulators:8702}"
+    assert (init["SMTP_HOST"], init["SMTP_PORT"]) == ("mailpit", "1025")
+    read_by_connections = connection_variables()
+    assert {"NETSUITE_ENDPOINT", "SPP_BASE_URL", "SMTP_HOST"} <= read_by_connections
+    for name in AIRFLOW_SERVICES:
+        if name != "airflow-init":
+            assert not read_by_connections & set(services[name]["environment"]), name
+
+
+def test_the_image_installs_the_project_as_a_provider() -> None:
+    dockerfile = (PROJECT_ROOT / "docker" / "Dockerfile").read_text()
+    assert "COPY --chown=airflow:root pyproject.toml /opt/airflow/project/pyproject.toml" in dockerfile
+    assert "pip install --no-cache-dir --no-deps --editable /opt/airflow/project" in dockerfile
+    for folder in ("include", "operators", "plugins", "dags"):  # the packages pyproject.toml names
+        assert f"COPY --chown=airflow:root {folder} /opt/airflow/project/{folder}" in dockerfile
 
 
 def test_project_folders_are_mounted_and_exist(compose: dict[str, Any]) -> None:

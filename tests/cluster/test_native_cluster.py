@@ -9,17 +9,18 @@ then read what that run left behind.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
 
-from emulators.settings import NetSuiteSettings
 from emulators.store import RecordStore
-from runtime.cluster import Cluster, ClusterConfig, cluster_env
+from runtime.cluster import Cluster, ClusterConfig, cluster_env, connections
 
 from .conftest import POOL_SLOTS
 
@@ -64,26 +65,19 @@ def _stats(cfg: ClusterConfig) -> dict[str, Any]:
 
 
 def _run_prerequisites(cfg: ClusterConfig) -> None:
-    """Link employees, customers and projects (in this process: the export is what is under test)."""
+    """Link employees, customers and projects (in this process: the export is what is under test).
+
+    The clients come from the connections the cluster imported, through the product's hooks.
+    """
     from include.engine.run import WorkflowRunner
     from include.mapping.loader import load_workflows
-    from include.netsuite.client import NetSuiteClient
-    from include.spp.client import SppClient
     from include.state import StateStore
+    from plugins.netsuite_spp.hooks import NetSuiteHook, SppHook
 
-    env = cluster_env(cfg)
-    ns = NetSuiteSettings()
-    netsuite = NetSuiteClient.from_env(
-        {
-            "NETSUITE_ACCOUNT": ns.account,
-            "NETSUITE_CONSUMER_KEY": ns.consumer_key,
-            "NETSUITE_CONSUMER_SECRET": ns.consumer_secret,
-            "NETSUITE_TOKEN_ID": ns.token_id,
-            "NETSUITE_TOKEN_SECRET": ns.token_secret,
-            "NETSUITE_ENDPOINT": env["NETSUITE_ENDPOINT"],
-        }
-    )
-    spp = SppClient.from_env(base_url=env["SPP_BASE_URL"])
+    conns = connections(cfg)
+    env = {f"AIRFLOW_CONN_{c.upper()}": json.dumps(conns[c]) for c in ("netsuite_default", "spp_default")}
+    with mock.patch.dict(os.environ, env):
+        netsuite, spp = NetSuiteHook().client, SppHook().client
     workflows, _ = load_workflows(cfg.extra_env["INTEGRATION_MAPPINGS_DIR"])
     with StateStore(cfg.state_db_url) as state:
         for wf_id in PREREQUISITES:

@@ -7,16 +7,19 @@ backfill run an interval of real width), the local services seeded `tiny`.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
 
 from emulators.serve import free_port
-from include.netsuite.client import NetSuiteClient
 from include.state import StateStore
+from plugins.netsuite_spp.hooks import NetSuiteHook
 from runtime.embedded import EmbeddedStack
 from runtime.stack import airflow_cli
 
@@ -56,15 +59,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def _flagged_customers_modified(stack: EmbeddedStack) -> list[dt.datetime]:
-    env = stack.env
-    client = NetSuiteClient(
-        env.get("NETSUITE_ACCOUNT", "1234567_SB1"),
-        env.get("NETSUITE_CONSUMER_KEY", "emulator-consumer-key"),
-        env.get("NETSUITE_CONSUMER_SECRET", "emulator-consumer-secret"),
-        env.get("NETSUITE_TOKEN_ID", "emulator-token-id"),
-        env.get("NETSUITE_TOKEN_SECRET", "emulator-token-secret"),
-        endpoint=env["NETSUITE_ENDPOINT"],
-    )
+    """Read NetSuite the way the product does: its hook on the connection the stack imported."""
+    conn = stack.connections()["netsuite_default"]
+    with mock.patch.dict(os.environ, {"AIRFLOW_CONN_NETSUITE_DEFAULT": json.dumps(conn)}):
+        client = NetSuiteHook().client
     docs = client.search(
         "customer", is_inactive=False, custom_booleans={"custentity_oa_export_to_openair": True}
     )

@@ -8,6 +8,7 @@ that each send many requests (250 ms each), long enough to overlap on a loaded m
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 from emulators.serve import free_port
 from include.state import StateStore
 from runtime.embedded import EmbeddedStack
+from runtime.stack import connection_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL_SIZE = 4
@@ -75,6 +77,33 @@ def _state(stack: EmbeddedStack) -> StateStore:
 
 def test_the_dag_files_parse_without_import_errors(stack: EmbeddedStack) -> None:
     assert stack.api.import_errors() == []
+
+
+def test_the_product_reaches_the_local_services_through_its_connections_only(stack: EmbeddedStack) -> None:
+    assert not connection_variables() & set(stack.env)  # no NETSUITE_* / SPP_* in any Airflow process
+    conn = stack.api.get("/connections/netsuite_default")
+    assert conn["conn_type"] == "netsuite"
+    assert json.loads(conn["extra"])["endpoint"] == f"http://127.0.0.1:{stack.netsuite_port}"
+    assert stack.api.get("/connections/spp_default")["host"] == f"http://127.0.0.1:{stack.spp_port}"
+
+
+def test_the_ui_knows_the_connection_types_and_their_test_buttons_pass(stack: EmbeddedStack) -> None:
+    api = stack.api
+    meta = httpx.get(f"{api.base_url}/ui/connections/hook_meta", headers=api._headers(), timeout=60)
+    meta.raise_for_status()
+    forms = {m["connection_type"]: m for m in meta.json()}
+    assert {"netsuite", "suiteprojects_pro", "spp_odata"} <= set(forms)
+    assert forms["netsuite"]["extra_fields"]["wsdl_version"]["value"] == "2025_2"
+    for conn_id, conn_type in (("netsuite_default", "netsuite"), ("spp_default", "suiteprojects_pro")):
+        resp = httpx.post(
+            f"{api.base_url}/api/v2/connections/test",
+            headers=api._headers(),
+            json={"connection_id": conn_id, "conn_type": conn_type},
+            timeout=120,
+        )
+        resp.raise_for_status()
+        result = resp.json()
+        assert result["status"] is True and "server time" in result["message"], (conn_id, result)
 
 
 def test_integration_all_runs_every_workflow_through_the_scheduler(stack: EmbeddedStack) -> None:

@@ -32,7 +32,7 @@ def _dagbag_report(mappings_dir: Path | None = None) -> dict:
                 "catchup": dag.catchup,
                 "tasks": [
                     {"task_id": t.task_id, "pool": t.pool, "retries": t.retries,
-                     "operator": type(t).__name__ if not hasattr(t, "operator_class") else t.operator_class.__name__,
+                     "operator": getattr(t, "operator_class", type(t)).__name__,
                      "mapped": hasattr(t, "expand_input")}
                     for t in dag.tasks
                 ],
@@ -117,3 +117,46 @@ def test_a_bad_mapping_is_an_import_error_naming_file_and_key_and_others_still_l
     assert "customers_import.yaml" in message and "direction" in message
     assert (good - {"customers_import"}) <= set(report["dags"])
     assert "customers_import" not in report["dags"]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "key"),
+    [
+        ("projects_import.yaml", "entity: project", "entity: projekt", "entity"),
+        ("customers_export.yaml", "  type: customer\n", "  type: custmer\n", "target.type"),
+        ("employees_import.yaml", "  type: employee\n", "  type: employe\n", "source.type"),
+    ],
+)
+def test_a_mapping_naming_an_unknown_entity_or_record_type_is_refused_and_others_still_load(
+    tmp_path: Path, file: str, old: str, new: str, key: str
+) -> None:
+    for path in (ROOT / "mappings").glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    broken = tmp_path / file
+    assert old in broken.read_text()
+    broken.write_text(broken.read_text().replace(old, new))
+
+    report = _dagbag_report(tmp_path)
+
+    assert len(report["errors"]) == 1, report["errors"]
+    message = next(iter(report["errors"].values()))
+    assert file in message and key in message and "KeyError" not in message
+    others = {p.stem for p in tmp_path.glob("*.yaml")} - {Path(file).stem}
+    assert others <= set(report["dags"])
+
+
+def test_a_workflow_is_added_by_dropping_one_mapping_file(tmp_path: Path) -> None:
+    """One YAML file for an entity the registry knows: a DAG of its own, pooled like the others."""
+    for path in (ROOT / "mappings").glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    source = (ROOT / "mappings" / "customers_import.yaml").read_text()
+    (tmp_path / "key_accounts_import.yaml").write_text(
+        source.replace("workflow: customers_import", "workflow: key_accounts_import")
+    )
+
+    report = _dagbag_report(tmp_path)
+
+    assert report["errors"] == {}
+    dag = report["dags"]["key_accounts_import"]
+    assert [t["task_id"] for t in dag["tasks"]] == ["plan", "load", "finish"]
+    assert next(t for t in dag["tasks"] if t["task_id"] == "plan")["pool"] == "netsuite"

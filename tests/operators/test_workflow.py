@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from operators.workflow import _retries_left, load_task_layout, load_threads_for
+from include.engine.direction import DIRECTIONS
+from operators.workflow import _retries_left, load_task_layout
 
 
 def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(
@@ -12,8 +13,8 @@ def test_exports_fan_out_to_the_netsuite_threads_and_imports_to_spp_threads(
 ) -> None:
     monkeypatch.setenv("INTEGRATION_NETSUITE_THREADS", "7")
     monkeypatch.setenv("INTEGRATION_SPP_THREADS", "3")
-    assert load_threads_for("export") == 7
-    assert load_threads_for("import") == 3
+    assert DIRECTIONS["export"].load_threads() == 7
+    assert DIRECTIONS["import"].load_threads() == 3
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from include.engine.endpoints import endpoints_for, source_id_of
+from include.engine.direction import direction_of
+from include.engine.endpoints import source_id_of
 from include.engine.window import SyncWindow
 
 from .conftest import World
@@ -46,9 +47,9 @@ ALL_WORKFLOWS = IMPORTS + EXPORTS
 def source_records(world: World, workflow_id: str) -> dict[str, dict[str, Any]]:
     """Every source record the workflow's filters select today, by source id (read over HTTP)."""
     wf = world.workflow(workflow_id)
-    source, _ = endpoints_for(wf, world.netsuite, world.spp)
+    source, _ = direction_of(wf).endpoints(wf, world.netsuite, world.spp)
     window = SyncWindow(since=None, until=source.server_time() + dt.timedelta(seconds=5), mode="full")
-    return {source_id_of(d, source.system): d for d in source.extract(window)}
+    return {source_id_of(d, source.system): d for c in source.extract_chunks(window) for d in c}
 
 
 def linked(world: World, workflow_id: str) -> dict[str, str]:

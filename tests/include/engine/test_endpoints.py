@@ -24,7 +24,13 @@ class RecordingSpp:
 
 
 def _target(objects: list[dict[str, str]], threshold: int) -> tuple[SppTarget, RecordingSpp]:
-    workflow = SimpleNamespace(target=SimpleNamespace(type="Customer"), netsuite_id_field="netsuite_id__c")
+    rules = [
+        SimpleNamespace(target="netsuite_id__c", kind="netsuite_id"),
+        SimpleNamespace(target="externalid", kind="external_id"),
+    ]
+    workflow = SimpleNamespace(
+        target=SimpleNamespace(type="Customer"), netsuite_id_field="netsuite_id__c", match=rules
+    )
     spp = RecordingSpp(objects)
     target = SppTarget(spp, workflow)
     target.bulk_match_threshold = threshold
@@ -35,11 +41,13 @@ def test_a_streamed_import_reads_the_whole_type_once_and_matches_every_later_chu
     objects = [{"id": str(100 + i), "netsuite_id__c": str(i), "externalid": ""} for i in range(10)]
     target, spp = _target(objects, threshold=3)
 
-    first = target.find_existing(["0", "1", "2"])
-    later = target.find_existing(["7", "42"])
+    first = target.lookup("netsuite_id__c", ["0", "1", "2"], natural=False)
+    later = target.lookup("netsuite_id__c", ["7", "42"], natural=False)
+    by_external = target.lookup("externalid", ["3"], natural=False)
 
-    assert first == {"0": "100", "1": "101", "2": "102"}
-    assert later == {"7": "107"}
+    assert first == {"0": ["100"], "1": ["101"], "2": ["102"]}
+    assert later == {"7": ["107"]}
+    assert by_external == {}
     assert len(spp.reads) == 1 and "equal_to_any" not in spp.reads[0]
 
 
@@ -47,5 +55,6 @@ def test_a_few_unknown_ids_are_looked_up_one_by_one_without_reading_the_whole_ty
     objects = [{"id": "100", "netsuite_id__c": "", "externalid": "5"}]
     target, spp = _target(objects, threshold=1000)
 
-    assert target.find_existing(["5", "6"]) == {"5": "100"}
+    assert target.lookup("netsuite_id__c", ["5", "6"], natural=False) == {}
+    assert target.lookup("externalid", ["5", "6"], natural=False) == {"5": ["100"]}
     assert all("equal_to_any" in call for call in spp.reads)

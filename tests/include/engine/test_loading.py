@@ -1,6 +1,7 @@
 """A load task's loop over the staged batches of a run (``drain_queue``), against a real state store.
 
-The planning task is played by the test (``open_plan`` / ``stage_batches`` / ``complete_plan`` or ``fail_plan``), often
+The planning task is played by the test (``open_plan`` / ``stage_batches`` / ``complete_plan`` or
+``fail_plan``), often
 from inside the fake ``sleep`` the loop calls while it waits; the writes are a fake ``load``.
 """
 

@@ -1,26 +1,30 @@
-"""A run's plan handed from the plan task to the load tasks through the state database."""
+"""A run's plan handed from the plan task to the load tasks through the state database.
+
+``include/engine/staging.py`` converts the engine's batches, outcomes, plans and windows to the
+documents the state store keeps; how the store keeps them (statements, locks, claims across
+processes, both databases) is specified in ``tests/include/state/test_plans.py``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import threading
-import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
 
 from include.engine import staging
 from include.engine.run import CREATE, UPDATE, Batch, BatchOutcome, Plan, PlannedRecord
 from include.engine.window import SyncWindow
-from include.state import StateStore
-from include.state.models import staged_batches, staged_plans
+from include.state import StagedPlans, StateStore
+from include.state import plans as state_plans
 
 RUN, WORKFLOW = "manual__2031-05-06T07:00:00", "customers_import"
+WORKER, OTHER = "shard-0", "shard-1"
 WINDOW = SyncWindow(
     since=dt.datetime(2031, 5, 6, 6, 0, tzinfo=dt.UTC),
     until=dt.datetime(2031, 5, 6, 7, 0, tzinfo=dt.UTC),
@@ -30,16 +34,6 @@ WINDOW = SyncWindow(
 
 def save_plan(engine: object, run_id: str, workflow: str, plan: Plan) -> list[int]:
     """Stage a whole in-memory plan the way the planning task does chunk by chunk."""
-    from sqlalchemy import delete
-
-    from include.state.models import staged_batches
-
-    with engine.begin() as conn:  # type: ignore[attr-defined]
-        conn.execute(
-            delete(staged_batches).where(
-                staged_batches.c.run_id == run_id, staged_batches.c.workflow == workflow
-            )
-        )
     staging.open_plan(engine, run_id, workflow, plan.window)
     counts = staging.PlanCounts(seconds=plan.seconds)
     counts.add(plan.extracted, plan.batches, plan.skipped_count, plan.failed_count)
@@ -112,9 +106,8 @@ def test_clearing_payloads_keeps_the_outcomes(engine: object) -> None:
     assert outcomes == [BatchOutcome(0, created=2)] and batches == 2
 
 
-def test_saving_the_plan_again_replaces_the_earlier_attempt(engine: object) -> None:
+def test_saving_the_plan_again_replaces_an_earlier_attempt_nobody_claimed(engine: object) -> None:
     save_plan(engine, RUN, WORKFLOW, make_plan())
-    staging.save_outcome(engine, RUN, WORKFLOW, BatchOutcome(0, created=2))
     smaller = Plan(
         WINDOW, extracted=1, batches=[Batch(0, CREATE, [record("9")])], skipped=[], failed=[], seconds=0.1
     )
@@ -138,6 +131,37 @@ def test_runs_and_workflows_are_kept_apart(engine: object) -> None:
         staging.load_batch(engine, "other-run", WORKFLOW, 0)
 
 
+def test_target_values_json_cannot_hold_come_back_as_their_text(engine: object) -> None:
+    when = dt.datetime(2031, 5, 6, 7, 30, tzinfo=dt.UTC)
+    batch = Batch(0, CREATE, [record("1", date=dt.date(2031, 5, 6), at=when)])
+    save_plan(engine, RUN, WORKFLOW, Plan(WINDOW, 1, [batch], [], [], 0.1))
+
+    target = staging.load_batch(engine, RUN, WORKFLOW, 0).records[0].target
+
+    assert (target["date"], target["at"]) == ("2031-05-06", "2031-05-06 07:30:00+00:00")
+
+
+def test_outcomes_come_back_in_batch_order_whatever_order_they_were_saved_in(engine: object) -> None:
+    batches = [Batch(i, CREATE, [record(str(i))]) for i in range(4)]
+    save_plan(engine, RUN, WORKFLOW, Plan(WINDOW, 4, batches, [], [], 1.0))
+    for number in (3, 0, 2):
+        staging.save_outcome(engine, RUN, WORKFLOW, BatchOutcome(number, created=1))
+
+    _, outcomes, staged = staging.load_plan(engine, RUN, WORKFLOW)
+
+    assert [o.number for o in outcomes] == [0, 2, 3] and staged == 4
+    assert staging.loaded_batches(engine, RUN, WORKFLOW) == {0, 2, 3}
+
+
+def test_the_functions_take_the_state_store_as_well_as_its_engine(engine: Any) -> None:
+    save_plan(engine, RUN, WORKFLOW, make_plan())
+    with StateStore(engine.url.render_as_string(hide_password=False), migrate=False) as store:
+        assert staging.claim_next(store, RUN, WORKFLOW, WORKER) == 0
+        staging.save_outcome(store, RUN, WORKFLOW, BatchOutcome(0, created=2))
+        assert staging.load_plan(store, RUN, WORKFLOW)[1] == [BatchOutcome(0, created=2)]
+    assert staging.unfinished_claims(engine, RUN, WORKFLOW, WORKER) == []
+
+
 def test_plans_larger_than_one_insert_chunk_are_stored_whole(engine: object) -> None:
     batches = [Batch(i, CREATE, [record(str(i))]) for i in range(450)]
 
@@ -148,7 +172,6 @@ def test_plans_larger_than_one_insert_chunk_are_stored_whole(engine: object) -> 
 
 
 # -- the streamed plan: open, stage, claim, close --------------------------------------------------
-WORKER, OTHER = "shard-0", "shard-1"
 
 
 def batches(numbers: Iterable[int], action: str = CREATE) -> list[Batch]:
@@ -157,23 +180,17 @@ def batches(numbers: Iterable[int], action: str = CREATE) -> list[Batch]:
 
 
 def staged_numbers(engine: Any) -> list[int]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(staged_batches.c.number)
-            .where(staged_batches.c.run_id == RUN)
-            .order_by(staged_batches.c.number)
-        ).all()
-    return [int(r[0]) for r in rows]
+    return StagedPlans(engine).progress(RUN, WORKFLOW).staged
 
 
-def age_heartbeat(engine: Any, seconds: float) -> None:
-    """Move the plan's heartbeat into the past, as if the planning task had been silent."""
-    with engine.begin() as conn:
-        conn.execute(
-            update(staged_plans)
-            .where(staged_plans.c.run_id == RUN)
-            .values(heartbeat_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds))
-        )
+@contextmanager
+def an_hour_ago() -> Iterator[None]:
+    """The state store's clock an hour behind: what the planning task reports inside the block
+    looks as if it had been silent for an hour since."""
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(state_plans, "utcnow", lambda: past)
+        yield
 
 
 def test_a_plan_not_opened_yet_has_no_state(engine: object) -> None:
@@ -221,15 +238,11 @@ def test_a_plan_restarted_by_a_retry_keeps_loaded_and_claimed_batches_and_drops_
 
 def test_a_restarted_plan_numbers_its_batches_after_the_highest_kept_one(engine: object) -> None:
     staging.open_plan(engine, RUN, WORKFLOW, WINDOW, retries_left=1)
-    staging.stage_batches(engine, RUN, WORKFLOW, batches(range(4)), WINDOW, staging.PlanCounts())
-    for _ in range(3):
+    staging.stage_batches(engine, RUN, WORKFLOW, batches([0, 2]), WINDOW, staging.PlanCounts())
+    for _ in range(2):
         staging.claim_next(engine, RUN, WORKFLOW, WORKER)
-    with engine.begin() as conn:  # batch 1 handed back: only 0 and 2 stay claimed
-        conn.execute(
-            update(staged_batches)
-            .where(staged_batches.c.number == 1)
-            .values(claimed_by=None, claimed_at=None)
-        )
+    staging.stage_batches(engine, RUN, WORKFLOW, batches([1, 3]), WINDOW, staging.PlanCounts())
+    # only 0 and 2 are claimed
 
     first = staging.open_plan(engine, RUN, WORKFLOW, WINDOW, attempt=2)
     staging.stage_batches(
@@ -250,8 +263,8 @@ def test_a_restarted_plan_whose_batches_were_all_unclaimed_starts_again_from_zer
 
 
 def test_staging_batches_updates_the_counts_and_heartbeat_seen_through_plan_state(engine: object) -> None:
-    staging.open_plan(engine, RUN, WORKFLOW, WINDOW)
-    age_heartbeat(engine, 3600)
+    with an_hour_ago():
+        staging.open_plan(engine, RUN, WORKFLOW, WINDOW)
     stale = staging.plan_state(engine, RUN, WORKFLOW)
     assert stale is not None and stale.heartbeat_age() > 3000
     counts = staging.PlanCounts()
@@ -278,10 +291,12 @@ def test_staging_batches_updates_the_counts_and_heartbeat_seen_through_plan_stat
 
 
 def test_a_plan_closed_as_failed_keeps_its_retries_left(engine: object) -> None:
-    staging.open_plan(engine, RUN, WORKFLOW, WINDOW, retries_left=3)
     counts = staging.PlanCounts(extracted=7, batches=1)
-    staging.stage_batches(engine, RUN, WORKFLOW, batches([0]), WINDOW, counts)
-    age_heartbeat(engine, 3600)
+    with an_hour_ago():
+        staging.open_plan(engine, RUN, WORKFLOW, WINDOW, retries_left=3)
+        staging.stage_batches(engine, RUN, WORKFLOW, batches([0]), WINDOW, counts)
+    stale = staging.plan_state(engine, RUN, WORKFLOW)
+    assert stale is not None and stale.heartbeat_age() > 3000
 
     staging.fail_plan(engine, RUN, WORKFLOW, retries_left=2)
 
@@ -325,86 +340,7 @@ def test_unfinished_claims_lists_only_this_workers_claimed_batches_without_outco
     assert staging.unfinished_claims(engine, RUN, WORKFLOW, "shard-9") == []
 
 
-# -- claims from several processes on one SQLite file -----------------------------------------------
-def test_a_claim_overtaken_between_its_read_and_its_write_still_claims_a_batch(engine: Any) -> None:
-    """Another task's claim comes while this claim's transaction is open (deterministically).
-
-    A claim that reads in a deferred transaction and then writes would fail at once with
-    "database is locked" (its snapshot is stale); a claim holding the write lock makes the
-    other wait instead.
-    """
-    staging.open_plan(engine, RUN, WORKFLOW, WINDOW)
-    staging.stage_batches(engine, RUN, WORKFLOW, batches(range(3)), WINDOW, staging.PlanCounts())
-    other = StateStore(engine.url.render_as_string(hide_password=False), migrate=False)
-    overtaken: list[int | None] = []
-
-    def overtake(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("UPDATE staged_batches SET claimed_by") and not overtaken:
-            overtaken.append(None)
-            rival = threading.Thread(
-                target=lambda: overtaken.append(staging.claim_next(other.engine, RUN, WORKFLOW, OTHER))
-            )
-            rival.start()
-            rival.join(timeout=2)  # a claim that queues for the write lock finishes after ours
-
-    event.listen(engine, "before_cursor_execute", overtake)
-    try:
-        mine = staging.claim_next(engine, RUN, WORKFLOW, WORKER)
-    finally:
-        event.remove(engine, "before_cursor_execute", overtake)
-        deadline = time.monotonic() + 60
-        while len(overtaken) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        other.close()
-
-    assert mine is not None and overtaken[1] is not None
-    assert sorted([mine, overtaken[1]]) == [0, 1]
-    assert staging.unfinished_claims(engine, RUN, WORKFLOW, WORKER) == [mine]
-
-
-def _claim_until_empty(url: str, worker: str, ready: Any, results: Any) -> None:
-    """A load task's claims in its own process (own engine on the shared file)."""
-    store = StateStore(url, migrate=False)
-    try:
-        ready.wait()
-        claimed: list[int] = []
-        while (number := staging.claim_next(store.engine, RUN, WORKFLOW, worker)) is not None:
-            claimed.append(number)
-        results.put((worker, claimed, None))
-    except Exception as exc:  # noqa: BLE001 - handed to the test, which fails with it
-        results.put((worker, [], repr(exc)))
-    finally:
-        store.close()
-
-
-def test_claim_next_hands_each_batch_to_exactly_one_of_several_processes(engine: Any) -> None:
-    total, workers = 120, 4
-    staging.open_plan(engine, RUN, WORKFLOW, WINDOW)
-    staging.stage_batches(engine, RUN, WORKFLOW, batches(range(total)), WINDOW, staging.PlanCounts())
-    url = engine.url.render_as_string(hide_password=False)
-    ctx = multiprocessing.get_context("spawn")
-    ready, results = ctx.Barrier(workers), ctx.Queue()
-    procs = [
-        ctx.Process(target=_claim_until_empty, args=(url, f"shard-{i}", ready, results))
-        for i in range(workers)
-    ]
-    for proc in procs:
-        proc.start()
-    try:
-        reports = [results.get(timeout=120) for _ in procs]
-    finally:
-        for proc in procs:
-            proc.join(timeout=30)
-
-    assert [error for _, _, error in reports if error] == []  # e.g. "database is locked"
-    claims = Counter(n for _, claimed, _ in reports for n in claimed)
-    assert [n for n, times in claims.items() if times > 1] == []
-    assert sorted(claims) == list(range(total))
-    owners = {w: set(claimed) for w, claimed, _ in reports}
-    for worker, numbers in owners.items():
-        assert staging.unfinished_claims(engine, RUN, WORKFLOW, worker) == sorted(numbers)
-
-
+# -- claims from several threads (processes and lock details: tests/include/state/test_plans.py) ----
 def test_claim_next_hands_each_batch_to_exactly_one_of_several_threads(engine: Any) -> None:
     total = 120
     staging.open_plan(engine, RUN, WORKFLOW, WINDOW)

@@ -92,5 +92,9 @@ def test_a_plan_in_chunks_decides_what_the_whole_plan_decides(world: World, chun
         out.update({r.source_id: "fail" for r in failed})
         return out
 
-    assert decisions([b for c in chunks for b in c.batches], [r for c in chunks for r in c.skipped],
-                     [r for c in chunks for r in c.failed]) == decisions(whole.batches, whole.skipped, whole.failed)  # fmt: skip
+    streamed = decisions(
+        [b for c in chunks for b in c.batches],
+        [r for c in chunks for r in c.skipped],
+        [r for c in chunks for r in c.failed],
+    )
+    assert streamed == decisions(whole.batches, whole.skipped, whole.failed)

@@ -340,7 +340,8 @@ def test_export_interrupted_after_netsuite_committed_leaves_no_duplicate(
 
     rerun = world.run(workflow_id)
 
-    assert rerun.status == "success" and rerun.created == 1
+    # the upsert finds what the first attempt made (or a natural-key match rule links it first)
+    assert rerun.status == "success" and rerun.created + rerun.skipped == 1
     assert netsuite_count(world, target_type) == records_before + 1
     again = netsuite_by_external_id(world, target_type, ext)
     assert len(again) == 1

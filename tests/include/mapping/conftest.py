@@ -51,7 +51,7 @@ def write_mapping(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture
 def linked() -> Callable[..., Callable[[str, str, list[str]], dict[str, str]]]:
-    """Build a cross-reference lookup over ``{(entity, side): {source_id: target_id}}`` recording its calls."""
+    """A cross-reference lookup over ``{(entity, side): {source_id: target_id}}`` recording its calls."""
 
     def build(table: dict[tuple[str, str], dict[str, str]], calls: list | None = None):
         def resolve(entity: str, side: str, ids: list[str]) -> dict[str, str]:

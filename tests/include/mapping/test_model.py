@@ -76,3 +76,20 @@ def test_equality_filters_are_offered_for_server_side_criteria() -> None:
     expenses = load_workflow(MAPPINGS / "expense_reports_export.yaml")
     assert expenses.source.equals_filters() == {"status": "A"}
     assert expenses.sublists[0].name == "tickets"
+
+
+def test_match_rules_tell_their_kind() -> None:
+    # imports: SPP NetSuite-ID field, SPP externalid, then natural keys
+    assert MatchRule("netsuite_customer_id__c", source="internalId").kind == "netsuite_id"
+    assert MatchRule("externalid", source="internalId").kind == "external_id"
+    assert MatchRule("company", source="companyName").kind == "natural_key"
+    assert MatchRule("addr.email", source="email").kind == "natural_key"
+    # exports: NetSuite internalId from the NetSuite-ID field, externalId template, natural keys
+    assert MatchRule("internalId", source="netsuite_customer_id__c").kind == "netsuite_id"
+    assert MatchRule("externalId", template="spp-customer-{id}").kind == "external_id"
+    assert MatchRule("companyName", source="company").kind == "natural_key"
+    # a workflow's own NetSuite-ID field (set by the loader) is an id wherever it appears
+    assert MatchRule("ns_id__c", source="nsid", netsuite_id_field="ns_id__c").kind == "netsuite_id"
+    assert MatchRule("ns_id__c", source="nsid").kind == "natural_key"
+    assert MatchRule("name", source="companyName").is_natural_key
+    assert MatchRule("company", source="companyName").describe() == "company == companyName (natural key)"

@@ -12,7 +12,7 @@ from emulators.serve import RunningServer, serve_in_thread
 from emulators.settings import NetSuiteSettings
 from include.netsuite.client import NetSuiteClient
 
-VERSION = "2023_2"
+VERSION = "2025_2"  # the client's default; test_client.py covers 2023_2 too
 
 
 class Emulator:

@@ -23,7 +23,7 @@ from include.netsuite import (
     NetSuiteTransportError,
     WriteResult,
 )
-from tests.include.netsuite.conftest import Emulator
+from tests.include.netsuite.conftest import VERSION, Emulator
 
 FLAG = "custentity_oa_export_to_openair"
 
@@ -238,6 +238,22 @@ def test_lost_add_response_is_verified_not_resent(netsuite: Emulator, ns: NetSui
     assert len(list(ns.search("customer", external_ids=["add-0", "add-1", "add-2"]))) == 3
 
 
+def test_add_whose_outcome_is_unknown_is_checked_then_resent_only_for_what_is_missing(
+    netsuite: Emulator, ns: NetSuiteClient
+) -> None:
+    # a 503 without a SOAP answer: NetSuite may or may not have run it (here it did not)
+    netsuite.faults({"kind": "http_error", "operation": "addList", "status": 503, "count": 1})
+    results = ns.add_list("customer", _customers("resend", 3))
+    _all_ok(results)
+    assert [r.external_id for r in results] == ["resend-0", "resend-1", "resend-2"] and all(
+        r.id for r in results
+    )
+    requests_by_op = netsuite.stats()["requests"]
+    assert requests_by_op["getList"] == 1  # looked up first: nothing had been created
+    assert requests_by_op["addList"] == 2  # so all three were sent again, once
+    assert len(list(ns.search("customer", external_ids=["resend-0", "resend-1", "resend-2"]))) == 3
+
+
 def test_add_list_without_a_lost_response_is_a_plain_add(netsuite: Emulator, ns: NetSuiteClient) -> None:
     results = ns.add_list("customer", [{"entityId": "PLAIN-1", "companyName": "Plain"}])
     _all_ok(results)
@@ -321,7 +337,7 @@ def test_a_slow_answer_times_out_and_is_retried(netsuite: Emulator) -> None:
 
 
 def test_unreachable_service_raises_a_transport_error(netsuite: Emulator) -> None:
-    dead = f"http://127.0.0.1:{free_port()}/services/NetSuitePort_2023_2"
+    dead = f"http://127.0.0.1:{free_port()}/services/NetSuitePort_{VERSION}"
     client = netsuite.client(endpoint=dead, max_retries=1)
     with pytest.raises(NetSuiteTransportError, match="could not connect") as info:
         client.server_time()
@@ -329,11 +345,23 @@ def test_unreachable_service_raises_a_transport_error(netsuite: Emulator) -> Non
     assert netsuite.settings.token_secret not in str(info.value)
 
 
-def test_the_2025_2_endpoint_speaks_its_own_namespaces(netsuite: Emulator) -> None:
-    ns = netsuite.client(version="2025_2", endpoint=f"{netsuite.url}/services/NetSuitePort_2025_2")
-    assert ns.wsdl_url.endswith("/wsdl/v2025_2_0/netsuite.wsdl")
-    _all_ok(ns.upsert_list("customer", _customers("v25", 2)))
-    assert len(list(ns.search("customer", external_ids=["v25-0", "v25-1"]))) == 2
+def test_the_default_client_speaks_2025_2(netsuite: Emulator) -> None:
+    s = netsuite.settings
+    ns = NetSuiteClient(
+        s.account, s.consumer_key, s.consumer_secret, s.token_id, s.token_secret, endpoint=netsuite.url
+    )
+    assert ns.version == "2025_2" and ns.wsdl_url == f"{netsuite.url}/wsdl/v2025_2_0/netsuite.wsdl"
+    ns = netsuite.client(endpoint=f"{netsuite.url}/services/NetSuitePort_2025_2", version=None)
+    assert ns.server_time().tzinfo is not None
+    assert "urn:messages_2025_2" in str(ns.types.messages("SearchPreferences"))
+
+
+def test_the_2023_2_endpoint_is_still_supported(netsuite: Emulator) -> None:
+    ns = netsuite.client(version="2023_2", endpoint=f"{netsuite.url}/services/NetSuitePort_2023_2")
+    assert ns.wsdl_url.endswith("/wsdl/v2023_2_0/netsuite.wsdl")
+    _all_ok(ns.upsert_list("customer", _customers("v23", 2)))
+    assert len(list(ns.search("customer", external_ids=["v23-0", "v23-1"]))) == 2
+    assert "urn:messages_2023_2" in str(ns.types.messages("SearchPreferences"))
 
 
 def test_lost_add_response_without_external_ids_is_not_resent(netsuite: Emulator, ns: NetSuiteClient) -> None:

@@ -22,10 +22,39 @@ def test_account_host_is_lower_case_with_dashes() -> None:
     assert account_host("123456_SB1") == "123456-sb1"
 
 
-def test_default_endpoint_and_wsdl_use_the_account_domain() -> None:
+def test_default_endpoint_and_wsdl_use_the_account_domain_and_2025_2() -> None:
     client = NetSuiteClient(**CREDS)
+    assert client.version == "2025_2"
+    assert client.endpoint == "https://123456-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2"
+    assert client.wsdl_url == "https://123456-sb1.suitetalk.api.netsuite.com/wsdl/v2025_2_0/netsuite.wsdl"
+
+
+def test_2023_2_is_still_supported() -> None:
+    client = NetSuiteClient(**CREDS, version="2023_2")
     assert client.endpoint == "https://123456-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2023_2"
     assert client.wsdl_url == "https://123456-sb1.suitetalk.api.netsuite.com/wsdl/v2023_2_0/netsuite.wsdl"
+
+
+def test_an_endpoint_naming_a_version_decides_when_none_is_given() -> None:
+    client = NetSuiteClient(**CREDS, endpoint="http://127.0.0.1:8701/services/NetSuitePort_2023_2")
+    assert client.version == "2023_2"
+    assert client.wsdl_url == "http://127.0.0.1:8701/wsdl/v2023_2_0/netsuite.wsdl"
+    proxied = NetSuiteClient(**CREDS, endpoint="https://proxy.example.test/netsuite")
+    assert proxied.version == "2025_2"
+    assert proxied.wsdl_url == "https://proxy.example.test/wsdl/v2025_2_0/netsuite.wsdl"
+
+
+def test_an_explicit_version_wins_over_the_endpoint(caplog: pytest.LogCaptureFixture) -> None:
+    client = NetSuiteClient(
+        **CREDS, version="2025_2", endpoint="http://127.0.0.1:8701/services/NetSuitePort_2023_2"
+    )
+    assert client.version == "2025_2"
+    assert "names WSDL version 2023_2" in caplog.text
+
+
+def test_backoff_settings_reach_the_retry_policy() -> None:
+    policy = NetSuiteClient(**CREDS, max_retries=2, backoff_base_s=0.5, backoff_max_s=3).retry_policy
+    assert (policy.attempts, policy.base_s, policy.max_s, policy.jitter) == (3, 0.5, 3, 1.0)
 
 
 def test_wsdl_follows_an_endpoint_override() -> None:
@@ -36,7 +65,7 @@ def test_wsdl_follows_an_endpoint_override() -> None:
 
 
 def test_constructor_does_not_touch_the_network() -> None:
-    client = NetSuiteClient(**CREDS, endpoint="http://127.0.0.1:9/services/NetSuitePort_2023_2")
+    client = NetSuiteClient(**CREDS, endpoint="http://127.0.0.1:9/services/NetSuitePort_2025_2")
     assert "_zeep" not in vars(client)  # built lazily on the first call
 
 

@@ -57,3 +57,14 @@ def drain(url: str, barrier: Any, out: Any) -> None:
         store.ack([e.id for e in batch])
     out.put(taken)
     store.close()
+
+
+def claim_batches(url: str, run_id: str, workflow: str, worker: str, barrier: Any, out: Any) -> None:
+    """A load task's claims in its own process: claim until nothing is waiting, report the numbers."""
+    store = StateStore(url, migrate=False)
+    barrier.wait()
+    claimed: list[int] = []
+    while (number := store.plans.claim_next(run_id, workflow, worker)) is not None:
+        claimed.append(number)
+    out.put((worker, claimed))
+    store.close()

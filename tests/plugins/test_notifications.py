@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from emulators.serve import free_port
-from include.notifications import failure_callbacks
+from plugins.netsuite_spp.notifications import failure_callbacks
 
 
 class _Inbox:

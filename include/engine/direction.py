@@ -1,0 +1,192 @@
+"""Import and export as strategies: everything that differs between the two directions, in one place.
+
+An **import** reads NetSuite and writes SuiteProjects Pro; an **export** reads SuiteProjects Pro and
+writes NetSuite. The engine, the operators and the DAG factory ask the workflow's ``Direction`` and
+never branch on its name: which system is the source, how a cross-reference row is oriented, which
+keys make a write idempotent, whether the new target id is written back to the source (pullback),
+which phase talks to NetSuite (and so holds a slot of the ``netsuite`` pool), and how many load
+threads a run keeps busy.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from include.registry import CLAIMED_SENTINEL  # "export started, outcome unknown": never an id
+
+if TYPE_CHECKING:
+    from include.engine.endpoints import Source, Target
+    from include.mapping.model import MatchRule, Workflow
+    from include.state import CrossReference, StateStore
+
+
+@dataclass(frozen=True)
+class Direction(ABC):
+    """What one direction of synchronisation does differently."""
+
+    name: ClassVar[str]
+    source_system: ClassVar[str]
+    target_system: ClassVar[str]
+    # The cross-reference lookup that turns a source id into a target id.
+    xref_side: ClassVar[str]
+    # Which task of a workflow's DAG talks to NetSuite: it holds slots of the ``netsuite`` pool.
+    netsuite_phase: ClassVar[str]
+    # The environment variable (and its default) of the requests a run keeps in flight while loading.
+    load_threads_variable: ClassVar[str]
+    default_load_threads: ClassVar[int]
+    # Exports run after the imports in a group: they reference what imports link.
+    runs_after_imports: ClassVar[bool]
+
+    def pool(self, phase: str, netsuite_pool: str) -> str:
+        """The pool of a DAG task (``plan`` or ``load``): the NetSuite pool if it talks to NetSuite."""
+        return netsuite_pool if phase == self.netsuite_phase else "default_pool"
+
+    def load_threads(self) -> int:
+        """Load threads of a run (read when DAG files are parsed, like the pool they mirror)."""
+        raw = os.environ.get(self.load_threads_variable, str(self.default_load_threads))
+        return max(1, int(raw))
+
+    def linked(self, state: StateStore, entity: str, ids: list[str]) -> dict[str, str]:
+        """Source id → target id, for the records of ``entity`` the cross-reference links."""
+        return linked_ids(state, entity, self.xref_side, ids)
+
+    @abstractmethod
+    def endpoints(self, workflow: Workflow, netsuite: Any, spp: Any) -> tuple[Source, Target]:
+        """The workflow's source and target over the two clients."""
+
+    @abstractmethod
+    def xref(self, entity: str, source_id: str, target_id: str, external_id: str | None) -> CrossReference:
+        """The cross-reference row linking a source record to its target record."""
+
+    @abstractmethod
+    def identity(
+        self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
+    ) -> dict[str, Any]:
+        """The target document with the keys that make its write idempotent."""
+
+    def recorded_target_id(self, workflow: Workflow, doc: dict[str, Any]) -> str | None:
+        """The target id the source record itself says it has (an exported SPP record's NetSuite ID)."""
+        return None
+
+    def needs_lookup(self, workflow: Workflow, rule: MatchRule) -> bool:
+        """Whether first-time matching must ask the target about this match rule."""
+        return True
+
+    def pulls_back(self, workflow: Workflow) -> bool:
+        """The new target id is written back into the source record after the write."""
+        return False
+
+    def marks_exports(self, workflow: Workflow) -> bool:
+        """Written records are marked exported in the source (SPP ``ImportExport``), so the
+        incremental reads of a create-only workflow leave them out."""
+        return False
+
+
+@dataclass(frozen=True)
+class Import(Direction):
+    """NetSuite → SuiteProjects Pro: create with ``Add lookup="externalid"``, update by SPP id."""
+
+    name: ClassVar[str] = "import"
+    source_system: ClassVar[str] = "netsuite"
+    target_system: ClassVar[str] = "spp"
+    xref_side: ClassVar[str] = "to_spp"
+    netsuite_phase: ClassVar[str] = "plan"
+    load_threads_variable: ClassVar[str] = "INTEGRATION_SPP_THREADS"
+    default_load_threads: ClassVar[int] = 4
+    runs_after_imports: ClassVar[bool] = False
+
+    def endpoints(self, workflow: Workflow, netsuite: Any, spp: Any) -> tuple[Source, Target]:
+        from include.engine.endpoints import NetSuiteSource, SppTarget
+
+        return NetSuiteSource(netsuite, workflow), SppTarget(spp, workflow)
+
+    def xref(self, entity: str, source_id: str, target_id: str, external_id: str | None) -> CrossReference:
+        from include.state import CrossReference  # not at DAG parse time
+
+        return CrossReference(
+            entity=entity, netsuite_id=source_id, spp_id=target_id, spp_external_id=external_id
+        )
+
+    def identity(
+        self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
+    ) -> dict[str, Any]:
+        out = dict(target)
+        out["externalid"] = workflow.external_id_for(source_id)
+        if target_id:
+            out["id"] = target_id
+        return out
+
+
+@dataclass(frozen=True)
+class Export(Direction):
+    """SuiteProjects Pro → NetSuite: ``upsertList`` keyed by a deterministic externalId, then the
+    pullback of the new internalId into the SPP record's NetSuite ID field."""
+
+    name: ClassVar[str] = "export"
+    source_system: ClassVar[str] = "spp"
+    target_system: ClassVar[str] = "netsuite"
+    xref_side: ClassVar[str] = "to_netsuite"
+    netsuite_phase: ClassVar[str] = "load"
+    load_threads_variable: ClassVar[str] = "INTEGRATION_NETSUITE_THREADS"
+    default_load_threads: ClassVar[int] = 10
+    runs_after_imports: ClassVar[bool] = True
+
+    def endpoints(self, workflow: Workflow, netsuite: Any, spp: Any) -> tuple[Source, Target]:
+        from include.engine.endpoints import NetSuiteTarget, SppSource
+
+        return SppSource(spp, workflow), NetSuiteTarget(netsuite, workflow)
+
+    def xref(self, entity: str, source_id: str, target_id: str, external_id: str | None) -> CrossReference:
+        from include.state import CrossReference  # not at DAG parse time
+
+        return CrossReference(
+            entity=entity, netsuite_id=target_id, spp_id=source_id, netsuite_external_id=external_id
+        )
+
+    def identity(
+        self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
+    ) -> dict[str, Any]:
+        out = dict(target)
+        out["externalId"] = workflow.external_id_for(source_id)  # the upsert key
+        out.pop("internalId", None)
+        return out
+
+    def recorded_target_id(self, workflow: Workflow, doc: dict[str, Any]) -> str | None:
+        if not workflow.netsuite_id_field:
+            return None
+        value = str(doc.get(workflow.netsuite_id_field) or "").strip()
+        return value if value and value != CLAIMED_SENTINEL else None
+
+    def needs_lookup(self, workflow: Workflow, rule: MatchRule) -> bool:
+        # The SPP record's own NetSuite ID field was read with it (``recorded_target_id``), and a
+        # record carrying the workflow's own externalId is found by the upsert itself: only the
+        # other rules (natural keys, foreign externalIds) ask NetSuite.
+        if rule.kind == "netsuite_id":
+            return False
+        return not (rule.target == "externalId" and rule.template == workflow.external_id)
+
+    def pulls_back(self, workflow: Workflow) -> bool:
+        return bool(workflow.netsuite_id_field)
+
+    def marks_exports(self, workflow: Workflow) -> bool:
+        return bool(workflow.netsuite_id_field) and not workflow.policy.update
+
+
+IMPORT, EXPORT = Import(), Export()
+DIRECTIONS: dict[str, Direction] = {d.name: d for d in (IMPORT, EXPORT)}
+
+
+def direction_of(workflow: Workflow) -> Direction:
+    """The strategy of a workflow's ``direction`` (the loader accepts only the two names)."""
+    return DIRECTIONS[workflow.direction]
+
+
+def linked_ids(state: StateStore, entity: str, side: str, ids: list[str]) -> dict[str, str]:
+    """Cross-reference look-up: NetSuite ids → SPP ids (``to_spp``) or SPP ids → NetSuite ids."""
+    wanted = [str(i) for i in ids if i not in (None, "")]
+    if side == "to_spp":
+        return {k: v.spp_id for k, v in state.xref_by_netsuite(entity, wanted).items() if v.spp_id}
+    return {k: v.netsuite_id for k, v in state.xref_by_spp(entity, wanted).items() if v.netsuite_id}
