@@ -63,7 +63,8 @@ def _chunks(items: Iterator[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 def _ns_insert(
     store: RecordStore, rtype: str, docs: list[dict[str, Any]], external_ids: list[str | None] | None = None
 ) -> list[int]:
-    """Insert NetSuite documents (contract form) the way the service stores them; returns their internalIds."""
+    """Insert NetSuite documents (contract form) the way the service stores them; returns their
+    internalIds."""
     info = RECORD_TYPES[rtype]
     now = _stamp().replace(tzinfo=dt.UTC)
     rows = []

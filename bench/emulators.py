@@ -607,7 +607,8 @@ def render_table(result: dict[str, Any]) -> str:
         )
     setup = result["setup"]
     lines.append(
-        f"seed {setup['scale']}: {setup['seed_s']} s into file-backed SQLite; {result['machine']['cpus']} CPUs"
+        f"seed {setup['scale']}: {setup['seed_s']} s into file-backed SQLite; "
+        f"{result['machine']['cpus']} CPUs"
     )
     return "\n".join(lines)
 

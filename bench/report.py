@@ -50,7 +50,8 @@ def runs_table(runs: list[BenchRun]) -> str:
     """A markdown table of the runs, one row per run."""
     lines = [
         "| kind | workflow | records | pool | wall s | plan s | load s | ideal s | wall/ideal | records/s "
-        "| peak concurrency | peak task RSS / USS MB | requests NS / SPP | CPU s (services) | cores busy | state |",
+        "| peak concurrency | peak task RSS / USS MB | requests NS / SPP | CPU s (services) | cores busy "
+        "| state |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
@@ -58,7 +59,8 @@ def runs_table(runs: list[BenchRun]) -> str:
             f"| {r.kind} | {r.workflow} | {_fmt(r.records)} | {r.pool} | {_fmt(r.wall_s)} | {_fmt(r.plan_s)} "
             f"| {_fmt(r.load_s)} "
             f"| {_fmt(r.ideal_s)} | {_fmt(r.ratio, 2)} | {_fmt(r.records_per_s)} | {r.peak_concurrency} "
-            f"| {_fmt(r.peak_rss_mb, 0)} / {_fmt(r.peak_uss_mb, 0)} | {_requests(r)} | {_cpu(r)} | {r.state} |"
+            f"| {_fmt(r.peak_rss_mb, 0)} / {_fmt(r.peak_uss_mb, 0)} | {_requests(r)} | {_cpu(r)} "
+            f"| {r.state} |"
         )
     return "\n".join(lines)
 
@@ -82,12 +84,13 @@ def markdown_report(
         "",
         "Settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()),
         "",
-        "Ideal bound: `ceil(ceil(N/B)/C) × (L + B·r)` (B records per request, C slots, L latency per request, "
-        "r cost per record); wall = the DAG run's start → end from Airflow's REST API; plan = the planning task's duration; load = "
-        "first load task start → last load task end (the two overlap: loads claim batches as the plan stages them). "
-        "Requests are counted by the services (`/_emulator/stats`). CPU s = CPU seconds of every process of the "
-        "stack during the run (tasks, scheduler and executor, API server, DAG processor, the local services); "
-        "cores busy = CPU s / wall s, out of 2 on this machine.",
+        "Ideal bound: `ceil(ceil(N/B)/C) × (L + B·r)` (B records per request, C slots, L latency per "
+        "request, r cost per record); wall = the DAG run's start → end from Airflow's REST API; plan = the "
+        "planning task's duration; load = first load task start → last load task end (the two overlap: "
+        "loads claim batches as the plan stages them). Requests are counted by the services "
+        "(`/_emulator/stats`). CPU s = CPU seconds of every process of the stack during the run (tasks, "
+        "scheduler and executor, API server, DAG processor, the local services); cores busy = CPU s / wall "
+        "s, out of 2 on this machine.",
         "",
         runs_table(runs),
         "",

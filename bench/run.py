@@ -57,13 +57,25 @@ def _from_measure(
 ) -> BenchRun:
     totals, by_op = _requests(m.stats)
     return BenchRun(
-        kind=kind, records=records, pool=pool, wall_s=m.wall_s, ideal_s=ideal_s,
-        peak_concurrency=int(m.stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=m.peak_task_rss_mb, peak_uss_mb=m.peak_task_uss_mb,
+        kind=kind,
+        records=records,
+        pool=pool,
+        wall_s=m.wall_s,
+        ideal_s=ideal_s,
+        peak_concurrency=int(m.stats["netsuite"].get("peak_concurrency", 0)),
+        peak_rss_mb=m.peak_task_rss_mb,
+        peak_uss_mb=m.peak_task_uss_mb,
         processes={str(k): v for k, v in m.processes.items()},
-        requests=totals, workflow=m.dag_id, state=m.state, load_s=m.load_s, plan_s=m.plan_s,
+        requests=totals,
+        workflow=m.dag_id,
+        state=m.state,
+        load_s=m.load_s,
+        plan_s=m.plan_s,
         rejected_concurrency=int(m.stats["netsuite"].get("rejected_concurrency", 0)),
-        requests_by_operation=by_op, note=note, cpu_s=m.cpu_s,
-    )  # fmt: skip
+        requests_by_operation=by_op,
+        note=note,
+        cpu_s=m.cpu_s,
+    )
 
 
 class Benchmark:
@@ -97,9 +109,9 @@ class Benchmark:
         self.runs.append(run)
         _say(
             f"  {run.kind} {run.records:,} pool {run.pool}: {run.state}, wall {run.wall_s:.1f}s, load "
-            f"{run.load_s if run.load_s is None else round(run.load_s, 1)}s, ideal {run.ideal_s:.1f}s, ratio {run.ratio}, "
-            f"peak concurrency {run.peak_concurrency}, peak RSS {run.peak_rss_mb:.0f} MB, requests {run.requests}, "
-            f"CPU s {run.cpu_s}"
+            f"{run.load_s if run.load_s is None else round(run.load_s, 1)}s, ideal {run.ideal_s:.1f}s, "
+            f"ratio {run.ratio}, peak concurrency {run.peak_concurrency}, peak RSS {run.peak_rss_mb:.0f} MB, "
+            f"requests {run.requests}, CPU s {run.cpu_s}"
         )
         self.save()
 
@@ -124,8 +136,18 @@ class Benchmark:
         self.stack.set_threads(pool, [EXPORT, IMPORT])
         m = self.stack.run_dag(IMPORT)
         ideal = import_ideal_s(n, settings.netsuite, settings.spp, settings.parallelism)
-        self.add(_from_measure("import", n, pool, ideal, m, note="" if n != max(self.sizes) else
-                               "ideal = NetSuite search pages of 1000 on one thread + SPP writes of 1000"))  # fmt: skip
+        self.add(
+            _from_measure(
+                "import",
+                n,
+                pool,
+                ideal,
+                m,
+                note=""
+                if n != max(self.sizes)
+                else "ideal = NetSuite search pages of 1000 on one thread + SPP writes of 1000",
+            )
+        )
         if n == self.noop_size:
             self.noop(IMPORT, pool)
 
@@ -143,15 +165,24 @@ class Benchmark:
         self.stack.load(data.load_time_entries, 0)  # master data only: the script builds its own timeBills
         result, stats, sampler = self.stack.run_baseline(n, threads)
         totals, by_op = _requests(stats)
-        self.add(BenchRun(
-            kind="record_at_a_time", records=n, pool=threads, wall_s=result["wall_s"],
-            ideal_s=record_at_a_time_ideal_s(n, threads, self.stack.settings.netsuite),
-            peak_concurrency=int(stats["netsuite"].get("peak_concurrency", 0)), peak_rss_mb=sampler.peak_task_mb(),
-            peak_uss_mb=sampler.peak_task_uss_mb(), requests=totals,
-            workflow="bench.baseline", state="success" if not result["failed"] else f"{result['failed']} failed",
-            rejected_concurrency=int(stats["netsuite"].get("rejected_concurrency", 0)), requests_by_operation=by_op,
-            note="one upsertList of 1 timeBill per record, 10 threads, outside Airflow",
-        ))  # fmt: skip
+        self.add(
+            BenchRun(
+                kind="record_at_a_time",
+                records=n,
+                pool=threads,
+                wall_s=result["wall_s"],
+                ideal_s=record_at_a_time_ideal_s(n, threads, self.stack.settings.netsuite),
+                peak_concurrency=int(stats["netsuite"].get("peak_concurrency", 0)),
+                peak_rss_mb=sampler.peak_task_mb(),
+                peak_uss_mb=sampler.peak_task_uss_mb(),
+                requests=totals,
+                workflow="bench.baseline",
+                state="success" if not result["failed"] else f"{result['failed']} failed",
+                rejected_concurrency=int(stats["netsuite"].get("rejected_concurrency", 0)),
+                requests_by_operation=by_op,
+                note="one upsertList of 1 timeBill per record, 10 threads, outside Airflow",
+            )
+        )
 
     def run(self) -> None:
         _say("timing the DAG files' parse ...")

@@ -24,9 +24,16 @@ class UnsupportedSearch(ValueError):
 
 
 # SQL window keyword of RecordStore.scan for each date operator it can push down
-_WINDOW = {"after": "updated_after", "onOrAfter": "updated_on_or_after", "before": "updated_before",
-           "onOrBefore": "updated_on_or_before", "notBefore": "updated_on_or_after", "notAfter": "updated_on_or_before",
-           "notOnOrBefore": "updated_after", "notOnOrAfter": "updated_before"}  # fmt: skip
+_WINDOW = {
+    "after": "updated_after",
+    "onOrAfter": "updated_on_or_after",
+    "before": "updated_before",
+    "onOrBefore": "updated_on_or_before",
+    "notBefore": "updated_on_or_after",
+    "notAfter": "updated_on_or_before",
+    "notOnOrBefore": "updated_after",
+    "notOnOrAfter": "updated_before",
+}
 
 
 def _naive(value: dt.datetime) -> dt.datetime:
@@ -94,10 +101,19 @@ def _match_number(op: str | None, value: Any, wanted: list[Any]) -> bool:
     x, a = float(value), float(wanted[0])
     b = float(wanted[-1])
     checks = {
-        "equalTo": x == a, "notEqualTo": x != a, "greaterThan": x > a, "greaterThanOrEqualTo": x >= a,
-        "lessThan": x < a, "lessThanOrEqualTo": x <= a, "notGreaterThan": x <= a, "notGreaterThanOrEqualTo": x < a,
-        "notLessThan": x >= a, "notLessThanOrEqualTo": x > a, "between": a <= x <= b, "notBetween": not a <= x <= b,
-    }  # fmt: skip
+        "equalTo": x == a,
+        "notEqualTo": x != a,
+        "greaterThan": x > a,
+        "greaterThanOrEqualTo": x >= a,
+        "lessThan": x < a,
+        "lessThanOrEqualTo": x <= a,
+        "notGreaterThan": x <= a,
+        "notGreaterThanOrEqualTo": x < a,
+        "notLessThan": x >= a,
+        "notLessThanOrEqualTo": x > a,
+        "between": a <= x <= b,
+        "notBetween": not a <= x <= b,
+    }
     if op not in checks:
         raise UnsupportedSearch(f"numeric operator {op!r} is not supported")
     return checks[op]

@@ -1215,10 +1215,10 @@ _RECORDS: list[RecordTypeInfo] = [
         "Customer",
         "listRel",
         _fields(
-            "entityId:string isPerson:boolean firstName:string lastName:string companyName:string entityStatus:ref"
-            " parent:ref phone:string email:string url:string isInactive:boolean comments:string"
-            " dateCreated:dateTime subsidiary:ref salesRep:ref terms:ref creditLimit:double currency:ref"
-            " startDate:dateTime endDate:dateTime lastModifiedDate:dateTime stage:enum"
+            "entityId:string isPerson:boolean firstName:string lastName:string companyName:string"
+            " entityStatus:ref parent:ref phone:string email:string url:string isInactive:boolean"
+            " comments:string dateCreated:dateTime subsidiary:ref salesRep:ref terms:ref creditLimit:double"
+            " currency:ref startDate:dateTime endDate:dateTime lastModifiedDate:dateTime stage:enum"
             " customFieldList:customFieldList",
             enums={"stage": "listRelTyp:CustomerStage"},
         ),
@@ -1242,9 +1242,9 @@ _RECORDS: list[RecordTypeInfo] = [
         _fields(
             "entityId:string altName:string companyName:string entityStatus:ref parent:ref isInactive:boolean"
             " lastModifiedDate:dateTime dateCreated:dateTime comments:string currency:ref startDate:dateTime"
-            " endDate:dateTime jobType:ref percentComplete:double estimatedCost:double estimatedRevenue:double"
-            " estimatedTime:duration email:string subsidiary:ref jobBillingType:enum billingSchedule:ref"
-            " jobItem:ref actualTime:duration allowTime:boolean timeRemaining:duration"
+            " endDate:dateTime jobType:ref percentComplete:double estimatedCost:double"
+            " estimatedRevenue:double estimatedTime:duration email:string subsidiary:ref jobBillingType:enum"
+            " billingSchedule:ref jobItem:ref actualTime:duration allowTime:boolean timeRemaining:duration"
             " limitTimeToAssignees:boolean allowAllResourcesForTasks:boolean jobPrice:double"
             " allowExpenses:boolean projectManager:ref customFieldList:customFieldList",
             enums={"jobBillingType": "listRelTyp:JobBillingType"},
@@ -1412,17 +1412,19 @@ _RECORDS += [
         "SalesOrder",
         "tranSales",
         _fields(
-            "createdDate:dateTime entity:ref job:ref currency:ref tranDate:dateTime tranId:string orderStatus:enum"
-            " startDate:dateTime endDate:dateTime otherRefNum:string memo:string exchangeRate:double"
-            " subTotal:double total:double class:ref department:ref subsidiary:ref lastModifiedDate:dateTime"
-            " location:ref status:string terms:ref itemList:sublist customFieldList:customFieldList",
+            "createdDate:dateTime entity:ref job:ref currency:ref tranDate:dateTime tranId:string"
+            " orderStatus:enum startDate:dateTime endDate:dateTime otherRefNum:string memo:string"
+            " exchangeRate:double subTotal:double total:double class:ref department:ref subsidiary:ref"
+            " lastModifiedDate:dateTime location:ref status:string terms:ref itemList:sublist"
+            " customFieldList:customFieldList",
             enums={"orderStatus": "tranSalesTyp:SalesOrderOrderStatus"},
             sublists={
                 "itemList": _sublist(
                     "SalesOrderItemList",
                     "item",
                     "SalesOrderItem",
-                    f"{_ITEM_LINE} isTaxable:boolean department:ref class:ref location:ref customFieldList:customFieldList",
+                    f"{_ITEM_LINE} isTaxable:boolean department:ref class:ref location:ref"
+                    " customFieldList:customFieldList",
                 )
             },
         ),
@@ -1434,8 +1436,8 @@ _RECORDS += [
         "tranSales",
         _fields(
             "createdDate:dateTime lastModifiedDate:dateTime entity:ref tranDate:dateTime tranId:string"
-            " createdFrom:ref postingPeriod:ref department:ref class:ref terms:ref location:ref subsidiary:ref"
-            " currency:ref dueDate:dateTime otherRefNum:string memo:string amountPaid:double"
+            " createdFrom:ref postingPeriod:ref department:ref class:ref terms:ref location:ref"
+            " subsidiary:ref currency:ref dueDate:dateTime otherRefNum:string memo:string amountPaid:double"
             " amountRemaining:double exchangeRate:double subTotal:double total:double status:string job:ref"
             " itemList:sublist approvalStatus:ref customFieldList:customFieldList",
             sublists={
@@ -1444,8 +1446,8 @@ _RECORDS += [
                     "item",
                     "InvoiceItem",
                     # InvoiceItem puts amount (#5) before quantity (#10), unlike the other item lines
-                    "job:ref item:ref description:string amount:double quantity:double rate:string department:ref"
-                    " class:ref location:ref customFieldList:customFieldList",
+                    "job:ref item:ref description:string amount:double quantity:double rate:string"
+                    " department:ref class:ref location:ref customFieldList:customFieldList",
                 )
             },
         ),
@@ -1476,11 +1478,11 @@ _RECORDS += [
         "CustomerPayment",
         "tranCust",
         _fields(
-            "createdDate:dateTime lastModifiedDate:dateTime arAcct:ref customer:ref currency:ref payment:double"
-            " autoApply:boolean tranDate:dateTime tranId:string postingPeriod:ref paymentMethod:ref"
-            " memo:string checkNum:string exchangeRate:double account:ref total:double subsidiary:ref"
-            " applied:double unapplied:double class:ref department:ref location:ref status:string"
-            " applyList:sublist customFieldList:customFieldList",
+            "createdDate:dateTime lastModifiedDate:dateTime arAcct:ref customer:ref currency:ref"
+            " payment:double autoApply:boolean tranDate:dateTime tranId:string postingPeriod:ref"
+            " paymentMethod:ref memo:string checkNum:string exchangeRate:double account:ref total:double"
+            " subsidiary:ref applied:double unapplied:double class:ref department:ref location:ref"
+            " status:string applyList:sublist customFieldList:customFieldList",
             sublists={
                 "applyList": _sublist(
                     "CustomerPaymentApplyList",
@@ -1511,7 +1513,8 @@ _RECORDS += [
                     "expense",
                     "VendorBillExpense",
                     "line:long category:ref account:ref amount:double memo:string department:ref class:ref"
-                    " location:ref customer:ref isBillable:boolean projectTask:ref customFieldList:customFieldList",
+                    " location:ref customer:ref isBillable:boolean projectTask:ref"
+                    " customFieldList:customFieldList",
                 ),
                 "itemList": _sublist(
                     "VendorBillItemList",
@@ -1560,11 +1563,11 @@ _RECORDS += [
         "PurchaseOrder",
         "tranPurch",
         _fields(
-            "createdDate:dateTime lastModifiedDate:dateTime entity:ref employee:ref supervisorApproval:boolean"
-            " tranDate:dateTime tranId:string createdFrom:ref terms:ref dueDate:dateTime otherRefNum:string"
-            " memo:string approvalStatus:ref currency:ref total:double class:ref department:ref location:ref"
-            " subsidiary:ref status:string orderStatus:enum itemList:sublist expenseList:sublist"
-            " customFieldList:customFieldList",
+            "createdDate:dateTime lastModifiedDate:dateTime entity:ref employee:ref"
+            " supervisorApproval:boolean tranDate:dateTime tranId:string createdFrom:ref terms:ref"
+            " dueDate:dateTime otherRefNum:string memo:string approvalStatus:ref currency:ref total:double"
+            " class:ref department:ref location:ref subsidiary:ref status:string orderStatus:enum"
+            " itemList:sublist expenseList:sublist customFieldList:customFieldList",
             enums={"orderStatus": "tranPurchTyp:PurchaseOrderOrderStatus"},
             sublists={
                 "itemList": _sublist(
@@ -1581,7 +1584,8 @@ _RECORDS += [
                     "expense",
                     "PurchaseOrderExpense",
                     "line:long category:ref account:ref amount:double memo:string department:ref class:ref"
-                    " location:ref customer:ref isClosed:boolean isBillable:boolean customFieldList:customFieldList",
+                    " location:ref customer:ref isClosed:boolean isBillable:boolean"
+                    " customFieldList:customFieldList",
                 ),
             },
         ),
@@ -1604,7 +1608,8 @@ _RECORDS += [
                     "PurchaseRequisitionItem",
                     "line:long item:ref vendorName:string poVendor:ref quantity:double description:string"
                     " estimatedRate:double estimatedAmount:double rate:string amount:double department:ref"
-                    " class:ref customer:ref isBillable:boolean expectedReceiptDate:dateTime isClosed:boolean",
+                    " class:ref customer:ref isBillable:boolean expectedReceiptDate:dateTime"
+                    " isClosed:boolean",
                 ),
                 "expenseList": _sublist(
                     "PurchaseRequisitionExpenseList",
@@ -1635,10 +1640,11 @@ _RECORDS += [
                     "expense",
                     "ExpenseReportExpense",
                     # rate is xsd:double here (xsd:string on item lines)
-                    "line:long expenseDate:dateTime category:ref quantity:double rate:double foreignAmount:double"
-                    " currency:ref exchangeRate:double amount:double memo:string department:ref class:ref"
-                    " customer:ref location:ref isBillable:boolean isNonReimbursable:boolean receipt:boolean"
-                    " refNumber:long customFieldList:customFieldList",
+                    "line:long expenseDate:dateTime category:ref quantity:double rate:double"
+                    " foreignAmount:double currency:ref exchangeRate:double amount:double memo:string"
+                    " department:ref class:ref customer:ref location:ref isBillable:boolean"
+                    " isNonReimbursable:boolean receipt:boolean refNumber:long"
+                    " customFieldList:customFieldList",
                 )
             },
         ),
@@ -1652,11 +1658,11 @@ _RECORDS += [
         "TimeBill",
         "tranEmp",
         _fields(
-            "employee:ref tranDate:dateTime approvalStatus:ref customer:ref caseTaskEvent:ref isBillable:boolean"
-            " paidExternally:boolean item:ref department:ref class:ref location:ref hours:duration price:ref"
-            " timeType:enum rate:double overrideRate:boolean memo:string rejectionNote:string subsidiary:ref"
-            " supervisorApproval:boolean createdDate:dateTime lastModifiedDate:dateTime timeSheet:ref"
-            " status:string customFieldList:customFieldList",
+            "employee:ref tranDate:dateTime approvalStatus:ref customer:ref caseTaskEvent:ref"
+            " isBillable:boolean paidExternally:boolean item:ref department:ref class:ref location:ref"
+            " hours:duration price:ref timeType:enum rate:double overrideRate:boolean memo:string"
+            " rejectionNote:string subsidiary:ref supervisorApproval:boolean createdDate:dateTime"
+            " lastModifiedDate:dateTime timeSheet:ref status:string customFieldList:customFieldList",
             enums={"timeType": "tranEmpTyp:TimeBillTimeType"},
         ),
         "TimeBillSearchBasic",
@@ -1666,7 +1672,8 @@ _RECORDS += [
         "TimeBill",
         modified_field="lastModifiedDate",
         created_field="createdDate",
-        search_modified_field="lastModified",  # TimeBillSearchBasic says lastModified, the body lastModifiedDate
+        # TimeBillSearchBasic says lastModified, the body lastModifiedDate
+        search_modified_field="lastModified",
         required_fields=(("employee",), ("hours",)),
         deletable_tracking=False,
         search_aliases={"date": "tranDate", "dateCreated": "createdDate", "lastModified": "lastModifiedDate"},
@@ -1860,14 +1867,15 @@ SEARCH_BASICS: dict[str, SearchBasicInfo] = {
             "CustomerSearchBasic",
             "companyName:string dateCreated:date email:string entityId:string externalId:multi"
             " externalIdString:string firstName:string internalId:multi internalIdNumber:long isInactive:bool"
-            " isPerson:bool lastModifiedDate:date lastName:string parent:multi stage:enumMulti subsidiary:multi"
-            " title:string customFieldList:custom",
+            " isPerson:bool lastModifiedDate:date lastName:string parent:multi stage:enumMulti"
+            " subsidiary:multi title:string customFieldList:custom",
         ),
         _search_basic(
             "JobSearchBasic",
             "customer:multi dateCreated:date email:string entityId:string externalId:multi"
             " externalIdString:string internalId:multi internalIdNumber:long isInactive:bool"
-            " lastModifiedDate:date parent:multi status:multi subsidiary:multi type:multi customFieldList:custom",
+            " lastModifiedDate:date parent:multi status:multi subsidiary:multi type:multi"
+            " customFieldList:custom",
         ),
         _search_basic(
             "EmployeeSearchBasic",
@@ -1909,16 +1917,16 @@ SEARCH_BASICS: dict[str, SearchBasicInfo] = {
         ),
         _search_basic(
             "TimeBillSearchBasic",
-            "customer:multi date:date dateCreated:date employee:multi externalId:multi externalIdString:string"
-            " internalId:multi internalIdNumber:long lastModified:date status:bool subsidiary:multi"
-            " timeModified:bool type:enumMulti customFieldList:custom",
+            "customer:multi date:date dateCreated:date employee:multi externalId:multi"
+            " externalIdString:string internalId:multi internalIdNumber:long lastModified:date status:bool"
+            " subsidiary:multi timeModified:bool type:enumMulti customFieldList:custom",
         ),
         _search_basic(
             "CustomRecordSearchBasic",
             # recType comes first and is the only [1..1] field of any SearchBasic
-            "recType:recordRef! created:date externalId:multi externalIdString:string id:long internalId:multi"
-            " internalIdNumber:long isInactive:bool lastModified:date lastModifiedBy:multi name:string"
-            " parent:multi customFieldList:custom",
+            "recType:recordRef! created:date externalId:multi externalIdString:string id:long"
+            " internalId:multi internalIdNumber:long isInactive:bool lastModified:date lastModifiedBy:multi"
+            " name:string parent:multi customFieldList:custom",
         ),
         _search_basic(
             "OpportunitySearchBasic",

@@ -8,14 +8,14 @@ from collections import Counter
 _COMPANY_FIRST = (
     "Northwind", "Blue Ridge", "Summit", "Granite", "Harbor", "Cedar", "Silver Lake", "Redwood", "Atlas",
     "Beacon", "Crescent", "Evergreen", "Falcon", "Golden Gate", "Highland", "Ironwood", "Juniper", "Keystone",
-    "Lakeside", "Meridian", "Northstar", "Oakridge", "Pinnacle", "Quarry", "Riverbend", "Sterling", "Tidewater",
-    "Upland", "Vantage", "Westfield",
+    "Lakeside", "Meridian", "Northstar", "Oakridge", "Pinnacle", "Quarry", "Riverbend", "Sterling",
+    "Tidewater", "Upland", "Vantage", "Westfield",
 )  # fmt: skip
 _COMPANY_SECOND = (
     "Analytics", "Logistics", "Foods", "Health", "Energy", "Media", "Robotics", "Capital", "Retail", "Pharma",
-    "Software", "Textiles", "Mining", "Aerospace", "Insurance", "Hospitality", "Biotech", "Telecom", "Freight",
-    "Construction", "Education", "Utilities", "Semiconductors", "Furniture", "Beverages", "Marine", "Agritech",
-    "Security", "Studios", "Outfitters",
+    "Software", "Textiles", "Mining", "Aerospace", "Insurance", "Hospitality", "Biotech", "Telecom",
+    "Freight", "Construction", "Education", "Utilities", "Semiconductors", "Furniture", "Beverages", "Marine",
+    "Agritech", "Security", "Studios", "Outfitters",
 )  # fmt: skip
 _COMPANY_FORM = ("Inc", "LLC", "Ltd", "Group", "Partners", "Corp", "GmbH", "SA")
 _FIRST_NAMES = (
@@ -32,8 +32,9 @@ _LAST_NAMES = (
 )  # fmt: skip
 _TITLES = ("Consultant", "Senior Consultant", "Project Manager", "Solution Architect", "Analyst", "Engineer")
 _PROJECT_KINDS = (
-    "ERP Rollout", "Website Redesign", "Data Migration", "Security Audit", "Cloud Migration", "CRM Implementation",
-    "Process Review", "BI Dashboards", "Mobile App", "Integration Build", "Managed Services", "Training Program",
+    "ERP Rollout", "Website Redesign", "Data Migration", "Security Audit", "Cloud Migration",
+    "CRM Implementation", "Process Review", "BI Dashboards", "Mobile App", "Integration Build",
+    "Managed Services", "Training Program",
 )  # fmt: skip
 _TASK_TITLES = (
     "Discovery", "Requirements", "Design", "Build", "Configuration", "Data Migration", "Testing", "Training",

@@ -118,8 +118,13 @@ def _project_task_rows(world: World) -> Iterator[StoreRow]:
         if e.in_netsuite:
             assert e.parent is not None
             fields = e.netsuite_fields()
-            doc = {"title": fields["title"], "company": ref(e.parent), "estimatedWork": fields["estimatedWork"],
-                   "startDate": fields["startDate"], "plannedWork": fields["plannedWork"]}  # fmt: skip
+            doc = {
+                "title": fields["title"],
+                "company": ref(e.parent),
+                "estimatedWork": fields["estimatedWork"],
+                "startDate": fields["startDate"],
+                "plannedWork": fields["plannedWork"],
+            }
             yield _entity_row("projectTask", e, doc)
 
 

@@ -58,8 +58,12 @@ def _catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
     elif spp_type == "Category":
         for e in world.service_items:
             assert e.parent is not None
-            doc = {"name": e.fields["displayName"], "code": e.fields["itemId"], "rate": _money(e.fields["rate"]),
-                   "cost_centerid": str(e.parent.spp_id)}  # fmt: skip
+            doc = {
+                "name": e.fields["displayName"],
+                "code": e.fields["itemId"],
+                "rate": _money(e.fields["rate"]),
+                "cost_centerid": str(e.parent.spp_id),
+            }
             yield _imported(spp_type, e, doc)
     elif spp_type == "Item":
         for e in world.expense_categories:
@@ -71,8 +75,13 @@ def _catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
 def _user_rows(world: World) -> Iterator[StoreRow]:
     for e in world.spp_users:
         f = e.fields
-        doc = {"nickname": f["entityId"], "name": f"{f['lastName']}, {f['firstName']}", "addr.first": f["firstName"],
-               "addr.last": f["lastName"], "addr.email": f["email"]}  # fmt: skip
+        doc = {
+            "nickname": f["entityId"],
+            "name": f"{f['lastName']}, {f['firstName']}",
+            "addr.first": f["firstName"],
+            "addr.last": f["lastName"],
+            "addr.email": f["email"],
+        }
         yield _imported("User", e, doc)
 
 
@@ -90,8 +99,12 @@ def _project_rows(world: World) -> Iterator[StoreRow]:
     for e in world.projects:
         if e.in_spp:
             assert e.parent is not None and e.owner is not None
-            doc = {"name": e.fields["companyName"], "customerid": str(e.parent.spp_id), "userid": str(e.owner.spp_id),
-                   "start_date": spp_date(e.fields["startDate"].date())}  # fmt: skip
+            doc = {
+                "name": e.fields["companyName"],
+                "customerid": str(e.parent.spp_id),
+                "userid": str(e.owner.spp_id),
+                "start_date": spp_date(e.fields["startDate"].date()),
+            }
             yield _imported("Project", e, doc)
 
 
@@ -99,8 +112,12 @@ def _project_task_rows(world: World) -> Iterator[StoreRow]:
     for e in world.tasks:
         if e.in_spp:
             assert e.parent is not None
-            doc = {"name": e.fields["title"], "projectid": str(e.parent.spp_id),
-                   "planned_hours": spp_number(e.fields["plannedWork"]), "starts": spp_date(e.fields["startDate"].date())}  # fmt: skip
+            doc = {
+                "name": e.fields["title"],
+                "projectid": str(e.parent.spp_id),
+                "planned_hours": spp_number(e.fields["plannedWork"]),
+                "starts": spp_date(e.fields["startDate"].date()),
+            }
             yield _imported("Projecttask", e, doc, active=False)  # tasks have no active flag
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from include.engine import staging
-from include.engine.run import Batch, BatchOutcome
+from include.engine.run import Batch, BatchOutcome, Counts
 
 log = logging.getLogger(__name__)
 
@@ -25,28 +25,34 @@ class PlanUnavailable(RuntimeError):
 
 
 @dataclass
-class ShardReport:
-    """What one load task wrote."""
+class ShardReport(Counts):
+    """What one load task (or one of its threads) wrote."""
 
     batches: int = 0
     records: int = 0
-    created: int = 0
-    updated: int = 0
-    failed: int = 0
     broken: list[str] = field(default_factory=list)  # batches that failed as a whole
     plan_status: str = ""
 
-    def __add__(self, other: ShardReport) -> ShardReport:
+    def record(self, batch: Batch, outcome: BatchOutcome) -> None:
+        """Count one loaded batch."""
+        self.batches += 1
+        self.records += len(batch.records)
+        self._take(self.counts() + outcome)
+
+    def merged(self, other: ShardReport) -> ShardReport:
         """Two reports as one (the threads of a load task, the load tasks of a run)."""
-        return ShardReport(
+        report = ShardReport(
             batches=self.batches + other.batches,
             records=self.records + other.records,
-            created=self.created + other.created,
-            updated=self.updated + other.updated,
-            failed=self.failed + other.failed,
             broken=[*self.broken, *other.broken],
             plan_status=self.plan_status or other.plan_status,
         )
+        report._take(self.counts() + other)
+        return report
+
+    def _take(self, counts: Counts) -> None:
+        self.created, self.updated = counts.created, counts.updated
+        self.skipped, self.failed = counts.skipped, counts.failed
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -125,11 +131,7 @@ def drain_queue(
             report.broken.append(f"batch {number}: {exc}")
             return
         staging.save_outcome(engine, run_id, workflow, outcome)
-        report.batches += 1
-        report.records += len(batch.records)
-        report.created += outcome.created
-        report.updated += outcome.updated
-        report.failed += outcome.failed
+        report.record(batch, outcome)
         log.info(
             "%s %s: batch %d, %d records (%d created, %d updated, %d rejected) in %.2f s; "
             "%d records by this task",

@@ -171,14 +171,33 @@ class _UniqueValues:
         return failures
 
 
+@dataclass(kw_only=True)
+class Counts:
+    """Records by outcome: the one tally that batches, load tasks and runs add up (``+``)."""
+
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def counts(self) -> Counts:
+        """Just the tally (of a batch, a load task or a run)."""
+        return Counts(created=self.created, updated=self.updated, skipped=self.skipped, failed=self.failed)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            created=self.created + other.created,
+            updated=self.updated + other.updated,
+            skipped=self.skipped + other.skipped,
+            failed=self.failed + other.failed,
+        )
+
+
 @dataclass
-class BatchOutcome:
+class BatchOutcome(Counts):
     """What the target system said about one batch."""
 
     number: int
-    created: int = 0
-    updated: int = 0
-    failed: int = 0
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -186,7 +205,7 @@ class BatchOutcome:
 
 
 @dataclass
-class RunSummary:
+class RunSummary(Counts):
     """The run-log line of one run."""
 
     workflow: str
@@ -194,10 +213,6 @@ class RunSummary:
     status: str
     window: str
     extracted: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    failed: int = 0
     seconds: float = 0.0
     dry_run: bool = False
 
@@ -608,18 +623,17 @@ class WorkflowRunner:
     def finish(self, plan: Plan, outcomes: Iterable[BatchOutcome], *, all_batches_ok: bool) -> RunSummary:
         """Record plan-time failures, the run log line, and advance the watermark on success."""
         outcomes = list(outcomes)
+        planned = Counts(skipped=plan.skipped_count, failed=plan.failed_count)
+        total = sum((o.counts() for o in outcomes), planned)
         summary = RunSummary(
             workflow=self.name,
             run_id=self.run_id,
             status="success" if all_batches_ok else "failed",
             window=plan.window.describe(),
             extracted=plan.extracted,
-            created=sum(o.created for o in outcomes),
-            updated=sum(o.updated for o in outcomes),
-            skipped=plan.skipped_count,
-            failed=plan.failed_count + sum(o.failed for o in outcomes),
             seconds=plan.seconds + sum(o.seconds for o in outcomes),
             dry_run=self.dry_run,
+            **asdict(total),
         )
         if self.dry_run:
             summary.status = "dry_run"

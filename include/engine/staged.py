@@ -16,6 +16,7 @@ them from threads of one process, the same way, for tests and scripts.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -123,7 +124,7 @@ def load(
 
     with ThreadPoolExecutor(len(runners), thread_name_prefix=f"load-{worker}") as pool:
         reports = list(pool.map(work, range(len(runners))))
-    total = sum(reports, ShardReport())
+    total = functools.reduce(ShardReport.merged, reports, ShardReport())
     if total.broken:
         raise BatchesBroken(f"{len(total.broken)} batches failed as a whole: " + "; ".join(total.broken[:5]))
     return total

@@ -174,11 +174,6 @@ def save_outcome(engine: Any, run_id: str, workflow: str, outcome: BatchOutcome)
     _plans(engine).save_outcome(run_id, workflow, outcome.number, outcome.to_json())
 
 
-def loaded_batches(engine: Any, run_id: str, workflow: str) -> set[int]:
-    """Numbers of the batches of a run whose outcome is recorded (already written)."""
-    return set(_plans(engine).progress(run_id, workflow).outcomes)
-
-
 def load_plan(engine: Any, run_id: str, workflow: str) -> tuple[Plan, list[BatchOutcome], int]:
     """The stored plan (counts only), the outcomes of loaded batches (by batch number), and the
     number of batches."""

@@ -497,7 +497,8 @@ class NetSuiteClient:
                 raise ValueError(f"upsert_list({record_type}): document #{index} has no externalId")
             if doc.get("internalId"):
                 raise ValueError(
-                    f"upsert_list({record_type}): document #{index} has an internalId; upsert matches on externalId"
+                    f"upsert_list({record_type}): document #{index} has an internalId; "
+                    "upsert matches on externalId"
                 )
         return self._write_chunks("upsertList", record_type, docs, UPSERT_LIST_LIMIT, idempotent=True)
 

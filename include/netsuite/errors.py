@@ -16,7 +16,8 @@ TRANSIENT_FAULTSTRINGS: tuple[str, ...] = (
     "Only one request may be made against a session at a time",
     "An unexpected error occurred.",
     "java.util.ConcurrentModificationException",
-    "The account you are trying to access is currently unavailable while we undergo our regularly scheduled maintenance.",
+    "The account you are trying to access is currently unavailable while we undergo our regularly "
+    "scheduled maintenance.",
     "The Connection Pool is not intialized.",  # NetSuite's spelling
 )
 CONCURRENCY_CODES = frozenset(

@@ -447,7 +447,8 @@ class SppClient:
     def add(
         self, object_type: str, records: Sequence[Mapping[str, Any]], *, lookup_external: bool = False
     ) -> list[WriteResult]:
-        """Create objects; with ``lookup_external`` upsert them on ``externalid`` (``Add lookup="externalid"``).
+        """Create objects; with ``lookup_external`` upsert them on ``externalid``
+        (``Add lookup="externalid"``).
 
         Foreign keys may be plain ids or ``{"external": "..."}`` / ``{"name": "..."}`` references.
         Only upserts are retried after an ambiguous failure (see module docs).

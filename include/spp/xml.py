@@ -254,7 +254,8 @@ def _set_reference(element: etree._Element, key: str, ref: Mapping[str, Any]) ->
 
 
 def reference_type(field_name: str) -> str:
-    """The object type a foreign key points at: ``customerid`` -> ``Customer``, ``project_id`` -> ``Project``."""
+    """The object type a foreign key points at: ``customerid`` -> ``Customer``,
+    ``project_id`` -> ``Project``."""
     stem = field_name[:-2] if field_name.endswith("id") else field_name
     return stem.rstrip("_").capitalize()
 

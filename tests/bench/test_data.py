@@ -35,15 +35,27 @@ def services() -> Iterator[dict[str, Any]]:
     ns_app, sp_app = netsuite_app(ns_settings), spp_app(spp_settings)
     servers: list[RunningServer] = [serve_in_thread(ns_app), serve_in_thread(sp_app)]
     s = ns_settings
-    netsuite = NetSuiteClient(s.account, s.consumer_key, s.consumer_secret, s.token_id, s.token_secret,
-                              endpoint=f"{servers[0].url}/services/NetSuitePort_2023_2", operation_timeout_s=20)  # fmt: skip
+    netsuite = NetSuiteClient(
+        s.account,
+        s.consumer_key,
+        s.consumer_secret,
+        s.token_id,
+        s.token_secret,
+        endpoint=f"{servers[0].url}/services/NetSuitePort_2023_2",
+        operation_timeout_s=20,
+    )
     p = spp_settings
     spp = SppClient(servers[1].url, p.company, p.user, p.password, p.api_namespace, p.api_key, timeout_s=20)
     workflows, errors = load_workflows(MAPPINGS_DIR)
     assert not errors, errors
     try:
-        yield {"ns_store": ns_app.state.store, "spp_store": sp_app.state.store, "netsuite": netsuite, "spp": spp,
-               "workflows": workflows}  # fmt: skip
+        yield {
+            "ns_store": ns_app.state.store,
+            "spp_store": sp_app.state.store,
+            "netsuite": netsuite,
+            "spp": spp,
+            "workflows": workflows,
+        }
     finally:
         for server in servers:
             server.stop()
@@ -52,8 +64,14 @@ def services() -> Iterator[dict[str, Any]]:
 def _run(services: dict[str, Any], state_url: str, workflow_id: str) -> Any:
     state = StateStore(state_url)
     try:
-        runner = WorkflowRunner(services["workflows"][workflow_id], state, netsuite=services["netsuite"],
-                                spp=services["spp"], run_id=f"bench-test-{workflow_id}", params={})  # fmt: skip
+        runner = WorkflowRunner(
+            services["workflows"][workflow_id],
+            state,
+            netsuite=services["netsuite"],
+            spp=services["spp"],
+            run_id=f"bench-test-{workflow_id}",
+            params={},
+        )
         return runner.run()
     finally:
         state.close()

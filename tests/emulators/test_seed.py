@@ -323,8 +323,12 @@ def test_linked_records_carry_what_the_last_import_wrote(seeded: Seeded) -> None
 
 
 def test_about_a_tenth_of_linked_records_changed_in_netsuite_after_the_last_sync(seeded: Seeded) -> None:
-    comparisons = {"customer": ("companyName", "company"), "job": ("companyName", "name"),
-                   "projectTask": ("plannedWork", "planned_hours"), "employee": ("email", "addr.email")}  # fmt: skip
+    comparisons = {
+        "customer": ("companyName", "company"),
+        "job": ("companyName", "name"),
+        "projectTask": ("plannedWork", "planned_hours"),
+        "employee": ("email", "addr.email"),
+    }
     for rtype, spp_type in ENTITY_TYPES.items():
         ns_field, spp_field = comparisons[rtype]
         spp_by_ns_id = {
@@ -585,8 +589,15 @@ def test_the_netsuite_service_serves_the_seed_to_the_netsuite_client(services: S
     from include.netsuite.client import NetSuiteClient
 
     s = services.ns_settings
-    client = NetSuiteClient(s.account, s.consumer_key, s.consumer_secret, s.token_id, s.token_secret,
-                            endpoint=f"{services.ns_url}/services/NetSuitePort_2023_2", max_retries=0)  # fmt: skip
+    client = NetSuiteClient(
+        s.account,
+        s.consumer_key,
+        s.consumer_secret,
+        s.token_id,
+        s.token_secret,
+        endpoint=f"{services.ns_url}/services/NetSuitePort_2023_2",
+        max_retries=0,
+    )
     changed = list(client.search("customer", modified_after=LAST_SYNC))
     assert 0 < len(changed) < services.counts["netsuite"]["customer"]
     assert all(c["lastModifiedDate"] > LAST_SYNC.replace(tzinfo=dt.UTC) for c in changed)

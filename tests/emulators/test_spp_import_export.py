@@ -129,8 +129,10 @@ def test_a_write_command_holds_at_most_1000_marks(spp: SppWire) -> None:
 
 def test_any_application_counts_and_an_own_exported_date_still_counts(spp: SppWire) -> None:
     ids = add_customers(spp, 2)
-    own = spp.command(f'<Add type="Customer"><Customer><company>Old</company><exported>{date_xml("2024-01-01 00:00:00")}'
-                      "</exported></Customer></Add>").findtext("Customer/id")  # fmt: skip
+    own = spp.command(
+        f'<Add type="Customer"><Customer><company>Old</company><exported>{date_xml("2024-01-01 00:00:00")}'
+        "</exported></Customer></Add>"
+    ).findtext("Customer/id")
 
     mark(spp, [ids[0]], application="some-other-system")
 

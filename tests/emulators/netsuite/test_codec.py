@@ -128,7 +128,8 @@ class TestRecordRoundTrip:
 
     def test_prefixes_are_irrelevant_only_namespaces_count(self) -> None:
         el = parse(
-            f'<record xmlns="{MSGS}" xmlns:xsi="{XSI_NS}" xmlns:q="{REL}" xsi:type="q:Customer" externalId="E">'
+            f'<record xmlns="{MSGS}" xmlns:xsi="{XSI_NS}" xmlns:q="{REL}"'
+            ' xsi:type="q:Customer" externalId="E">'
             f'<entityId xmlns="{REL}">C-9</entityId><q:isInactive>1</q:isInactive></record>'
         )
         assert record_from_xml(el, V) == (
@@ -195,14 +196,18 @@ class TestStrictReading:
         tran = ns("tranEmp", V)
         el = parse(
             f'<m:record xmlns:m="{MSGS}" xmlns:t="{tran}" xmlns:xsi="{XSI_NS}" xsi:type="t:ExpenseReport">'
-            "<t:expenseList><t:expense><t:amount>5.0</t:amount><t:category internalId='3'/></t:expense></t:expenseList>"
+            "<t:expenseList><t:expense><t:amount>5.0</t:amount><t:category internalId='3'/>"
+            "</t:expense></t:expenseList>"
             "</m:record>"
         )
         with pytest.raises(CodecError, match="ExpenseReportExpense.category is out of schema order"):
             record_from_xml(el, V)
 
     def test_custom_fields_need_a_concrete_type(self) -> None:
-        body = '<r:customFieldList><c:customField scriptId="custentity_x"><c:value>1</c:value></c:customField></r:customFieldList>'
+        body = (
+            '<r:customFieldList><c:customField scriptId="custentity_x"><c:value>1</c:value></c:customField>'
+            "</r:customFieldList>"
+        )
         with pytest.raises(CodecError, match="CustomFieldRef xsi:type"):
             record_from_xml(customer_xml(body), V)
 
@@ -247,7 +252,8 @@ class TestReferencesAndStatus:
 
     def test_custom_record_refs_are_routed_as_custom_records(self) -> None:
         el = parse(
-            f'<m:baseRef xmlns:m="{MSGS}" xmlns:c="{CORE}" xmlns:xsi="{XSI_NS}" xsi:type="c:CustomRecordRef" internalId="5" typeId="123"/>'
+            f'<m:baseRef xmlns:m="{MSGS}" xmlns:c="{CORE}" xmlns:xsi="{XSI_NS}"'
+            ' xsi:type="c:CustomRecordRef" internalId="5" typeId="123"/>'
         )
         assert ref_from_xml(el, V) == {"internalId": "5", "typeId": "123", "type": "customRecord"}
 
@@ -335,7 +341,8 @@ class TestSearchParsing:
             values = "".join(f"<c:searchValue>{lit}</c:searchValue>" for lit in literals)
             return parse(
                 f'<m:searchRecord xmlns:m="{MSGS}" xmlns:b="{COMMON}" xmlns:c="{CORE}" xmlns:xsi="{XSI_NS}"'
-                f' xsi:type="b:TransactionSearchBasic"><b:type operator="{operator}">{values}</b:type></m:searchRecord>'
+                f' xsi:type="b:TransactionSearchBasic"><b:type operator="{operator}">{values}</b:type>'
+                "</m:searchRecord>"
             )
 
         assert search_from_xml(transaction_search("anyOf", "_invoice"), V).record_type == "invoice"
@@ -345,10 +352,10 @@ class TestSearchParsing:
     def test_custom_record_search_reads_rec_type_and_last_modified(self) -> None:
         custom = ns("setupCustom", V)
         el = parse(
-            f'<m:searchRecord xmlns:m="{MSGS}" xmlns:s="{custom}" xmlns:b="{COMMON}" xmlns:c="{CORE}" xmlns:xsi="{XSI_NS}"'
-            ' xsi:type="s:CustomRecordSearch"><s:basic><b:recType internalId="123"/>'
-            '<b:lastModified operator="onOrAfter"><c:searchValue>2024-01-01T00:00:00Z</c:searchValue></b:lastModified>'
-            "</s:basic></m:searchRecord>"
+            f'<m:searchRecord xmlns:m="{MSGS}" xmlns:s="{custom}" xmlns:b="{COMMON}" xmlns:c="{CORE}"'
+            f' xmlns:xsi="{XSI_NS}" xsi:type="s:CustomRecordSearch"><s:basic><b:recType internalId="123"/>'
+            '<b:lastModified operator="onOrAfter"><c:searchValue>2024-01-01T00:00:00Z</c:searchValue>'
+            "</b:lastModified></s:basic></m:searchRecord>"
         )
         query = search_from_xml(el, V)
         assert (query.record_type, query.rec_type) == ("customRecord", {"internalId": "123"})
@@ -357,7 +364,8 @@ class TestSearchParsing:
     def test_item_search_maps_service_items(self) -> None:
         el = parse(
             f'<m:searchRecord xmlns:m="{MSGS}" xmlns:b="{COMMON}" xmlns:c="{CORE}" xmlns:xsi="{XSI_NS}"'
-            ' xsi:type="b:ItemSearchBasic"><b:internalId operator="anyOf"><c:searchValue internalId="4"/></b:internalId>'
+            ' xsi:type="b:ItemSearchBasic"><b:internalId operator="anyOf"><c:searchValue internalId="4"/>'
+            "</b:internalId>"
             '<b:type operator="anyOf"><c:searchValue>_service</c:searchValue></b:type></m:searchRecord>'
         )
         query = search_from_xml(el, V)
@@ -392,8 +400,8 @@ class TestSearchParsing:
     )
     def test_invalid_searches_are_rejected(self, xsi_type: str, body: str, code: str, fragment: str) -> None:
         el = parse(
-            f'<m:searchRecord xmlns:m="{MSGS}" xmlns:r="{REL}" xmlns:b="{COMMON}" xmlns:c="{CORE}" xmlns:xsi="{XSI_NS}"'
-            f' xsi:type="{xsi_type}">{body}</m:searchRecord>'
+            f'<m:searchRecord xmlns:m="{MSGS}" xmlns:r="{REL}" xmlns:b="{COMMON}" xmlns:c="{CORE}"'
+            f' xmlns:xsi="{XSI_NS}" xsi:type="{xsi_type}">{body}</m:searchRecord>'
         )
         with pytest.raises(CodecError) as err:
             search_from_xml(el, V)
@@ -410,8 +418,10 @@ def test_record_tag_helper_builds_clark_names() -> None:
 def test_get_deleted_filter_reads_core_namespace_criteria() -> None:
     el = parse(
         f'<m:getDeletedFilter xmlns:m="{MSGS}" xmlns:c="{CORE}">'
-        '<c:deletedDate operator="after"><c:searchValue>2024-01-02T03:04:05.678Z</c:searchValue></c:deletedDate>'
-        '<c:type operator="anyOf"><c:searchValue>customer</c:searchValue><c:searchValue>job</c:searchValue></c:type>'
+        '<c:deletedDate operator="after"><c:searchValue>2024-01-02T03:04:05.678Z</c:searchValue>'
+        "</c:deletedDate>"
+        '<c:type operator="anyOf"><c:searchValue>customer</c:searchValue><c:searchValue>job</c:searchValue>'
+        "</c:type>"
         "</m:getDeletedFilter>"
     )
     deleted, types = deleted_filter_from_xml(el, V)

@@ -224,7 +224,8 @@ def test_the_same_externalid_twice_in_one_upsert_makes_one_object(spp: SppWire) 
 def test_parent_reference_by_external_id_resolves_to_the_internal_id(spp: SppWire) -> None:
     customer_id = add_customers(spp, 1)[0]
     answer = spp.command(
-        '<Add type="Project"><Project><name>P</name><customerid external="Customer">NS-0</customerid></Project>'
+        '<Add type="Project">'
+        '<Project><name>P</name><customerid external="Customer">NS-0</customerid></Project>'
         '<Project><name>Q</name><customerid external="Customer">NS-missing</customerid></Project></Add>'
     )
     ok, missing = objects(answer, "Project")
@@ -247,8 +248,9 @@ def test_parent_reference_by_name_and_by_plain_id(spp: SppWire) -> None:
 
 
 def test_modify_merges_fields_and_clears_empty_ones(spp: SppWire) -> None:
-    cid = spp.command('<Add type="Customer"><Customer><company>A</company><notes>n</notes></Customer></Add>') \
-        .findtext("Customer/id")  # fmt: skip
+    cid = spp.command(
+        '<Add type="Customer"><Customer><company>A</company><notes>n</notes></Customer></Add>'
+    ).findtext("Customer/id")
     answer = spp.command(
         f'<Modify type="Customer"><Customer><id>{cid}</id><notes/><code>C-1</code></Customer></Modify>'
     )
@@ -279,10 +281,14 @@ def test_modify_updates_are_seen_by_newer_than_reads(spp: SppWire, app: object) 
 def test_modify_on_condition_only_when_not_updated_since(spp: SppWire) -> None:
     cid = add_customers(spp, 1)[0]
     past, future = "2000-01-01 00:00:00", "2999-01-01 00:00:00"
-    stale = spp.command(f'<ModifyOnCondition type="Customer" condition="if-not-updated">'
-                        f"<Customer><id>{cid}</id><notes>x</notes></Customer>{date_xml(past)}</ModifyOnCondition>")  # fmt: skip
-    fresh = spp.command(f'<ModifyOnCondition type="Customer" condition="if-not-updated">'
-                        f"<Customer><id>{cid}</id><notes>y</notes></Customer>{date_xml(future)}</ModifyOnCondition>")  # fmt: skip
+    stale = spp.command(
+        f'<ModifyOnCondition type="Customer" condition="if-not-updated">'
+        f"<Customer><id>{cid}</id><notes>x</notes></Customer>{date_xml(past)}</ModifyOnCondition>"
+    )
+    fresh = spp.command(
+        f'<ModifyOnCondition type="Customer" condition="if-not-updated">'
+        f"<Customer><id>{cid}</id><notes>y</notes></Customer>{date_xml(future)}</ModifyOnCondition>"
+    )
     assert stale.find("Customer").get("status") == "8"
     assert fresh.get("status") == "0" and objects(fresh, "Customer")[0]["notes"] == "y"
 
@@ -317,16 +323,23 @@ def test_create_user_creates_and_with_lookup_upserts(spp: SppWire) -> None:
 
 
 def test_foreign_keys_to_users_are_checked(spp: SppWire) -> None:
-    answer = spp.command(f'<Add type="Task"><Task><date>{date_xml("2024-01-02")}</date><userid>424242</userid>'
-                         "<decimal_hours>1.5</decimal_hours></Task></Add>")  # fmt: skip
+    answer = spp.command(
+        f'<Add type="Task"><Task><date>{date_xml("2024-01-02")}</date><userid>424242</userid>'
+        "<decimal_hours>1.5</decimal_hours></Task></Add>"
+    )
     assert answer.get("status") == "602"
 
 
 def test_timesheet_submit_then_approve_sets_the_status(spp: SppWire) -> None:
     uid = create_user(spp, "jdoe")
-    sid = spp.command(f'<Add type="Timesheet"><Timesheet><userid>{uid}</userid><status>O</status>'
-                      f"<starts>{date_xml('2024-01-01')}</starts></Timesheet></Add>").findtext("Timesheet/id")  # fmt: skip
-    approve = f'<Approve type="Timesheet"><Timesheet><id>{sid}</id></Timesheet><Approval><cc/><notes/></Approval></Approve>'
+    sid = spp.command(
+        f'<Add type="Timesheet"><Timesheet><userid>{uid}</userid><status>O</status>'
+        f"<starts>{date_xml('2024-01-01')}</starts></Timesheet></Add>"
+    ).findtext("Timesheet/id")
+    approve = (
+        f'<Approve type="Timesheet"><Timesheet><id>{sid}</id></Timesheet>'
+        "<Approval><cc/><notes/></Approval></Approve>"
+    )
     assert spp.command(approve).find("Timesheet").get("status") == "8"  # not submitted yet
     submit = approve.replace("Approve", "Submit")
     assert objects(spp.command(submit), "Timesheet")[0]["status"] == "S"

@@ -42,8 +42,11 @@ def test_object_fields_flatten_dates_nested_addresses_and_keep_lookups() -> None
 
 
 def test_object_elements_regroup_dotted_fields_and_wrap_dates() -> None:
-    element = p.object_element("User", {"id": "3", "addr.email": "x@y.example", "updated": "2024-01-02 03:04:05"},
-                               date_fields=["updated"])  # fmt: skip
+    element = p.object_element(
+        "User",
+        {"id": "3", "addr.email": "x@y.example", "updated": "2024-01-02 03:04:05"},
+        date_fields=["updated"],
+    )
     assert element.findtext("addr/Address/email") == "x@y.example"
     assert element.findtext("updated/Date/second") == "05"
 

@@ -22,6 +22,7 @@ from include.engine import staging
 from include.engine.loading import PlanUnavailable, QueueTimeouts, ShardReport, drain_queue
 from include.engine.run import CREATE, UPDATE, Batch, BatchOutcome, PlannedRecord
 from include.engine.window import SyncWindow
+from include.state import StagedPlans
 from include.state.models import staged_plans
 
 RUN, WORKFLOW, WORKER = "scheduled__2031-05-06T07:00:00", "customers_import", "shard-0"
@@ -117,7 +118,7 @@ def test_a_worker_loads_everything_staged_and_returns_when_the_plan_is_complete(
     assert load.loaded == [0, 1, 2, 3, 4]
     assert (report.batches, report.records, report.created, report.updated, report.failed) == (5, 10, 6, 4, 0)
     assert (report.broken, report.plan_status, fake.sleeps) == ([], staging.COMPLETE, 0)
-    assert staging.loaded_batches(engine, RUN, WORKFLOW) == {0, 1, 2, 3, 4}
+    assert set(StagedPlans(engine).progress(RUN, WORKFLOW).outcomes) == {0, 1, 2, 3, 4}
     assert staging.load_plan(engine, RUN, WORKFLOW)[1][3] == BatchOutcome(3, updated=2)
 
 
@@ -173,7 +174,7 @@ def test_a_batch_failing_as_a_whole_is_reported_stays_claimed_and_is_taken_back_
 
     assert retry.loaded == [1]
     assert (again.batches, again.broken) == (1, [])
-    assert staging.loaded_batches(engine, RUN, WORKFLOW) == {0, 1, 2, 3}
+    assert set(StagedPlans(engine).progress(RUN, WORKFLOW).outcomes) == {0, 1, 2, 3}
 
 
 def test_a_worker_takes_back_its_own_unfinished_claims_before_claiming_new_batches(engine: Any) -> None:
@@ -397,7 +398,7 @@ def test_two_workers_draining_the_same_run_in_threads_load_every_batch_exactly_o
     assert sorted(times) == list(range(total))
     assert max(times.values()) == 1
     assert sum(r.batches for r in reports) == total
-    assert staging.loaded_batches(engine, RUN, WORKFLOW) == set(range(total))
+    assert set(StagedPlans(engine).progress(RUN, WORKFLOW).outcomes) == set(range(total))
 
 
 def test_a_plan_that_failed_before_opening_stops_waiting_workers_at_once(engine: Any) -> None:

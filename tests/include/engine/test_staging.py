@@ -90,7 +90,7 @@ def test_outcomes_are_recorded_per_batch(engine: object) -> None:
 
     staging.save_outcome(engine, RUN, WORKFLOW, outcome)
 
-    assert staging.loaded_batches(engine, RUN, WORKFLOW) == {1}
+    assert set(StagedPlans(engine).progress(RUN, WORKFLOW).outcomes) == {1}
     assert staging.load_plan(engine, RUN, WORKFLOW)[1] == [outcome]
 
 
@@ -150,7 +150,7 @@ def test_outcomes_come_back_in_batch_order_whatever_order_they_were_saved_in(eng
     _, outcomes, staged = staging.load_plan(engine, RUN, WORKFLOW)
 
     assert [o.number for o in outcomes] == [0, 2, 3] and staged == 4
-    assert staging.loaded_batches(engine, RUN, WORKFLOW) == {0, 2, 3}
+    assert set(StagedPlans(engine).progress(RUN, WORKFLOW).outcomes) == {0, 2, 3}
 
 
 def test_the_functions_take_the_state_store_as_well_as_its_engine(engine: Any) -> None:
@@ -232,7 +232,7 @@ def test_a_plan_restarted_by_a_retry_keeps_loaded_and_claimed_batches_and_drops_
     assert state is not None
     assert (state.status, state.attempt, state.retries_left) == (staging.PLANNING, 2, 0)
     assert state.counts == staging.PlanCounts()
-    assert staging.loaded_batches(engine, RUN, WORKFLOW) == {0, 1}
+    assert set(StagedPlans(engine).progress(RUN, WORKFLOW).outcomes) == {0, 1}
     assert staging.unfinished_claims(engine, RUN, WORKFLOW, OTHER) == [2]
 
 

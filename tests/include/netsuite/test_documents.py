@@ -1,4 +1,5 @@
-"""Document form <-> zeep records, checked by serialising with the emulator's schema subset and parsing back."""
+"""Document form <-> zeep records, checked by serialising with the emulator's schema subset and
+parsing back."""
 
 from __future__ import annotations
 

@@ -154,11 +154,15 @@ def test_response_objects_are_flattened_to_the_document_form() -> None:
 
 
 def test_command_and_object_errors_keep_code_and_text() -> None:
-    body = b"""<response><Auth status="0"/>
-  <Add status="1106"><errors><error><code>1106</code><comment>company is required</comment></error></errors></Add>
-  <Add status="0"><Customer><id>3</id></Customer>
-    <Customer status="602"><errors><error><code>602</code><comment>bad email</comment></error></errors></Customer></Add>
-</response>"""
+    body = (
+        b'<response><Auth status="0"/>\n'
+        b'  <Add status="1106"><errors><error><code>1106</code><comment>company is required</comment>'
+        b"</error></errors></Add>\n"
+        b'  <Add status="0"><Customer><id>3</id></Customer>\n'
+        b'    <Customer status="602"><errors><error><code>602</code><comment>bad email</comment></error>'
+        b"</errors></Customer></Add>\n"
+        b"</response>"
+    )
     first, second = xml.parse_response(body).commands[1:]
 
     assert first.status == 1106 and first.error_text == "company is required" and first.objects == []
