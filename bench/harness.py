@@ -44,9 +44,12 @@ class BenchSettings:
     parallelism: int = 16
 
     def describe(self) -> dict[str, Any]:
+        def latency(side: Any) -> str:
+            return f"{side.per_request_s * 1000:g} ms/request + {side.per_record_s * 1000:g} ms/record"
+
         return {
-            "netsuite_latency": f"{self.netsuite.per_request_s * 1000:g} ms/request + {self.netsuite.per_record_s * 1000:g} ms/record",
-            "spp_latency": f"{self.spp.per_request_s * 1000:g} ms/request + {self.spp.per_record_s * 1000:g} ms/record",
+            "netsuite_latency": latency(self.netsuite),
+            "spp_latency": latency(self.spp),
             "netsuite_account_limit": self.account_limit,
             "airflow": f"scheduler + LocalExecutor, parallelism {self.parallelism}",
         }
@@ -246,8 +249,20 @@ class BenchStack:
                     max(_ts(t["end_date"]) for t in loads) - min(_ts(t["start_date"]) for t in loads)
                 ).total_seconds()
         wall = (end - start).total_seconds() if start and end else float("nan")
-        return DagRunMeasure(dag_id, run_id, state, wall, plan_s, load_s, len(tis), stats, sampler.peak_task_mb(),
-                             sampler.peak_task_uss_mb(), sampler.by_depth(), cpu)  # fmt: skip
+        return DagRunMeasure(
+            dag_id,
+            run_id,
+            state,
+            wall,
+            plan_s,
+            load_s,
+            len(tis),
+            stats,
+            sampler.peak_task_mb(),
+            sampler.peak_task_uss_mb(),
+            sampler.by_depth(),
+            cpu,
+        )
 
     def _cpu_of_others(self) -> dict[str, float]:
         """CPU seconds so far of the local services and the Airflow components beside the scheduler."""
@@ -301,7 +316,8 @@ class BenchStack:
             "t = time.perf_counter()\n"
             f"bag = DagBag(dag_folder={str(PROJECT_ROOT / 'dags')!r})\n"
             "s = time.perf_counter() - t\n"
-            "print(json.dumps({'seconds': s, 'dags': len(bag.dags), 'import_errors': {k: str(v)[:300] for k, v in bag.import_errors.items()}}))\n"
+            "errors = {k: str(v)[:300] for k, v in bag.import_errors.items()}\n"
+            "print(json.dumps({'seconds': s, 'dags': len(bag.dags), 'import_errors': errors}))\n"
         )
         results = []
         for _ in range(repeats):

@@ -1,1 +1,2 @@
-"""Airflow-facing parts of the integration: hooks (connections → clients) and the plugin."""
+"""Airflow-facing parts of the integration: the hooks (connections → clients), the provider
+declaration of their connection types and forms, and the failure notifications."""
