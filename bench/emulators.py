@@ -53,7 +53,7 @@ from include.spp import xml as spp_xml
 from include.spp.client import SppClient
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "emulators.json"
-VERSION = "2023_2"
+VERSION = "2025_2"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 CONCURRENT = 50

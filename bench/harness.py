@@ -31,7 +31,7 @@ from runtime.airflow_env import airflow_env
 from runtime.stack import AirflowApi, ProcessGroup, airflow_cli, prepare_airflow, start_airflow, wait_for_port
 
 BENCH_DIR = VAR_DIR / "bench"
-NETSUITE_VERSION = "2023_2"
+NETSUITE_VERSION = "2025_2"
 
 
 @dataclass(frozen=True)

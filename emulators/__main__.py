@@ -65,8 +65,11 @@ def main(argv: list[str] | None = None) -> None:
 
         counts = seed_both(ns_app.state.store, spp_app.state.store, args.seed, only_if_empty=not args.reseed)
         logging.info("seed %s: %s", args.seed, counts)
-    print(f"NetSuite SuiteTalk:   http://127.0.0.1:{ns.port}/services/NetSuitePort_2023_2", flush=True)
-    print(f"  WSDL:               http://127.0.0.1:{ns.port}/wsdl/v2023_2_0/netsuite.wsdl", flush=True)
+    print(
+        f"NetSuite SuiteTalk:   http://127.0.0.1:{ns.port}/services/NetSuitePort_2025_2 (also 2023_2)",
+        flush=True,
+    )
+    print(f"  WSDL:               http://127.0.0.1:{ns.port}/wsdl/v2025_2_0/netsuite.wsdl", flush=True)
     print(f"SuiteProjects Pro:    http://127.0.0.1:{spp.port}/api.pl", flush=True)
     asyncio.run(_serve([(ns_app, ns.port), (spp_app, spp.port)]))
 

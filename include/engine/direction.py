@@ -30,8 +30,9 @@ class Direction(ABC):
     name: ClassVar[str]
     source_system: ClassVar[str]
     target_system: ClassVar[str]
-    # The cross-reference lookup that turns a source id into a target id.
+    # The cross-reference look-ups that turn a source id into a target id, and back.
     xref_side: ClassVar[str]
+    xref_back_side: ClassVar[str]
     # Which task of a workflow's DAG talks to NetSuite: it holds slots of the ``netsuite`` pool.
     netsuite_phase: ClassVar[str]
     # The environment variable (and its default) of the requests a run keeps in flight while loading.
@@ -52,6 +53,10 @@ class Direction(ABC):
     def linked(self, state: StateStore, entity: str, ids: list[str]) -> dict[str, str]:
         """Source id → target id, for the records of ``entity`` the cross-reference links."""
         return linked_ids(state, entity, self.xref_side, ids)
+
+    def owners(self, state: StateStore, entity: str, target_ids: list[str]) -> dict[str, str]:
+        """Target id → the source id the cross-reference links it to."""
+        return linked_ids(state, entity, self.xref_back_side, target_ids)
 
     @abstractmethod
     def endpoints(self, workflow: Workflow, netsuite: Any, spp: Any) -> tuple[Source, Target]:
@@ -93,6 +98,7 @@ class Import(Direction):
     source_system: ClassVar[str] = "netsuite"
     target_system: ClassVar[str] = "spp"
     xref_side: ClassVar[str] = "to_spp"
+    xref_back_side: ClassVar[str] = "to_netsuite"
     netsuite_phase: ClassVar[str] = "plan"
     load_threads_variable: ClassVar[str] = "INTEGRATION_SPP_THREADS"
     default_load_threads: ClassVar[int] = 4
@@ -129,6 +135,7 @@ class Export(Direction):
     source_system: ClassVar[str] = "spp"
     target_system: ClassVar[str] = "netsuite"
     xref_side: ClassVar[str] = "to_netsuite"
+    xref_back_side: ClassVar[str] = "to_spp"
     netsuite_phase: ClassVar[str] = "load"
     load_threads_variable: ClassVar[str] = "INTEGRATION_NETSUITE_THREADS"
     default_load_threads: ClassVar[int] = 10

@@ -274,10 +274,8 @@ class WorkflowRunner:
         rules = [r for r in self.workflow.match if self.direction.needs_lookup(self.workflow, r)]
         if not docs or not rules:
             return {}, {}
-        back = "to_spp" if self.direction.xref_side == "to_netsuite" else "to_netsuite"
-
         def taken(target_ids: list[str]) -> dict[str, str]:
-            return linked_ids(self.state, self.workflow.entity, back, target_ids)
+            return self.direction.owners(self.state, self.workflow.entity, target_ids)
 
         found = match_existing(rules, docs, self.target, taken=taken)
         if found.linked:

@@ -33,7 +33,7 @@ from include.paths import MAPPINGS_DIR
 from include.spp.client import SppClient
 from include.state import StateStore
 
-NETSUITE_VERSION = "2023_2"
+NETSUITE_VERSION = "2025_2"
 
 
 @dataclass
