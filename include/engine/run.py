@@ -274,6 +274,7 @@ class WorkflowRunner:
         rules = [r for r in self.workflow.match if self.direction.needs_lookup(self.workflow, r)]
         if not docs or not rules:
             return {}, {}
+
         def taken(target_ids: list[str]) -> dict[str, str]:
             return self.direction.owners(self.state, self.workflow.entity, target_ids)
 

@@ -21,7 +21,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from include.engine import staging
 from include.engine.loading import QueueTimeouts, ShardReport, drain_queue
@@ -194,21 +193,3 @@ def run_workflow(
             raise
         return exc.summary
     return summary
-
-
-def run_once(
-    workflow: Any,
-    state: Any,
-    *,
-    netsuite: Any,
-    spp: Any,
-    run_id: str,
-    params: dict[str, Any] | None = None,
-    threads: int = 2,
-) -> RunSummary:
-    """``run_workflow`` with every runner over the same two clients (scripts and tests)."""
-
-    def make_runner() -> WorkflowRunner:
-        return WorkflowRunner(workflow, state, netsuite=netsuite, spp=spp, run_id=run_id, params=params)
-
-    return run_workflow(make_runner, threads=threads)
