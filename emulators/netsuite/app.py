@@ -6,6 +6,8 @@ Routes:
   subset; the WSDL's ``soap:address`` is this server's own ``/services/NetSuitePort_{v}``.
 * ``POST /services/NetSuitePort_{v}``: SOAP 1.1 operations (see ``operations.py``).
 * ``/_emulator/*``: stats, reset, seed, fault rules and latency (``control.py``).
+* ``GET|POST /_emulator/netsuite/custom-record-types``: list / declare custom record types
+  (``custom_records.py``); ``POST`` takes one declaration or a list, creates or replaces by internalId.
 
 A request goes: size limit → safe XML parse → dispatch (Body's first child, SOAPAction as
 fallback) → TokenPassport → concurrency slot → fault rules → the operation on the store worker
@@ -26,7 +28,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -39,6 +41,7 @@ from emulators.control import (
     read_body_limited,
 )
 from emulators.netsuite.auth import PassportVerifier, authenticate
+from emulators.netsuite.custom_records import CustomRecordCatalog, declare, next_internal_id, parse_type
 from emulators.netsuite.envelope import parse_request, response_envelope
 from emulators.netsuite.faults import (
     SoapFault,
@@ -170,8 +173,10 @@ class SoapEndpoint:
 def _seed(store: RecordStore) -> Callable[[str], dict[str, int]]:
     def seed(scale: str) -> dict[str, int]:
         from emulators.seed import seed_netsuite  # written separately; imported only when used
+        from emulators.seeding.custom_record_types import seed_custom_record_types
 
-        return seed_netsuite(store, scale)
+        counts = seed_netsuite(store, scale)
+        return {**counts, **seed_custom_record_types(store)}
 
     return seed
 
@@ -222,8 +227,30 @@ def create_app(
             return PlainTextResponse("Not Found", status_code=404)
         return _xml(text.encode("utf-8"))
 
+    def declare_types(raw: Any) -> list[dict[str, Any]]:
+        items = raw if isinstance(raw, list) else [raw]
+        declared = []
+        for item in items:
+            default_id = (
+                None if isinstance(item, dict) and item.get("internalId") else next_internal_id(store)
+            )
+            declared.append(declare(store, parse_type(item, default_internal_id=default_id)).to_json())
+        return declared
+
+    async def custom_record_types(request: Request) -> Response:
+        if request.method == "GET":
+            catalog = await endpoint._in_worker(CustomRecordCatalog.load, store)
+            return JSONResponse({"types": [t.to_json() for t in catalog.types]})
+        try:
+            raw = await request.json()
+            declared = await endpoint._in_worker(declare_types, raw)
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"types": declared})
+
     app = NetSuiteApp(
         routes=[
+            Route("/_emulator/netsuite/custom-record-types", custom_record_types, methods=["GET", "POST"]),
             Route("/wsdl/v{version}_0/netsuite.wsdl", wsdl, methods=["GET"]),
             Route("/wsdl/v{version}_0/xsd/{name}", xsd, methods=["GET"]),
             Route("/services/NetSuitePort_{version}", endpoint.handle, methods=["POST"]),

@@ -257,7 +257,11 @@ def ref_from_xml(el: etree._Element, version: str) -> dict[str, Any]:
     xsi = xsi_type_of(el, version)
     if xsi == ("platformCore", "CustomRecordRef"):
         out.setdefault("type", "customRecord")
-    elif xsi is not None and xsi not in (("platformCore", "RecordRef"), ("platformCore", "ListOrRecordRef")):
+    elif xsi is not None and xsi not in (
+        ("platformCore", "RecordRef"),
+        ("platformCore", "ListOrRecordRef"),
+        ("platformCore", "CustomizationRef"),  # a RecordRef naming a customization by scriptId
+    ):
         raise CodecError("INVALID_FLD_VALUE", f"unsupported reference type {xsi[1]!r}")
     return out
 

@@ -15,6 +15,7 @@ Choices where NetSuite does not document the outcome:
 * ``update`` needs ``internalId`` or ``externalId``; an unknown one fails ``RCRD_DSNT_EXIST``.
 * a ``delete``/``get`` reference without a served ``type`` fails ``INVALID_RCRD_TYPE``.
 * searches with ``bodyFieldsOnly`` (the default) leave sublists out of the records.
+* custom records are checked against the declared custom record types (``custom_records.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ from emulators.netsuite.codec import (
     ref_from_xml,
     search_from_xml,
     xsi_type_of,
+)
+from emulators.netsuite.custom_records import (
+    CustomRecordCatalog,
+    check_write,
+    dangling_selects,
+    select_references,
 )
 from emulators.netsuite.envelope import SoapRequest
 from emulators.netsuite.faults import bad_request
@@ -252,6 +259,10 @@ class SuiteTalkService:
             parsed.append((index, record_type, doc))
 
         batch = self._lookup(mode, parsed)
+        catalog = (
+            CustomRecordCatalog.load(self.store) if any(p[1] == "customRecord" for p in parsed) else None
+        )
+        selects: list[tuple[int, str, dict[str, Any], tuple[str, ...]]] = []
         plans: list[_Planned] = []
         for index, record_type, doc in parsed:
             plan = self._plan(mode, index, record_type, doc, batch)
@@ -261,10 +272,19 @@ class SuiteTalkService:
             failure = _record_error(record_errors, record_type, doc) or missing_required(
                 plan.info, plan.merged
             )
+            if failure is None and catalog is not None and record_type == "customRecord":
+                existing = plan.existing.data if plan.existing is not None else None
+                typedef, failure = check_write(
+                    catalog, doc, plan.merged, _type_id(record_type, existing) if existing else None
+                )
+                if failure is None and typedef is not None:
+                    selects.extend((index, *ref) for ref in select_references(typedef, doc))
             if failure is not None:
                 outcomes[index] = failure
                 continue
             plans.append(plan)
+        if selects:
+            outcomes.update(dangling_selects(self.store, selects))
 
         for record_type, group in _group(plans).items():
             info = RECORD_TYPES[record_type]
@@ -378,8 +398,9 @@ class SuiteTalkService:
 
     def _delete(self, elements: list[etree._Element], version: str) -> list[Outcome]:
         outcomes: list[Outcome] = []
+        catalogs: list[CustomRecordCatalog] = []
         for el in elements:
-            resolved = self._resolve_ref(el, version)
+            resolved = self._resolve_ref(el, version, catalogs)
             if isinstance(resolved, Outcome):
                 outcomes.append(resolved)
                 continue
@@ -391,8 +412,11 @@ class SuiteTalkService:
             outcomes.append(_success(record_type, deleted))
         return outcomes
 
-    def _resolve_ref(self, el: etree._Element, version: str) -> tuple[str, StoredRecord] | Outcome:
-        """The live record a ``baseRef`` names, or the error outcome to report."""
+    def _resolve_ref(
+        self, el: etree._Element, version: str, catalogs: list[CustomRecordCatalog] | None = None
+    ) -> tuple[str, StoredRecord] | Outcome:
+        """The live record a ``baseRef`` names, or the error outcome to report. ``catalogs`` caches the
+        custom record types for the request (loaded on the first custom record reference)."""
         try:
             ref = ref_from_xml(el, version)
         except CodecError as exc:
@@ -406,14 +430,27 @@ class SuiteTalkService:
                 "INVALID_RCRD_TYPE", f"Invalid record type: {record_type or '(none)'}", **echo
             )
         echo["record_type"] = record_type
+        wanted_type = ref.get("typeId") or ref.get("scriptId")
+        if record_type == "customRecord" and wanted_type:
+            if catalogs is None:
+                catalogs = []
+            if not catalogs:
+                catalogs.append(CustomRecordCatalog.load(self.store))
+            if catalogs[0].enforced:
+                typedef = catalogs[0].resolve(str(wanted_type))
+                if typedef is None:
+                    return Outcome.error(
+                        "INVALID_CSTM_RCRD_TYPE_KEY", f"Invalid custom record type key {wanted_type}.", **echo
+                    )
+                wanted_type = typedef.internal_id
         if internal_id.isdigit():
             stored = self.store.get(record_type, int(internal_id))
         elif external_id:
             stored = self.store.get_by_external_id(record_type, str(external_id))
         else:
             return Outcome.error("USER_ERROR", "The reference needs an internalId or an externalId.", **echo)
-        if stored is not None and record_type == "customRecord" and ref.get("typeId"):
-            if _type_id(record_type, stored.data) != str(ref["typeId"]):
+        if stored is not None and record_type == "customRecord" and wanted_type:
+            if _type_id(record_type, stored.data) != str(wanted_type):
                 stored = None
         if stored is None:
             return Outcome.error("RCRD_DSNT_EXIST", "That record does not exist.", **echo)
@@ -427,8 +464,9 @@ class SuiteTalkService:
         if not is_list and len(elements) != 1:
             raise bad_request("get takes exactly one baseRef")
         results: list[tuple[Outcome, dict[str, Any] | None]] = []
+        catalogs: list[CustomRecordCatalog] = []
         for el in elements:
-            resolved = self._resolve_ref(el, version)
+            resolved = self._resolve_ref(el, version, catalogs)
             if isinstance(resolved, Outcome):
                 results.append((resolved, None))
                 continue
@@ -450,6 +488,17 @@ class SuiteTalkService:
             return OperationResult(search_body(operation, version, error=(exc.code, exc.message)))
         except InvalidPageSize as exc:
             return OperationResult(search_body(operation, version, error=(exc.code, str(exc))))
+        if query.rec_type is not None:
+            catalog = CustomRecordCatalog.load(self.store)
+            if catalog.enforced:
+                typedef = catalog.resolve(query.rec_type)
+                if typedef is None:
+                    message = f"Invalid custom record object in query: recType {query.rec_type}."
+                    return OperationResult(
+                        search_body(operation, version, error=("INVALID_CSTM_RCRD_QUERY", message))
+                    )
+                query.rec_type.clear()  # the criterion holds the same dict: match on the internalId
+                query.rec_type["internalId"] = typedef.internal_id
         body_only = request.header_value("searchPreferences", "bodyFieldsOnly") not in ("false", "0")
         session = self.sessions.open(query, size, body_only)
         return self._page(operation, version, session.query, size, 1, session.search_id, body_only)

@@ -395,6 +395,11 @@ _ENUM_LIST: list[EnumType] = [
             "EXTERNALID_REQD",
             "FIELD_REQD",
             "INSUFFICIENT_PERMISSION",
+            "INVALID_CSTM_FIELD_DATA_TYP",
+            "INVALID_CSTM_FIELD_RCRD_TYP",
+            "INVALID_CSTM_FIELD_REF",
+            "INVALID_CSTM_RCRD_QUERY",
+            "INVALID_CSTM_RCRD_TYPE_KEY",
             "INVALID_FLD_VALUE",
             "INVALID_INTERNALID",
             "INVALID_JOB_ID",
@@ -644,6 +649,8 @@ _CORE_TYPES: list[ComplexType] = [
         ),
         base="platformCore:BaseRef",
     ),
+    # derived from RecordRef: names a customization (e.g. a custom record type) by scriptId
+    ComplexType(_C, "CustomizationRef", attributes=_attrs("scriptId"), base="platformCore:RecordRef"),
     ComplexType(
         _C,
         "CustomRecordRef",

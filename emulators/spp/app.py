@@ -27,12 +27,12 @@ from emulators.control import (
     FaultBook,
     FaultRule,
     LatencyModel,
-    Stats,
     read_body_limited,
 )
 from emulators.settings import SppSettings
 from emulators.spp import protocol as p
 from emulators.spp.commands import CommandContext, command_types, execute
+from emulators.spp.odata import OdataService, OdataStats
 from emulators.spp.session import RateLimiter, api_key_valid
 from emulators.store import RecordStore
 from include.xml_safety import UnsafeXmlError, parse_xml
@@ -76,20 +76,24 @@ def create_app(settings: SppSettings | None = None, store: RecordStore | None = 
     def reset_data() -> None:
         store.clear()
         limiter.reset()
+        odata.clear()  # published reports are republished from the data on the next OData request
 
     def seed_data(scale: str) -> dict[str, int]:
         from emulators.seed import seed_spp  # written separately; heavy, so imported late
 
-        return seed_spp(store, scale)
+        counts = seed_spp(store, scale)
+        odata.publish_seeded()
+        return counts
 
     control = EmulatorControl(
         latency=LatencyModel(settings.latency_ms / 1000.0, settings.latency_per_record_ms / 1000.0),
         faults=FaultBook(),
-        stats=Stats(),
+        stats=OdataStats(),  # Stats plus the OData counters
         reset_data=reset_data,
         seed_data=seed_data,
     )
     service = _Service(store, settings, control, limiter, MAX_BODY_BYTES, threading.Lock())
+    odata = OdataService(store, settings, control, service.lock, limiter)  # /odata/v4/* (published reports)
 
     async def api(request: Request) -> Response:
         control.stats.enter()
@@ -98,12 +102,13 @@ def create_app(settings: SppSettings | None = None, store: RecordStore | None = 
         finally:
             control.stats.leave()
 
-    app = SppApp(routes=[Route("/api.pl", api, methods=["POST", "PUT"]), *control.routes()])
+    app = SppApp(routes=[Route("/api.pl", api, methods=["POST", "PUT"]), *control.routes(), *odata.routes()])
     app.state.store = store
     app.state.settings = settings
     app.state.control = control
     app.state.limiter = limiter
     app.state.service = service
+    app.state.odata = odata
     return app
 
 

@@ -386,6 +386,12 @@ class NetSuiteClient:
         and a fixed ``modified_before`` (taken at run start) keeps the set stable. An expired
         searchId (``INVALID_JOB_ID``) restarts the search once. ``body_fields_only=True`` skips
         sublists (faster).
+
+        Custom records need ``custom_record_type_id``: the custom record type's internalId (``"101"``,
+        sent as a RecordRef) or scriptId (``"customrecord_…"``, sent as a CustomizationRef); their
+        custom field values come back typed (str, float, int, bool, aware datetime, ref dict).
+        Writing them: ``upsert_list("customRecord", [{"recType": {"internalId": "101"} or
+        {"scriptId": "customrecord_…"}, "externalId": …, "name": …, "customFieldList": {…}}])``.
         """
         info = record_type_info(record_type)
         criteria = SearchCriteria(

@@ -99,14 +99,19 @@ class DocumentCodec:
         external_id: str | None = None,
         custom_record_type_id: str | None = None,
     ) -> CompoundValue:
-        """A baseRef for get/delete: RecordRef, or CustomRecordRef for custom records."""
+        """A baseRef for get/delete: RecordRef, or CustomRecordRef for custom records.
+
+        ``custom_record_type_id`` is the custom record type's internalId (sent as ``typeId``) or its
+        scriptId (``customrecord_…``, sent as ``scriptId``)."""
         if record_type == "customRecord":
             if not custom_record_type_id:
                 raise ValueError(
-                    "custom records need custom_record_type_id (the custom record type's internalId)"
+                    "custom records need custom_record_type_id (the custom record type's internalId"
+                    " or scriptId)"
                 )
+            type_key = "typeId" if str(custom_record_type_id).isdigit() else "scriptId"
             return self.types.core("CustomRecordRef")(
-                internalId=internal_id, externalId=external_id, typeId=str(custom_record_type_id)
+                internalId=internal_id, externalId=external_id, **{type_key: str(custom_record_type_id)}
             )
         record_type_info(record_type)  # fail early on unknown types
         return self.types.core("RecordRef")(internalId=internal_id, externalId=external_id, type=record_type)
@@ -126,6 +131,10 @@ class DocumentCodec:
             return self._custom_fields(value, path)
         if name == "NullField" and not isinstance(value, Mapping):
             return xsd_type(name=list(value))
+        if name == "RecordRef" and isinstance(value, Mapping) and value.get("scriptId") is not None:
+            # a customization (e.g. a custom record type in recType) named by scriptId: the
+            # CustomizationRef subtype carries the attribute (zeep writes its xsi:type)
+            xsd_type = self.types.core("CustomizationRef")
         elements = dict(xsd_type.elements)
         attributes = dict(xsd_type.attributes)
         if not isinstance(value, Mapping):

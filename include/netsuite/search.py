@@ -79,7 +79,7 @@ def build_search(types: SchemaTypes, info: RecordTypeInfo, criteria: SearchCrite
     if info.record_type == "customRecord":
         if not criteria.custom_record_type_id:
             raise ValueError("searching custom records needs custom_record_type_id (recType)")
-        kwargs["recType"] = core("RecordRef")(internalId=str(criteria.custom_record_type_id))
+        kwargs["recType"] = custom_record_type_ref(types, str(criteria.custom_record_type_id))
     if criteria.has_date_filter:
         if info.modified_field is None:
             raise ValueError(f"{info.record_type} has no modification date to search on; read it in full")
@@ -103,6 +103,13 @@ def build_search(types: SchemaTypes, info: RecordTypeInfo, criteria: SearchCrite
         kwargs["customFieldList"] = core("SearchCustomFieldList")(customField=custom)
     basic = basic_type(**kwargs)
     return types.get(info.search_module, info.search_name)(basic=basic)
+
+
+def custom_record_type_ref(types: SchemaTypes, type_id: str) -> CompoundValue:
+    """``recType`` of a custom record search: RecordRef by internalId, or CustomizationRef by scriptId."""
+    if type_id.isdigit():
+        return types.core("RecordRef")(internalId=type_id)
+    return types.core("CustomizationRef")(scriptId=type_id)
 
 
 def _date_field(types: SchemaTypes, criteria: SearchCriteria) -> CompoundValue:

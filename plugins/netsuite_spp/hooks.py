@@ -245,9 +245,9 @@ class SppHook(_ConnectionHook):
 class SppODataHook(_ConnectionHook):
     """SuiteProjects Pro's OData v4 feed of published reports (Business Intelligence Connector).
 
-    ``client`` is an ``httpx.Client`` on the service root ``<base URL>/odata/v4/<collection>``
-    with HTTP Basic authentication as ``Company\\User``; reading the reports is the job of the
-    library, not of the hook.
+    ``reader`` is the library's :class:`include.spp.odata.SppODataReader` on the service root
+    ``<base URL>/odata/v4/<collection>`` (HTTP Basic as ``Company\\User``, typed rows, paging, retries,
+    410 restart); ``client`` is a bare ``httpx.Client`` on the same root, for the Test button.
 
     :param spp_odata_conn_id: connection of type ``spp_odata``.
     """
@@ -284,6 +284,15 @@ class SppODataHook(_ConnectionHook):
         base = self._base_url(conn, str(values["host"]))
         root = base if "/odata/v4" in urlsplit(base).path else f"{base}/odata/v4/{collection}"
         return root, login, str(values["password"])
+
+    @cached_property
+    def reader(self) -> Any:
+        """The OData v4 reader (:class:`include.spp.odata.SppODataReader`), built on first use."""
+        from include.spp.odata import SppODataReader
+
+        root, login, password = self._settings
+        company, _, user = login.partition("\\")
+        return SppODataReader(root, company=company, user=user, password=password, timeout_s=self.timeout_s)
 
     @cached_property
     def client(self) -> Any:
