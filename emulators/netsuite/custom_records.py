@@ -22,7 +22,6 @@ declared, every custom record write, read and search is checked against the decl
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from emulators.netsuite.messages import Outcome
+from emulators.netsuite.validation import Reference, unresolved_references
 from emulators.store import RecordStore, records
 
 TYPE_RTYPE = "customRecordType"
@@ -306,40 +306,16 @@ def select_references(
     return out
 
 
-def dangling_selects(
-    store: RecordStore, pending: list[tuple[int, str, dict[str, Any], tuple[str, ...]]]
-) -> dict[int, Outcome]:
+def dangling_selects(store: RecordStore, pending: list[Reference]) -> dict[int, Outcome]:
     """``INVALID_KEY_OR_REF`` for records whose select fields point at nothing of the allowed types.
 
     ``pending`` holds (record index, field, reference, target types); a reference names its record by
     internalId or externalId."""
-    ids: dict[str, set[int]] = defaultdict(set)
-    exts: dict[str, set[str]] = defaultdict(set)
-    for _, _, ref, targets in pending:
-        internal_id = str(ref.get("internalId") or "")
-        for target in targets:
-            if internal_id.isdigit():
-                ids[target].add(int(internal_id))
-            elif ref.get("externalId"):
-                exts[target].add(str(ref["externalId"]))
-    found_ids = {t: set(store.get_many(t, wanted)) for t, wanted in ids.items()}
-    found_ext = {t: set(store.get_many_by_external_id(t, wanted)) for t, wanted in exts.items()}
-    errors: dict[int, Outcome] = {}
-    for index, script_id, ref, targets in pending:
-        if index in errors:
-            continue
-        internal_id = str(ref.get("internalId") or "")
-        if internal_id.isdigit():
-            ok = any(int(internal_id) in found_ids.get(t, ()) for t in targets)
-            key = internal_id
-        elif ref.get("externalId"):
-            ok = any(str(ref["externalId"]) in found_ext.get(t, ()) for t in targets)
-            key = f"externalId {ref['externalId']}"
-        else:
-            ok, key = False, "(empty)"
-        if not ok:
-            errors[index] = _error(
-                "INVALID_KEY_OR_REF",
-                f"Invalid {script_id} reference key {key} (expected a {' or '.join(targets)}).",
-            )
-    return errors
+    targets_of = {(index, field): targets for index, field, _, targets in pending}
+    return {
+        index: _error(
+            "INVALID_KEY_OR_REF",
+            f"Invalid {field} reference key {key} (expected a {' or '.join(targets_of[(index, field)])}).",
+        )
+        for index, (field, key) in unresolved_references(store, pending).items()
+    }

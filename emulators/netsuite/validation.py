@@ -88,33 +88,29 @@ def _refs_of(record_type: str, doc: dict[str, Any]) -> list[tuple[str, dict[str,
     return out
 
 
-def dangling_references(
-    store: RecordStore, record_type: str, docs: Sequence[tuple[int, dict[str, Any]]]
-) -> dict[int, Outcome]:
-    """``INVALID_KEY_OR_REF`` for records whose checked references point at nothing.
+Reference = tuple[int, str, dict[str, Any], tuple[str, ...]]  # (record index, field, ref, target types)
 
-    A reference may name its target by internalId or externalId; its ``type`` attribute, when
-    present, narrows the candidate record types.
+
+def unresolved_references(store: RecordStore, pending: Sequence[Reference]) -> dict[int, tuple[str, str]]:
+    """Record index → (field, key) of the first reference of each record that points at nothing.
+
+    A reference names its target by internalId or externalId, among the given record types; the
+    look-ups go to the store once per type and kind of key.
     """
     wanted_ids: dict[str, set[int]] = defaultdict(set)
     wanted_ext: dict[str, set[str]] = defaultdict(set)
-    pending: list[tuple[int, str, dict[str, Any], tuple[str, ...]]] = []
-    for index, doc in docs:
-        for field, ref, targets in _refs_of(record_type, doc):
-            if ref.get("type") in RECORD_TYPES:
-                targets = (ref["type"],) if ref["type"] in targets else ()
-            pending.append((index, field, ref, targets))
-            for target in targets:
-                internal_id = str(ref.get("internalId") or "")
-                if internal_id.isdigit():
-                    wanted_ids[target].add(int(internal_id))
-                elif ref.get("externalId"):
-                    wanted_ext[target].add(str(ref["externalId"]))
+    for _, _, ref, targets in pending:
+        internal_id = str(ref.get("internalId") or "")
+        for target in targets:
+            if internal_id.isdigit():
+                wanted_ids[target].add(int(internal_id))
+            elif ref.get("externalId"):
+                wanted_ext[target].add(str(ref["externalId"]))
     found_ids = {t: set(store.get_many(t, ids)) for t, ids in wanted_ids.items()}
     found_ext = {t: set(store.get_many_by_external_id(t, ext)) for t, ext in wanted_ext.items()}
-    errors: dict[int, Outcome] = {}
+    missing: dict[int, tuple[str, str]] = {}
     for index, field, ref, targets in pending:
-        if index in errors:
+        if index in missing:
             continue
         internal_id = str(ref.get("internalId") or "")
         if internal_id.isdigit():
@@ -126,7 +122,25 @@ def dangling_references(
         else:
             ok, key = False, "(empty)"
         if not ok:
-            errors[index] = Outcome.error(
-                "INVALID_KEY_OR_REF", f"Invalid {field} reference key {key} for {record_type}."
-            )
-    return errors
+            missing[index] = (field, key)
+    return missing
+
+
+def dangling_references(
+    store: RecordStore, record_type: str, docs: Sequence[tuple[int, dict[str, Any]]]
+) -> dict[int, Outcome]:
+    """``INVALID_KEY_OR_REF`` for records whose checked references point at nothing.
+
+    A reference may name its target by internalId or externalId; its ``type`` attribute, when
+    present, narrows the candidate record types.
+    """
+    pending: list[Reference] = []
+    for index, doc in docs:
+        for field, ref, targets in _refs_of(record_type, doc):
+            if ref.get("type") in RECORD_TYPES:
+                targets = (ref["type"],) if ref["type"] in targets else ()
+            pending.append((index, field, ref, targets))
+    return {
+        index: Outcome.error("INVALID_KEY_OR_REF", f"Invalid {field} reference key {key} for {record_type}.")
+        for index, (field, key) in unresolved_references(store, pending).items()
+    }
