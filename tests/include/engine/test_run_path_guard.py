@@ -33,3 +33,26 @@ def test_the_same_end_to_end_test_passes_with_the_check_intact(world: World) -> 
     end_to_end.test_export_interrupted_after_netsuite_committed_leaves_no_duplicate(
         world, "time_entries_export"
     )
+
+
+def test_a_plan_that_cannot_reach_its_source_fails_the_run_and_keeps_the_watermark(world: World) -> None:
+    """The load threads stop when the plan fails (they do not wait out their timeout), the error is
+    the source's own, the run log says failed and the watermark stays."""
+    from emulators.serve import free_port
+
+    from .conftest import _spp_client
+
+    workflow_id = "time_entries_export"
+    world.run_upstream(workflow_id)
+    before = world.watermark(workflow_id)
+    unreachable = _spp_client(
+        world.services.spp_settings, f"http://127.0.0.1:{free_port()}", max_retries=0, timeout_s=2
+    )
+
+    with pytest.raises(Exception) as raised:
+        world.run(workflow_id, spp=unreachable)
+
+    assert not isinstance(raised.value, staged.RunIncomplete)  # the source's error, not a summary of it
+    assert world.watermark(workflow_id) == before
+    last = world.state.runs(workflow_id, limit=1)[0]
+    assert last.status == "failed"
