@@ -37,6 +37,7 @@ def local_endpoints(netsuite_port: int, spp_port: int) -> dict[str, str]:
         "NETSUITE_ENDPOINT": f"http://127.0.0.1:{netsuite_port}",
         "NETSUITE_WSDL_URL": "",
         "SPP_BASE_URL": f"http://127.0.0.1:{spp_port}",
+        "SPP_ODATA_BASE_URL": f"http://127.0.0.1:{spp_port}",  # the same local service serves OData v4
     }
 
 

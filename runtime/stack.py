@@ -141,6 +141,9 @@ def render_connections(env: dict[str, str], path: Path = CONNECTIONS_FILE) -> di
     This is how every stack points the product at NetSuite and SuiteProjects Pro, the local
     services or real accounts alike: the hooks read these connections and nothing else.
     """
+    # SPP serves its OData v4 reports on the account's own domain: one URL configures both
+    if not env.get("SPP_ODATA_BASE_URL") and env.get("SPP_BASE_URL"):
+        env = {**env, "SPP_ODATA_BASE_URL": env["SPP_BASE_URL"]}
     rendered: dict[str, dict[str, Any]] = render_config(path, env)
     for conn in rendered.values():
         if isinstance(conn.get("port"), str):

@@ -19,7 +19,7 @@ import pytest
 from runtime import cluster
 from runtime.cluster import ClusterConfig, cluster_env
 from runtime.embedded import EmbeddedStack
-from runtime.stack import connection_variables
+from runtime.stack import connection_variables, render_connections
 
 REAL_ACCOUNT = {
     "NETSUITE_ACCOUNT": "7654321",
@@ -110,3 +110,12 @@ def test_the_cluster_renders_its_connections_for_its_own_ports(tmp_path: Path) -
     netsuite, spp = _clients(cluster.connections(cfg))
     assert netsuite.endpoint == "http://127.0.0.1:28701/services/NetSuitePort_2025_2"
     assert spp.endpoint == "http://127.0.0.1:28702/api.pl"
+
+
+def test_the_reports_connection_follows_the_spp_base_url_unless_set_apart() -> None:
+    real = "https://acme.app.netsuitesuiteprojectspro.com"
+    assert render_connections({"SPP_BASE_URL": real})["spp_odata_default"]["host"] == real
+    apart = {"SPP_BASE_URL": real, "SPP_ODATA_BASE_URL": "https://reports.example"}
+    assert render_connections(apart)["spp_odata_default"]["host"] == "https://reports.example"
+    local = render_connections({})["spp_odata_default"]
+    assert local["host"] == "http://127.0.0.1:8702" and local["login"] == "EmulatorCo\\integration"

@@ -104,6 +104,15 @@ def test_the_ui_knows_the_connection_types_and_their_test_buttons_pass(stack: Em
         resp.raise_for_status()
         result = resp.json()
         assert result["status"] is True and "server time" in result["message"], (conn_id, result)
+    # the OneView reports connection reaches the local SPP's OData v4 service the same way
+    resp = httpx.post(
+        f"{api.base_url}/api/v2/connections/test",
+        headers=api._headers(),
+        json={"connection_id": "spp_odata_default", "conn_type": "spp_odata"},
+        timeout=120,
+    )
+    resp.raise_for_status()
+    assert resp.json()["status"] is True, resp.json()
 
 
 def test_integration_all_runs_every_workflow_through_the_scheduler(stack: EmbeddedStack) -> None:
