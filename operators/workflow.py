@@ -6,7 +6,6 @@ parsing a DAG never touches a network, a database or a heavy import.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +14,6 @@ from airflow.sdk import BaseOperator
 if TYPE_CHECKING:
     from include.engine.run import WorkflowRunner
     from include.state import StateStore
-
-log = logging.getLogger(__name__)
 
 
 def build_runner(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from include.registry import CLAIMED_SENTINEL  # "export started, outcome unknown": never an id
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from include.state import CrossReference, StateStore
 
 
-@dataclass(frozen=True)
 class Direction(ABC):
     """What one direction of synchronisation does differently."""
 
@@ -90,7 +88,6 @@ class Direction(ABC):
         return False
 
 
-@dataclass(frozen=True)
 class Import(Direction):
     """NetSuite → SuiteProjects Pro: create with ``Add lookup="externalid"``, update by SPP id."""
 
@@ -126,7 +123,6 @@ class Import(Direction):
         return out
 
 
-@dataclass(frozen=True)
 class Export(Direction):
     """SuiteProjects Pro → NetSuite: ``upsertList`` keyed by a deterministic externalId, then the
     pullback of the new internalId into the SPP record's NetSuite ID field."""

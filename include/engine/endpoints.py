@@ -24,6 +24,7 @@ from include.engine.direction import EXPORT
 from include.engine.matching import normalise
 from include.engine.window import SyncWindow
 from include.mapping.paths import get_path
+from include.registry import id_field
 from include.results import WriteResult
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class Target(Protocol):
 
 def source_id_of(doc: dict[str, Any], system: str) -> str:
     """The id of a source document in its own system."""
-    return str(doc["internalId"] if system == "netsuite" else doc["id"])
+    return str(doc[id_field(system)])
 
 
 def chunked(docs: Iterable[dict[str, Any]], size: int, key: str) -> Iterator[list[dict[str, Any]]]:

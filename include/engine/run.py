@@ -379,9 +379,9 @@ class WorkflowRunner:
         ids = list(by_id)
         known = self._xref_lookup(ids)
         in_xref = set(known)
-        unknown = {
-            i: by_id[i] for i in ids if i not in known and not self.direction.recorded_target_id(wf, by_id[i])
-        }
+        # what each source record says of its target itself (an exported SPP record's NetSuite ID)
+        recorded = {i: self.direction.recorded_target_id(wf, by_id[i]) for i in ids}
+        unknown = {i: by_id[i] for i in ids if i not in known and not recorded[i]}
         matched, ambiguous = self._match(unknown)
         known.update(matched)
         previous_hashes = self.state.get_hashes(self.name, ids)
@@ -395,7 +395,7 @@ class WorkflowRunner:
             sid = str(row.source_id)
             doc = by_id.get(sid, {})
             digest = record_hash(doc, monitored) if monitored else None
-            existing_id = known.get(sid) or self.direction.recorded_target_id(wf, doc)
+            existing_id = known.get(sid) or recorded.get(sid)
             rec = PlannedRecord(sid, row.source_name or sid, CREATE, target=dict(row.target), hash=digest)
             if row.error or index in invalid:
                 rec.action, rec.reason = FAIL, row.error or invalid[index]
@@ -410,9 +410,7 @@ class WorkflowRunner:
                         chunk.links.append((sid, existing_id))
                     rec.action, rec.reason = SKIP, "already in target; workflow is create-only"
                     chunk.skipped.append(rec)
-                    chunk.exported_earlier.append(
-                        (sid, existing_id, not self.direction.recorded_target_id(wf, doc))
-                    )
+                    chunk.exported_earlier.append((sid, existing_id, not recorded.get(sid)))
                 elif digest and previous_hashes.get(sid) == digest and not force:
                     rec.action, rec.reason = SKIP, "monitored fields unchanged"
                     chunk.skipped.append(rec)
@@ -495,7 +493,7 @@ class WorkflowRunner:
         Never while the planning task still pages through the source: marking or modifying
         records moves them out of the read's result set and would shift its later pages.
         """
-        if self.dry_run or not exported_earlier or not self._marks_exports():
+        if self.dry_run or not exported_earlier or not self.direction.marks_exports(self.workflow):
             return
         otype, field_name = self.workflow.source.type, self.workflow.netsuite_id_field
         missing = [{"id": sid, field_name: tid} for sid, tid, needs_id in exported_earlier if needs_id]
@@ -511,10 +509,6 @@ class WorkflowRunner:
         failed = [r for r in results if not r.ok]
         if failed:
             log.warning("%s: %d records not marked exported: %s", self.name, len(failed), failed[0].message)
-
-    def _marks_exports(self) -> bool:
-        """Create-only exports mark what they exported in SPP (ImportExport); see ``SppSource``."""
-        return self.direction.marks_exports(self.workflow)
 
     # -- phase 2: load -------------------------------------------------------------------------
     def load_batch(self, batch: Batch) -> BatchOutcome:
@@ -567,7 +561,7 @@ class WorkflowRunner:
             return
         updates = [{"id": rec.source_id, field_name: str(res.id)} for rec, res in successes if res.id]
         try:
-            if self._marks_exports():
+            if self.direction.marks_exports(self.workflow):
                 results = self.spp.modify_and_mark_exported(self.workflow.source.type, updates)
             else:
                 results = self.spp.modify(self.workflow.source.type, updates)
