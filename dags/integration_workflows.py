@@ -31,7 +31,26 @@ START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SCHEDULES_MODE = os.environ.get("INTEGRATION_SCHEDULES", "on")
 
 
-def _params() -> dict[str, Param]:
+def _params(oneview: bool = False) -> dict[str, Param]:
+    if oneview:  # a report is read whole every run: no window, no since
+        return {
+            "full_sync": Param(
+                False,
+                type="boolean",
+                title="Full synchronisation",
+                description="Rewrite every row's custom record, changed or not.",
+            ),
+            "dry_run": Param(
+                False, type="boolean", title="Dry run", description="Read the report and plan, write nothing."
+            ),
+            "record_ids": Param(
+                [],
+                type="array",
+                items={"type": "string"},
+                title="Row keys",
+                description="Keys of single rows to write now (key column values joined with ~).",
+            ),
+        }
     return {
         "full_sync": Param(
             False,
@@ -96,6 +115,44 @@ def _doc_md(wf: Any) -> str:
     return "\n".join(lines)
 
 
+def _oneview_doc_md(wf: Any) -> str:
+    report = wf.report
+    by_column = {fm.source: fm for fm in wf.fields if fm.source}
+    lines = [
+        f"### {wf.title}",
+        "",
+        f"*OneView* — SuiteProjects Pro report `{report.resource}` (OData v4) → NetSuite custom records "
+        f"`{report.record_type}`; key: {', '.join(f'`{k}`' for k in report.key)} (externalId "
+        f"`{wf.external_id}`); rows that vanish from the report: **{report.vanished}**; mapping file "
+        f"`mappings/{wf.id}.yaml`.",
+        "",
+        "| report column | kind | custom field | how |",
+        "|---|---|---|---|",
+    ]
+    for column in report.columns:
+        fm = by_column.get(column.name)
+        how = "key" if column.name in report.key else ""
+        if fm is not None:
+            how = ", ".join(
+                p
+                for p in (
+                    how,
+                    f"the linked {fm.reference.entity}" if fm.reference else "",
+                    " → ".join(t.name for t in fm.transforms),
+                )
+                if p
+            )
+        field = f"`{fm.target}`" if fm else "—"
+        lines.append(f"| `{column.name}` | {column.kind} | {field} | {how} |")
+    lines += [
+        "",
+        "Only new and changed rows are written (row hashes in the state store), by externalId upsert in "
+        "batches under the `netsuite` pool. Trigger with *full_sync* to rewrite every row, *dry_run* to "
+        "preview.",
+    ]
+    return "\n".join(lines)
+
+
 def build_workflow_dag(wf: Any) -> DAG:
     """The DAG of one workflow: plan beside its load tasks (one thread per NetSuite thread), then finish."""
     schedule = (
@@ -106,13 +163,13 @@ def build_workflow_dag(wf: Any) -> DAG:
     with DAG(
         dag_id=wf.id,
         description=wf.title,
-        doc_md=_doc_md(wf),
+        doc_md=_oneview_doc_md(wf) if wf.is_oneview else _doc_md(wf),
         schedule=schedule,
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        tags=["integration", wf.direction, wf.entity],
-        params=_params(),
+        tags=["oneview", wf.report.resource] if wf.is_oneview else ["integration", wf.direction, wf.entity],
+        params=_params(oneview=wf.is_oneview),
         default_args=_default_args(),
     ) as dag:
         # Imports read NetSuite while planning; exports write NetSuite while loading. Whatever

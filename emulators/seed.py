@@ -62,6 +62,9 @@ def _load_netsuite(store: RecordStore, world: World) -> dict[str, int]:
     counts: dict[str, int] = {}
     for rtype, first_id, rows in netsuite_batches(world):
         counts[rtype] = counts.get(rtype, 0) + load(store, rtype, rows, first_id)
+    from emulators.seeding.custom_record_types import seed_custom_record_types
+
+    counts.update(seed_custom_record_types(store))  # the account's customizations come with it
     return counts
 
 

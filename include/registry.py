@@ -568,6 +568,125 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
 ENTITY_NAMES: tuple[str, ...] = tuple(ENTITIES)
 
 
+# --- custom record types (OneView targets) ----------------------------------------------------------
+
+CustomFieldKind = Literal["text", "decimal", "integer", "date", "checkbox", "select"]
+CUSTOM_FIELD_KINDS: tuple[CustomFieldKind, ...] = ("text", "decimal", "integer", "date", "checkbox", "select")
+
+
+@dataclass(frozen=True)
+class CustomFieldInfo:
+    """One custom field (``custrecord_*``) of a custom record type, as the account defines it."""
+
+    script_id: str
+    kind: CustomFieldKind
+    required: bool = False
+    references: str | None = None  # the NetSuite record type a select field points at (job, employee…)
+
+
+@dataclass(frozen=True)
+class CustomRecordTypeInfo:
+    """A custom record type (``customrecord_*``) of the account: its ids and its custom fields.
+
+    Real accounts create these in the NetSuite UI (Customization > Lists, Records & Fields); the
+    integration declares the ones it writes here, once: the OneView mapping loader checks field names
+    and kinds against them, and the local NetSuite service is seeded with them.
+    """
+
+    script_id: str
+    internal_id: str
+    name: str
+    fields: tuple[CustomFieldInfo, ...]
+
+    def field(self, script_id: str) -> CustomFieldInfo:
+        """The custom field ``script_id``; :class:`UnknownName` naming the close matches otherwise."""
+        for f in self.fields:
+            if f.script_id == script_id:
+                return f
+        raise UnknownName(f"custom field of {self.script_id}", script_id, (f.script_id for f in self.fields))
+
+
+def _field(
+    script_id: str, kind: CustomFieldKind, *, required: bool = False, references: str | None = None
+) -> CustomFieldInfo:
+    return CustomFieldInfo(script_id, kind, required, references)
+
+
+CUSTOM_RECORD_TYPES: Mapping[str, CustomRecordTypeInfo] = MappingProxyType(
+    {
+        t.script_id: t
+        for t in (
+            CustomRecordTypeInfo(
+                "customrecord_spp_project_profitability",
+                "101",
+                "SuiteProjects Pro: Project Profitability by Month",
+                (
+                    _field("custrecord_spp_pp_project", "select", required=True, references="job"),
+                    _field("custrecord_spp_pp_period", "date", required=True),
+                    _field("custrecord_spp_pp_revenue", "decimal"),
+                    _field("custrecord_spp_pp_cost", "decimal"),
+                    _field("custrecord_spp_pp_margin", "decimal"),
+                    _field("custrecord_spp_pp_margin_pct", "decimal"),
+                    _field("custrecord_spp_pp_hours", "decimal"),
+                    _field("custrecord_spp_pp_entries", "integer"),
+                    _field("custrecord_spp_pp_currency", "text"),
+                    _field("custrecord_spp_pp_final", "checkbox"),
+                ),
+            ),
+            CustomRecordTypeInfo(
+                "customrecord_spp_utilisation",
+                "102",
+                "SuiteProjects Pro: Utilisation by Employee and Week",
+                (
+                    _field("custrecord_spp_ut_employee", "select", required=True, references="employee"),
+                    _field("custrecord_spp_ut_week_start", "date", required=True),
+                    _field("custrecord_spp_ut_week_end", "date"),
+                    _field("custrecord_spp_ut_billable_hours", "decimal"),
+                    _field("custrecord_spp_ut_nonbillable_hours", "decimal"),
+                    _field("custrecord_spp_ut_capacity_hours", "decimal"),
+                    _field("custrecord_spp_ut_utilisation_pct", "decimal"),
+                    _field("custrecord_spp_ut_projects", "integer"),
+                    _field("custrecord_spp_ut_over_allocated", "checkbox"),
+                ),
+            ),
+            CustomRecordTypeInfo(
+                "customrecord_spp_backlog",
+                "103",
+                "SuiteProjects Pro: Backlog by Project",
+                (
+                    _field("custrecord_spp_bl_project", "select", required=True, references="job"),
+                    _field("custrecord_spp_bl_customer", "select", references="customer"),
+                    _field("custrecord_spp_bl_as_of", "date"),
+                    _field("custrecord_spp_bl_contract_value", "decimal"),
+                    _field("custrecord_spp_bl_billed", "decimal"),
+                    _field("custrecord_spp_bl_backlog", "decimal"),
+                    _field("custrecord_spp_bl_remaining_hours", "decimal"),
+                    _field("custrecord_spp_bl_open_tasks", "integer"),
+                    _field("custrecord_spp_bl_status", "text"),
+                    _field("custrecord_spp_bl_at_risk", "checkbox"),
+                ),
+            ),
+            # One row of any report kept as it is: what the benchmark and the tests write the local
+            # SPP's synthetic report (report900) into.
+            CustomRecordTypeInfo(
+                "customrecord_spp_report_row",
+                "104",
+                "SuiteProjects Pro: Report Row",
+                (
+                    _field("custrecord_spp_rr_seq", "integer", required=True),
+                    _field("custrecord_spp_rr_name", "text"),
+                    _field("custrecord_spp_rr_amount", "decimal"),
+                    _field("custrecord_spp_rr_day", "date"),
+                    _field("custrecord_spp_rr_updated", "date"),
+                    _field("custrecord_spp_rr_flag", "checkbox"),
+                ),
+            ),
+        )
+    }
+)
+"""The custom record types OneView workflows write, by scriptId."""
+
+
 # --- lookups -------------------------------------------------------------------------------------------
 
 
@@ -593,6 +712,14 @@ def spp_object_type(name: str) -> SppObjectType:
         return SPP_OBJECT_TYPES[name]
     except (KeyError, TypeError):
         raise UnknownRecordType("spp", str(name), SPP_OBJECT_TYPES) from None
+
+
+def custom_record_type(script_id: str) -> CustomRecordTypeInfo:
+    """The declared custom record type ``script_id``; :class:`UnknownName` (close matches) otherwise."""
+    try:
+        return CUSTOM_RECORD_TYPES[script_id]
+    except (KeyError, TypeError):
+        raise UnknownName("custom record type", str(script_id), CUSTOM_RECORD_TYPES) from None
 
 
 def record_type(system: str, name: str) -> RecordTypeInfo | SppObjectType:

@@ -22,15 +22,17 @@ def build_runner(
     *,
     netsuite_conn_id: str,
     spp_conn_id: str,
+    spp_odata_conn_id: str = "spp_odata_default",
     state: StateStore | None = None,
 ) -> WorkflowRunner:
     """A WorkflowRunner for this task instance's run, with clients from the hooks (new ones on
-    every call: a runner per thread) and the given state store (or one from the environment)."""
+    every call: a runner per thread) and the given state store (or one from the environment).
+    OneView workflows read their report through the OData connection."""
     from include.engine.run import WorkflowRunner
     from include.mapping.loader import load_workflow
     from include.paths import MAPPINGS_DIR
     from include.state import StateStore
-    from plugins.netsuite_spp.hooks import NetSuiteHook, SppHook
+    from plugins.netsuite_spp.hooks import NetSuiteHook, SppHook, SppODataHook
 
     workflow = load_workflow(MAPPINGS_DIR / f"{workflow_id}.yaml")
     state = state or StateStore.from_env()
@@ -43,6 +45,7 @@ def build_runner(
         run_id=context["run_id"],
         params=dict(context["params"]),
         interval=interval,
+        odata=SppODataHook(spp_odata_conn_id).reader if workflow.is_oneview else None,
     )
 
 
@@ -63,12 +66,14 @@ class _WorkflowOperator(BaseOperator):
         workflow_id: str,
         netsuite_conn_id: str = "netsuite_default",
         spp_conn_id: str = "spp_default",
+        spp_odata_conn_id: str = "spp_odata_default",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.workflow_id = workflow_id
         self.netsuite_conn_id = netsuite_conn_id
         self.spp_conn_id = spp_conn_id
+        self.spp_odata_conn_id = spp_odata_conn_id
 
     def runner(self, context: Any, state: StateStore | None = None) -> WorkflowRunner:
         return build_runner(
@@ -76,6 +81,7 @@ class _WorkflowOperator(BaseOperator):
             context,
             netsuite_conn_id=self.netsuite_conn_id,
             spp_conn_id=self.spp_conn_id,
+            spp_odata_conn_id=self.spp_odata_conn_id,
             state=state,
         )
 

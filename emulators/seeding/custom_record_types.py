@@ -2,7 +2,8 @@
 
 Two come with SuiteProjects Pro's own bundle and hold seeded records (cost centers, project rate cards;
 :mod:`emulators.seeding.crossref` has their ``recType`` references); three are the OneView reporting
-targets, declared with their fields and left empty for the integration to fill:
+targets, declared with their fields in the integration's registry (``include.registry.CUSTOM_RECORD_TYPES``,
+as a real account's administrator would create them) and left empty for the integration to fill:
 
 * ``customrecord_spp_project_profitability`` — project profitability by month.
 * ``customrecord_spp_utilisation`` — utilisation by employee and week.
@@ -18,6 +19,7 @@ from typing import Any
 
 from emulators.seeding.crossref import COST_CENTER_RECORD_TYPE, RATE_CARD_RECORD_TYPE
 from emulators.store import RecordStore
+from include.registry import CUSTOM_RECORD_TYPES
 
 
 def _f(script_id: str, kind: str, *, required: bool = False, references: str | None = None) -> dict[str, Any]:
@@ -40,56 +42,17 @@ SEEDED_CUSTOM_RECORD_TYPES: tuple[dict[str, Any], ...] = (
         "name": RATE_CARD_RECORD_TYPE["name"],
         "fields": [],
     },
-    {
-        "internalId": "101",
-        "scriptId": "customrecord_spp_project_profitability",
-        "name": "SuiteProjects Pro: Project Profitability by Month",
-        "fields": [
-            _f("custrecord_spp_pp_project", "select", required=True, references="job"),
-            _f("custrecord_spp_pp_period", "date", required=True),
-            _f("custrecord_spp_pp_revenue", "decimal"),
-            _f("custrecord_spp_pp_cost", "decimal"),
-            _f("custrecord_spp_pp_margin", "decimal"),
-            _f("custrecord_spp_pp_margin_pct", "decimal"),
-            _f("custrecord_spp_pp_hours", "decimal"),
-            _f("custrecord_spp_pp_entries", "integer"),
-            _f("custrecord_spp_pp_currency", "text"),
-            _f("custrecord_spp_pp_final", "checkbox"),
-        ],
-    },
-    {
-        "internalId": "102",
-        "scriptId": "customrecord_spp_utilisation",
-        "name": "SuiteProjects Pro: Utilisation by Employee and Week",
-        "fields": [
-            _f("custrecord_spp_ut_employee", "select", required=True, references="employee"),
-            _f("custrecord_spp_ut_week_start", "date", required=True),
-            _f("custrecord_spp_ut_week_end", "date"),
-            _f("custrecord_spp_ut_billable_hours", "decimal"),
-            _f("custrecord_spp_ut_nonbillable_hours", "decimal"),
-            _f("custrecord_spp_ut_capacity_hours", "decimal"),
-            _f("custrecord_spp_ut_utilisation_pct", "decimal"),
-            _f("custrecord_spp_ut_projects", "integer"),
-            _f("custrecord_spp_ut_over_allocated", "checkbox"),
-        ],
-    },
-    {
-        "internalId": "103",
-        "scriptId": "customrecord_spp_backlog",
-        "name": "SuiteProjects Pro: Backlog by Project",
-        "fields": [
-            _f("custrecord_spp_bl_project", "select", required=True, references="job"),
-            _f("custrecord_spp_bl_customer", "select", references="customer"),
-            _f("custrecord_spp_bl_as_of", "date", required=True),
-            _f("custrecord_spp_bl_contract_value", "decimal"),
-            _f("custrecord_spp_bl_billed", "decimal"),
-            _f("custrecord_spp_bl_backlog", "decimal"),
-            _f("custrecord_spp_bl_remaining_hours", "decimal"),
-            _f("custrecord_spp_bl_open_tasks", "integer"),
-            _f("custrecord_spp_bl_status", "text"),
-            _f("custrecord_spp_bl_at_risk", "checkbox"),
-        ],
-    },
+    *(
+        {
+            "internalId": t.internal_id,
+            "scriptId": t.script_id,
+            "name": t.name,
+            "fields": [
+                _f(f.script_id, f.kind, required=f.required, references=f.references) for f in t.fields
+            ],
+        }
+        for t in CUSTOM_RECORD_TYPES.values()
+    ),
 )
 """Declarations in the form ``POST /_emulator/netsuite/custom-record-types`` takes."""
 

@@ -18,7 +18,7 @@ from include.registry import CLAIMED_SENTINEL  # "export started, outcome unknow
 
 if TYPE_CHECKING:
     from include.engine.endpoints import Source, Target
-    from include.mapping.model import MatchRule, Workflow
+    from include.mapping.model import MatchRule, ReportSpec, Workflow
     from include.state import CrossReference, StateStore
 
 
@@ -57,8 +57,10 @@ class Direction(ABC):
         return linked_ids(state, entity, self.xref_back_side, target_ids)
 
     @abstractmethod
-    def endpoints(self, workflow: Workflow, netsuite: Any, spp: Any) -> tuple[Source, Target]:
-        """The workflow's source and target over the two clients."""
+    def endpoints(
+        self, workflow: Workflow, netsuite: Any, spp: Any, odata: Any = None
+    ) -> tuple[Source, Target]:
+        """The workflow's source and target over the clients (``odata``: the SPP reports reader)."""
 
     @abstractmethod
     def xref(self, entity: str, source_id: str, target_id: str, external_id: str | None) -> CrossReference:
@@ -87,6 +89,14 @@ class Direction(ABC):
         incremental reads of a create-only workflow leave them out."""
         return False
 
+    def retires(self, workflow: Workflow) -> bool:
+        """Target records whose source vanished are inactivated or deleted (after a whole read)."""
+        return False
+
+    def retirement(self, workflow: Workflow, source_id: str) -> dict[str, Any]:
+        """The document that retires the target record of ``source_id``."""
+        raise NotImplementedError(f"{workflow.id}: {self.name} workflows retire nothing")
+
 
 class Import(Direction):
     """NetSuite → SuiteProjects Pro: create with ``Add lookup="externalid"``, update by SPP id."""
@@ -101,7 +111,9 @@ class Import(Direction):
     default_load_threads: ClassVar[int] = 4
     runs_after_imports: ClassVar[bool] = False
 
-    def endpoints(self, workflow: Workflow, netsuite: Any, spp: Any) -> tuple[Source, Target]:
+    def endpoints(
+        self, workflow: Workflow, netsuite: Any, spp: Any, odata: Any = None
+    ) -> tuple[Source, Target]:
         from include.engine.endpoints import NetSuiteSource, SppTarget
 
         return NetSuiteSource(netsuite, workflow), SppTarget(spp, workflow)
@@ -137,7 +149,9 @@ class Export(Direction):
     default_load_threads: ClassVar[int] = 10
     runs_after_imports: ClassVar[bool] = True
 
-    def endpoints(self, workflow: Workflow, netsuite: Any, spp: Any) -> tuple[Source, Target]:
+    def endpoints(
+        self, workflow: Workflow, netsuite: Any, spp: Any, odata: Any = None
+    ) -> tuple[Source, Target]:
         from include.engine.endpoints import NetSuiteTarget, SppSource
 
         return SppSource(spp, workflow), NetSuiteTarget(netsuite, workflow)
@@ -178,12 +192,72 @@ class Export(Direction):
         return bool(workflow.netsuite_id_field) and not workflow.policy.update
 
 
-IMPORT, EXPORT = Import(), Export()
-DIRECTIONS: dict[str, Direction] = {d.name: d for d in (IMPORT, EXPORT)}
+class OneView(Export):
+    """A published SPP report (OData v4) → NetSuite custom records: an export whose source is a
+    report. Each row is upserted by an externalId made from its key columns, with the custom
+    record type's ``recType``; nothing is written back to SPP; rows that vanished from the
+    report are inactivated or deleted (the mapping's ``vanished``) once the report is read whole.
+    """
+
+    name: ClassVar[str] = "oneview"
+
+    def endpoints(
+        self, workflow: Workflow, netsuite: Any, spp: Any, odata: Any = None
+    ) -> tuple[Source, Target]:
+        from include.engine.endpoints import CustomRecordTarget, ReportSource
+
+        if odata is None:
+            raise ValueError(
+                f"{workflow.id}: a OneView workflow reads SPP's published reports; it needs an OData "
+                "reader (the spp_odata connection)"
+            )
+        return ReportSource(odata, workflow), CustomRecordTarget(netsuite, workflow)
+
+    def identity(
+        self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
+    ) -> dict[str, Any]:
+        out = super().identity(workflow, target, target_id, source_id)
+        report = _report(workflow)
+        out["recType"] = {"internalId": report.record_type_id}
+        if report.vanished == "inactivate":
+            out["isInactive"] = False  # a row back in the report brings its record back
+        return out
+
+    def recorded_target_id(self, workflow: Workflow, doc: dict[str, Any]) -> str | None:
+        return None
+
+    def needs_lookup(self, workflow: Workflow, rule: MatchRule) -> bool:
+        return False
+
+    def pulls_back(self, workflow: Workflow) -> bool:
+        return False
+
+    def marks_exports(self, workflow: Workflow) -> bool:
+        return False
+
+    def retires(self, workflow: Workflow) -> bool:
+        return _report(workflow).vanished != "keep"
+
+    def retirement(self, workflow: Workflow, source_id: str) -> dict[str, Any]:
+        report = _report(workflow)
+        doc: dict[str, Any] = {"externalId": workflow.external_id_for(source_id)}
+        if report.vanished == "inactivate":
+            doc.update(recType={"internalId": report.record_type_id}, isInactive=True)
+        return doc
+
+
+def _report(workflow: Workflow) -> ReportSpec:
+    if workflow.report is None:
+        raise ValueError(f"{workflow.id} is not a OneView workflow")
+    return workflow.report
+
+
+IMPORT, EXPORT, ONEVIEW = Import(), Export(), OneView()
+DIRECTIONS: dict[str, Direction] = {d.name: d for d in (IMPORT, EXPORT, ONEVIEW)}
 
 
 def direction_of(workflow: Workflow) -> Direction:
-    """The strategy of a workflow's ``direction`` (the loader accepts only the two names)."""
+    """The strategy of a workflow's ``direction`` (the loader accepts only these names)."""
     return DIRECTIONS[workflow.direction]
 
 

@@ -38,11 +38,13 @@ if TYPE_CHECKING:
     from include.mapping.model import Workflow
     from include.netsuite.client import NetSuiteClient
     from include.spp.client import SppClient
+    from include.spp.odata import SppODataReader
     from include.state import StateStore
 
 log = logging.getLogger(__name__)
 
 CREATE, UPDATE, SKIP, FAIL = "create", "update", "skip", "fail"
+RETIRE = "retire"  # inactivate or delete a target record whose source row vanished (OneView)
 
 
 @dataclass
@@ -68,11 +70,50 @@ class Batch:
     records: list[PlannedRecord]
 
     def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "action": self.action, "records": [asdict(r) for r in self.records]}
+        records = []
+        for rec in self.records:
+            raw = asdict(rec)
+            raw["target"] = _typed_custom_fields(raw["target"], _tag)
+            records.append(raw)
+        return {"number": self.number, "action": self.action, "records": records}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Batch:
-        return cls(raw["number"], raw["action"], [PlannedRecord(**r) for r in raw["records"]])
+        records = []
+        for r in raw["records"]:
+            rec = PlannedRecord(**r)
+            rec.target = _typed_custom_fields(rec.target, _untag)
+            records.append(rec)
+        return cls(raw["number"], raw["action"], records)
+
+
+# A NetSuite custom field's type is picked from its Python value (a date is a DateCustomFieldRef),
+# so staged custom field values keep their type through the JSON of the staging tables.
+_DATE_TAG, _DATETIME_TAG = "$date", "$datetime"
+
+
+def _typed_custom_fields(target: dict[str, Any], convert: Any) -> dict[str, Any]:
+    customs = target.get("customFieldList")
+    if not isinstance(customs, dict):
+        return target
+    return {**target, "customFieldList": {k: convert(v) for k, v in customs.items()}}
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {_DATETIME_TAG: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE_TAG: value.isoformat()}
+    return value
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        if _DATETIME_TAG in value:
+            return dt.datetime.fromisoformat(value[_DATETIME_TAG])
+        if _DATE_TAG in value:
+            return dt.date.fromisoformat(value[_DATE_TAG])
+    return value
 
 
 @dataclass
@@ -103,10 +144,12 @@ class Plan:
     def counts(self) -> dict[str, int]:
         creates = sum(len(b.records) for b in self.batches if b.action == CREATE)
         updates = sum(len(b.records) for b in self.batches if b.action == UPDATE)
+        retires = sum(len(b.records) for b in self.batches if b.action == RETIRE)
         return {
             "extracted": self.extracted,
             "to_create": creates,
             "to_update": updates,
+            "to_retire": retires,
             "skipped": self.skipped_count,
             "failed": self.failed_count,
             "batches": len(self.batches),
@@ -179,10 +222,17 @@ class Counts:
     updated: int = 0
     skipped: int = 0
     failed: int = 0
+    retired: int = 0  # target records inactivated or deleted: their source rows vanished
 
     def counts(self) -> Counts:
         """Just the tally (of a batch, a load task or a run)."""
-        return Counts(created=self.created, updated=self.updated, skipped=self.skipped, failed=self.failed)
+        return Counts(
+            created=self.created,
+            updated=self.updated,
+            skipped=self.skipped,
+            failed=self.failed,
+            retired=self.retired,
+        )
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -190,6 +240,7 @@ class Counts:
             updated=self.updated + other.updated,
             skipped=self.skipped + other.skipped,
             failed=self.failed + other.failed,
+            retired=self.retired + other.retired,
         )
 
 
@@ -217,10 +268,15 @@ class RunSummary(Counts):
     dry_run: bool = False
 
     def line(self) -> str:
+        retired = f"  retired {self.retired:>5}" if self.retired else ""
         return (
             f"{self.workflow:<24} {self.status:<8} created {self.created:>6}  updated {self.updated:>6}  "
-            f"skipped {self.skipped:>6}  failed {self.failed:>5}  {self.seconds:7.1f}s"
+            f"skipped {self.skipped:>6}  failed {self.failed:>5}{retired}  {self.seconds:7.1f}s"
         )
+
+
+class VanishedRowsRefused(RuntimeError):
+    """More source rows vanished than the workflow allows to retire in one run."""
 
 
 class WorkflowRunner:
@@ -236,16 +292,18 @@ class WorkflowRunner:
         run_id: str,
         params: dict[str, Any] | None = None,
         interval: tuple[dt.datetime, dt.datetime] | None = None,
+        odata: SppODataReader | None = None,
     ) -> None:
         self.workflow = workflow
         self.state = state
         self.netsuite = netsuite
         self.spp = spp
+        self.odata = odata
         self.run_id = run_id
         self.params = params or {}
         self.interval = interval
         self.direction = direction_of(workflow)
-        self.source, self.target = self.direction.endpoints(workflow, netsuite, spp)
+        self.source, self.target = self.direction.endpoints(workflow, netsuite, spp, odata)
         # Load tasks that run while the planning task still pages through SPP hold their
         # pullbacks (which move records out of the read's result set) until it is done.
         self.defer_pullbacks = False
@@ -336,10 +394,12 @@ class WorkflowRunner:
         size = int(self.workflow.batch_size)
         uniques = _UniqueValues(self.workflow.expectations or [])
         planned = 0
+        seen: set[str] = set()  # every source id read: what was not read has vanished
         from include.engine.prefetch import read_ahead
 
         # the next pages are read while this chunk is planned (one request at a time still)
         for docs in read_ahead(self.source.extract_chunks(window, retry_ids, chunk_size)):
+            seen.update(source_id_of(d, self.source.system) for d in docs)
             chunk, to_write = self._plan_docs(docs, window, uniques)
             for rec in to_write:
                 pending[rec.action].append(rec)
@@ -356,8 +416,45 @@ class WorkflowRunner:
         for action, recs in pending.items():
             if recs:
                 tail.batches.append(Batch(next(numbers), action, recs))
+        if self.direction.retires(self.workflow) and window.mode != "records":
+            retired = self._vanished(seen)
+            for start in range(0, len(retired), size):
+                tail.batches.append(Batch(next(numbers), RETIRE, retired[start : start + size]))
         if tail.batches:
             yield tail
+
+    def _vanished(self, seen: set[str]) -> list[PlannedRecord]:
+        """Retirements of the records written earlier whose source rows this read did not see.
+
+        More of them than the mapping's ``vanished_limit`` (a share of the records written so
+        far) fails the plan: an empty or mis-published report must not retire everything.
+        """
+        written = self.state.hashed_ids(self.name)
+        gone = sorted(written - seen)
+        if not gone:
+            return []
+        report = self.workflow.report
+        limit = report.vanished_limit if report else 1.0
+        if len(gone) > limit * len(written):
+            raise VanishedRowsRefused(
+                f"{self.name}: {len(gone)} of the {len(written)} rows written earlier are missing from the "
+                f"read ({len(gone) / len(written):.0%}, above the mapping's vanished_limit of {limit:.0%}); "
+                "nothing is retired. If the report really lost them, raise vanished_limit in "
+                f"{self.workflow.path or 'the mapping'}."
+            )
+        known = self._xref_lookup(gone)
+        log.info("%s: %d rows vanished from the source; retiring their records", self.name, len(gone))
+        return [
+            PlannedRecord(
+                sid,
+                sid,
+                RETIRE,
+                target=self.direction.retirement(self.workflow, sid),
+                target_id=known.get(sid),
+                reason="vanished from the source",
+            )
+            for sid in gone
+        ]
 
     def _plan_docs(
         self, docs: list[dict[str, Any]], window: SyncWindow, uniques: _UniqueValues
@@ -525,11 +622,17 @@ class WorkflowRunner:
             {r.source_id: self.workflow.external_id_for(r.source_id) for r in batch.records},
             self.run_id,
         )
-        results = self.target.create(docs) if batch.action == CREATE else self.target.update(docs)
+        write = {CREATE: self.target.create, UPDATE: self.target.update, RETIRE: self.target.retire}
+        results = write[batch.action](docs)
         successes: list[tuple[PlannedRecord, WriteResult]] = []
         errors: list[tuple[PlannedRecord, WriteResult]] = []
         for rec, res in zip(batch.records, results, strict=True):
             (successes if res.ok else errors).append((rec, res))
+        if batch.action == RETIRE:
+            self._commit_retired(successes, errors)
+            outcome.retired, outcome.failed = len(successes), len(errors)
+            outcome.seconds = time.monotonic() - started
+            return outcome
         self._commit(successes, errors)
         if successes and self.direction.pulls_back(self.workflow):
             if self.defer_pullbacks:
@@ -598,6 +701,21 @@ class WorkflowRunner:
             )
         self.state.release_claims(self.name, [rec.source_id for rec, _ in [*successes, *errors]])
 
+    def _commit_retired(
+        self,
+        successes: list[tuple[PlannedRecord, WriteResult]],
+        errors: list[tuple[PlannedRecord, WriteResult]],
+    ) -> None:
+        """Forget the retired records' hashes (a row that comes back is written again); log the
+        failures (their hashes stay, so the next run retires them again)."""
+        if successes:
+            self.state.drop_hashes(self.name, [rec.source_id for rec, _ in successes])
+        if errors:
+            self.state.record_errors(
+                self.run_id, self.name, [self._error(rec, res.code, res.message) for rec, res in errors]
+            )
+        self.state.release_claims(self.name, [rec.source_id for rec, _ in [*successes, *errors]])
+
     def _error(self, rec: PlannedRecord, code: str | None, message: str | None) -> Any:
         from include.state import RecordError
 
@@ -643,6 +761,7 @@ class WorkflowRunner:
             failed=summary.failed,
             extracted=summary.extracted,
             timings={"plan_s": round(plan.seconds, 3), "total_s": round(summary.seconds, 3)},
+            retired=summary.retired,
         )
         return summary
 
@@ -657,6 +776,7 @@ class WorkflowRunner:
             run_id=self.run_id,
             params=self.params,
             interval=self.interval,
+            odata=self.odata,
         )
 
     def run(self, *, threads: int = 2) -> RunSummary:

@@ -23,8 +23,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from include.engine import staging
+from include.engine.endpoints import PlanRestart
 from include.engine.loading import QueueTimeouts, ShardReport, drain_queue
 from include.engine.run import BatchOutcome, PlanChunk, RunSummary, WorkflowRunner
+from include.engine.window import SyncWindow
 
 log = logging.getLogger(__name__)
 
@@ -45,30 +47,25 @@ def plan(runner: WorkflowRunner, *, attempt: int = 1, retries_left: int = 0) -> 
     """Open the plan, stage it chunk by chunk, close it; returns the plan's counts.
 
     A failure marks the plan failed (with ``retries_left``, so waiting load threads know whether
-    another attempt will read the source again) and is raised.
+    another attempt will read the source again) and is raised. A source that changed under the
+    read (``PlanRestart``: a report republished while it was paged) gets one new attempt at once:
+    the batches in flight finish, the unloaded ones are dropped, the source is read again.
     """
     started = time.monotonic()
     engine, run_id, workflow = runner.state.engine, runner.run_id, runner.name
-    counts = staging.PlanCounts()
     try:
         window = runner.open_window()
         if not runner.dry_run:
             runner.state.start_run(run_id, workflow, dict(runner.params))
-        first = staging.open_plan(
-            engine, run_id, workflow, window, attempt=attempt, retries_left=retries_left
-        )
-        shown = 0
-        exported_earlier: list[tuple[str, str, bool]] = []
-        for chunk in runner.plan_chunks(window, first_batch=first):
-            exported_earlier += chunk.exported_earlier
-            counts.add(chunk.extracted, chunk.batches, len(chunk.skipped), len(chunk.failed))
-            counts.seconds = time.monotonic() - started
-            if runner.dry_run:
-                shown = _show_dry_run(chunk, shown)
-                chunk.batches = []
-            else:
-                runner.record_plan(chunk)
-            staging.stage_batches(engine, run_id, workflow, chunk.batches, window, counts)
+        for restart in (0, 1):
+            try:
+                counts, exported_earlier = _stage(runner, window, attempt + restart, retries_left, started)
+                break
+            except PlanRestart as exc:
+                if restart:
+                    raise
+                log.warning("%s: %s; planning again from the first page", workflow, exc)
+                _wait_for_loads_in_flight(engine, run_id, workflow)
     except BaseException:
         # the load threads wait for this plan: tell them it failed, and whether it is retried
         staging.fail_plan(engine, run_id, workflow, retries_left=retries_left)
@@ -79,6 +76,37 @@ def plan(runner: WorkflowRunner, *, attempt: int = 1, retries_left: int = 0) -> 
     summary = {k: v for k, v in counts.__dict__.items() if k != "seconds"}
     log.info("Plan for %s (%s): %s in %.1f s", workflow, window.describe(), summary, counts.seconds)
     return summary
+
+
+def _stage(
+    runner: WorkflowRunner, window: SyncWindow, attempt: int, retries_left: int, started: float
+) -> tuple[staging.PlanCounts, list[tuple[str, str, bool]]]:
+    """One reading of the source: open the plan (attempt ``attempt``) and stage every chunk."""
+    engine, run_id, workflow = runner.state.engine, runner.run_id, runner.name
+    counts = staging.PlanCounts()
+    first = staging.open_plan(engine, run_id, workflow, window, attempt=attempt, retries_left=retries_left)
+    shown = 0
+    exported_earlier: list[tuple[str, str, bool]] = []
+    for chunk in runner.plan_chunks(window, first_batch=first):
+        exported_earlier += chunk.exported_earlier
+        counts.add(chunk.extracted, chunk.batches, len(chunk.skipped), len(chunk.failed))
+        counts.seconds = time.monotonic() - started
+        if runner.dry_run:
+            shown = _show_dry_run(chunk, shown)
+            chunk.batches = []
+        else:
+            runner.record_plan(chunk)
+        staging.stage_batches(engine, run_id, workflow, chunk.batches, window, counts)
+    return counts, exported_earlier
+
+
+def _wait_for_loads_in_flight(engine: object, run_id: str, workflow: str, limit_s: float = 300.0) -> None:
+    """Before planning again: let the batches being written finish, so that no write of the
+    earlier reading lands after one of the new reading (a load task that died leaves its claim:
+    give up waiting after ``limit_s``; its retry writes an older value that the next run fixes)."""
+    deadline = time.monotonic() + limit_s
+    while staging.in_flight(engine, run_id, workflow) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _show_dry_run(chunk: PlanChunk, shown: int) -> int:

@@ -38,6 +38,7 @@ class PlanCounts:
     extracted: int = 0
     to_create: int = 0
     to_update: int = 0
+    to_retire: int = 0
     skipped: int = 0
     failed: int = 0
     batches: int = 0
@@ -47,6 +48,7 @@ class PlanCounts:
         self.extracted += extracted
         self.to_create += sum(len(b.records) for b in batches if b.action == "create")
         self.to_update += sum(len(b.records) for b in batches if b.action == "update")
+        self.to_retire += sum(len(b.records) for b in batches if b.action == "retire")
         self.skipped += skipped
         self.failed += failed
         self.batches += len(batches)
@@ -151,6 +153,11 @@ def plan_state(engine: Any, run_id: str, workflow: str) -> PlanState | None:
 def unfinished_claims(engine: Any, run_id: str, workflow: str, worker: str) -> list[int]:
     """Batches ``worker`` claimed earlier and did not finish (its previous try died or failed)."""
     return _plans(engine).unfinished_claims(run_id, workflow, worker)
+
+
+def in_flight(engine: Any, run_id: str, workflow: str) -> int:
+    """Batches claimed by a load task and not loaded yet (being written now, or left by a dead task)."""
+    return _plans(engine).in_flight(run_id, workflow)
 
 
 def claim_next(engine: Any, run_id: str, workflow: str, worker: str) -> int | None:

@@ -132,25 +132,31 @@ def _did_you_mean_entity(system: str, record_type: str) -> str:
     return f"; entity {' or '.join(repr(o) for o in others)} pairs it" if others else ""
 
 
-_validator = None
+_validators: dict[str, Any] = {}
 
 
-def _schema_validator() -> Any:
-    global _validator
-    if _validator is None:
+def _schema_validator(kind: str = "workflow") -> Any:
+    """The schema validator of a mapping kind: ``workflow`` (imports, exports) or ``oneview``."""
+    if kind not in _validators:
         from jsonschema import Draft202012Validator  # imported on first use: keeps DAG parsing fast
 
-        from include.mapping.schema import WORKFLOW_SCHEMA
+        from include.mapping.schema import ONEVIEW_SCHEMA, WORKFLOW_SCHEMA
 
-        _validator = Draft202012Validator(WORKFLOW_SCHEMA)
-    return _validator
+        schema = ONEVIEW_SCHEMA if kind == "oneview" else WORKFLOW_SCHEMA
+        _validators[kind] = Draft202012Validator(schema)
+    return _validators[kind]
+
+
+def mapping_kind(data: Mapping[str, Any]) -> str:
+    """``oneview`` for a OneView mapping (``direction: oneview``), ``workflow`` for the others."""
+    return "oneview" if data.get("direction") == "oneview" else "workflow"
 
 
 def _schema_error(file: str, data: Any) -> MappingError | None:
     """The most useful schema violation in ``data`` as a MappingError, or None when it conforms."""
     from jsonschema.exceptions import best_match
 
-    error = best_match(_schema_validator().iter_errors(data), key=_error_rank)
+    error = best_match(_schema_validator(mapping_kind(data)).iter_errors(data), key=_error_rank)
     if error is None:
         return None
     path = list(error.absolute_path)
@@ -241,7 +247,11 @@ def load_workflow(path: str | Path) -> Workflow:
     problem = _schema_error(file, data)
     if problem is not None:
         raise problem
-    return _Builder(file, path, data).build()
+    if mapping_kind(data) == "oneview":
+        from include.mapping.oneview import OneViewBuilder
+
+        return OneViewBuilder(file, path, data).build()
+    return Builder(file, path, data).build()
 
 
 def load_workflows(directory: str | Path) -> tuple[dict[str, Workflow], dict[str, MappingError]]:
@@ -316,7 +326,8 @@ def _cycles(workflows: Mapping[str, Workflow]) -> list[list[str]]:
 
 
 def execution_order(workflows: Mapping[str, Workflow]) -> list[str]:
-    """Workflow ids with every dependency before its dependents (imports before exports on ties)."""
+    """Workflow ids with every dependency before its dependents (imports before exports and OneView
+    reports on ties: those reference what the imports link)."""
     order: list[str] = []
     done: set[str] = set()
 
@@ -329,12 +340,12 @@ def execution_order(workflows: Mapping[str, Workflow]) -> list[str]:
                 place(dependency)
         order.append(node)
 
-    for node in sorted(workflows, key=lambda w: (workflows[w].is_export, w)):
+    for node in sorted(workflows, key=lambda w: (not workflows[w].is_import, workflows[w].is_oneview, w)):
         place(node)
     return order
 
 
-class _Builder:
+class Builder:
     """Turns validated YAML data into a Workflow, applying defaults and semantic checks."""
 
     def __init__(self, file: str, path: Path, data: dict[str, Any]) -> None:

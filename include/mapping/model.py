@@ -15,7 +15,7 @@ from typing import Any, Literal
 from include import registry
 from include.mapping.paths import get_path, normalise, render_template, root_field, template_fields
 
-Direction = Literal["import", "export"]
+Direction = Literal["import", "export", "oneview"]
 System = Literal["netsuite", "spp"]
 
 # Entities, record types and their defaults (NetSuite-ID field, name fields, external ids, linking
@@ -309,6 +309,55 @@ class Expectation:
         return kwargs
 
 
+VanishedPolicy = Literal["keep", "inactivate", "delete"]
+ReportKind = Literal["text", "decimal", "integer", "date", "datetime", "boolean"]
+ROW_KEY = "id"  # the field of a report row holding its key (the key columns' values joined)
+KEY_SEPARATOR = "~"
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    """A column of a published report the OneView workflow reads, with the kind the mapping expects."""
+
+    name: str
+    kind: ReportKind
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What a OneView workflow reads (a published OData report) and how its rows become custom records.
+
+    A row's key is its ``key`` columns' values joined with ``~``: the custom record's externalId is
+    made from it, so a row keeps its NetSuite record from one refresh to the next.
+    """
+
+    resource: str  # the report's OData resource, e.g. "report101"
+    record_type: str  # the target custom record type's scriptId (customrecord_*)
+    record_type_id: str  # its internalId (the recType written with every record)
+    key: tuple[str, ...]
+    columns: tuple[ReportColumn, ...]  # every column read, in mapping order
+    vanished: VanishedPolicy = "inactivate"
+    # A refresh that retires more than this share of the records written so far fails the plan
+    # (an empty or mis-published report must not wipe the custom records out).
+    vanished_limit: float = 0.5
+    filter: str | None = None  # OData $filter sent with the read
+    page_size: int | None = None
+
+    def column(self, name: str) -> ReportColumn | None:
+        """The declared column ``name`` (None when the mapping does not read it)."""
+        return next((c for c in self.columns if c.name == name), None)
+
+    def row_key(self, row: Mapping[str, Any]) -> str | None:
+        """The row's key (its key columns' values joined), or None when a key column is empty."""
+        parts = []
+        for name in self.key:
+            value = row.get(name)
+            if value in (None, ""):
+                return None
+            parts.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
+        return KEY_SEPARATOR.join(parts)
+
+
 @dataclass(frozen=True)
 class Policy:
     """Which writes a workflow may make on the target."""
@@ -341,6 +390,12 @@ class Workflow:
     enabled: bool = True
     description: str = ""
     path: Path | None = None
+    report: ReportSpec | None = None  # OneView workflows: the report read and the rows' keys
+
+    @property
+    def is_oneview(self) -> bool:
+        """A published SPP report (OData) into NetSuite custom records."""
+        return self.direction == "oneview"
 
     @property
     def is_import(self) -> bool:
@@ -414,6 +469,8 @@ class Workflow:
         """Target fields the workflow writes (external id and NetSuite-id field included for imports)."""
         targets = [m.target for m in self.fields]
         targets.append("externalid" if self.is_import else "externalId")
+        if self.is_oneview:
+            targets.append("name")
         if self.is_import:
             targets.append(self.netsuite_id_field)
         targets.extend(s.target for s in self.sublists)
@@ -431,6 +488,9 @@ class Workflow:
         if reference.workflow:
             return reference.workflow
         try:
+            if self.direction == "oneview":  # either direction links a record to NetSuite
+                names = {registry.linking_workflow(reference.entity, d) for d in registry.DIRECTIONS}
+                return " or ".join(sorted(names))
             return registry.linking_workflow(reference.entity, self.direction)
         except registry.UnknownEntity:  # the loader refuses these; a hand-built Workflow may not
             return f"the {reference.entity} workflow"

@@ -147,7 +147,7 @@ WORKFLOW_SCHEMA: dict[str, Any] = {
         "workflow": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$", "description": "id = file name"},
         "title": {"type": "string", "minLength": 1},
         "description": {"type": "string"},
-        "direction": {"enum": ["import", "export"]},
+        "direction": {"enum": ["import", "export", "oneview"]},
         "entity": _ENTITY,
         "enabled": {"type": "boolean", "default": True},
         "source": {
@@ -183,6 +183,86 @@ WORKFLOW_SCHEMA: dict[str, Any] = {
         "expectations": {"type": "array", "items": _EXPECTATION},
         "schedule": {"type": ["string", "null"]},
         "batch_size": {"type": "integer", "minimum": 1, "maximum": 1000},
+    },
+}
+
+
+_REPORT_KINDS = ["text", "decimal", "integer", "date", "datetime", "boolean"]
+_COLUMN_NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}
+
+_REPORT_COLUMN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["column", "type"],
+    "properties": {
+        "column": {**_COLUMN_NAME, "description": "report column (property name in $metadata)"},
+        "type": {"enum": _REPORT_KINDS, "description": "the kind of value the column holds"},
+        "field": {
+            "type": "string",
+            "pattern": r"^custrecord[a-z0-9_]*$",
+            "description": "custom field (scriptId) of the target record type; omit for a column read "
+            "only as part of the key or the name",
+        },
+        "reference": {
+            **_ENTITY,
+            "description": "the column holds the SPP id of this entity: written as "
+            "the linked NetSuite record (cross-reference)",
+        },
+        "required": {
+            "type": "boolean",
+            "default": True,
+            "description": "with reference: an unlinked id fails the row (false: the field is left empty)",
+        },
+        "transform": {"oneOf": [_TRANSFORM_CALL, {"type": "array", "items": _TRANSFORM_CALL}]},
+    },
+}
+
+ONEVIEW_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://example.invalid/netsuite-spp/oneview-mapping.json",
+    "title": "OneView: a SuiteProjects Pro published report into NetSuite custom records",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["workflow", "title", "direction", "report", "target", "key", "columns"],
+    "properties": {
+        "workflow": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,55}$", "description": "id = file name"},
+        "title": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "direction": {"const": "oneview"},
+        "enabled": {"type": "boolean", "default": True},
+        "report": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["resource"],
+            "properties": {
+                "resource": {**_COLUMN_NAME, "description": "the report's OData resource, e.g. report101"},
+                "filter": {"type": "string", "minLength": 1, "description": "OData $filter of the read"},
+                "page_size": {"type": "integer", "minimum": 1, "maximum": 10000},
+            },
+        },
+        "target": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["record_type"],
+            "properties": {"record_type": {"type": "string", "pattern": r"^customrecord[a-z0-9_]*$"}},
+        },
+        "key": {"type": "array", "items": _COLUMN_NAME, "minItems": 1, "uniqueItems": True},
+        "name": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["columns"],
+            "properties": {
+                "columns": {"type": "array", "items": _COLUMN_NAME, "minItems": 1},
+                "separator": {"type": "string"},
+            },
+        },
+        "external_id": {"type": "string", "minLength": 1},
+        "columns": {"type": "array", "items": _REPORT_COLUMN, "minItems": 1},
+        "vanished": {"enum": ["keep", "inactivate", "delete"]},
+        "vanished_limit": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "expectations": {"type": "array", "items": _EXPECTATION},
+        "schedule": {"type": ["string", "null"]},
+        "batch_size": {"type": "integer", "minimum": 1, "maximum": 100},
     },
 }
 

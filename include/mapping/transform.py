@@ -118,7 +118,7 @@ def transform(workflow: Workflow, records: Sequence[Mapping[str, Any]], resolve:
 
     if not records:
         return TransformOutput(workflow.id, [])
-    label = workflow.entity.replace("_", " ")
+    label = f"{workflow.report.resource} row" if workflow.report else workflow.entity.replace("_", " ")
     ids = [_id_text(get_path(r, workflow.source.id_field)) or f"#{i + 1}" for i, r in enumerate(records)]
     names = [_name_text(get_path(r, workflow.source.name_field)) for r in records]
     errors: list[list[str]] = [[] for _ in records]

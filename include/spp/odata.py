@@ -364,6 +364,8 @@ class SppODataReader:
     :param assume_tz: the zone of ``Edm.DateTimeOffset`` values sent without an offset.
     :param sleep: how to wait (tests pass a list's ``append``).
     :param transport: an httpx transport (``httpx.MockTransport`` in tests); the default one otherwise.
+    :param credentials_from: where the credentials come from (e.g. ``Airflow connection
+        'spp_odata_default'``), named in authentication errors.
     """
 
     def __init__(
@@ -382,6 +384,7 @@ class SppODataReader:
         assume_tz: dt.tzinfo = dt.UTC,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        credentials_from: str | None = None,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be positive, got {page_size}")
@@ -396,6 +399,7 @@ class SppODataReader:
         self.user = user
         self._password = password
         self.page_size = page_size
+        self.credentials_from = credentials_from
         self.restart_wait_s = restart_wait_s
         self.assume_tz = assume_tz
         self._sleep = sleep
@@ -451,6 +455,24 @@ class SppODataReader:
                 )
             )
         return resources
+
+    def server_time(self) -> dt.datetime:
+        """The service's clock: the ``Date`` header of a service-document request (this machine's
+        clock, in UTC, when the server sends none)."""
+        from email.utils import parsedate_to_datetime
+
+        response = self._get(self.service_root, what="service document", accept="application/json")
+        stamp = response.headers.get("Date")
+        if stamp:
+            try:
+                return parsedate_to_datetime(stamp).astimezone(dt.UTC)
+            except (TypeError, ValueError):
+                logger.warning("SPP OData: unreadable Date header %r; using this machine's clock", stamp)
+        return dt.datetime.now(dt.UTC)
+
+    def wait_before_restart(self) -> None:
+        """The pause a consumer makes before reading a republished report again (``restart_wait_s``)."""
+        self._sleep(self.restart_wait_s)
 
     def metadata(self) -> Metadata:
         """The collection's ``$metadata``, read on first use and kept (read again only when a 410 Gone
@@ -613,7 +635,8 @@ class SppODataReader:
                     "check the company ID, user ID and password (login Company\\User)"
                     if status == 401
                     else "the user may not read this feed (Download or Publish Reports permission?)"
-                ),
+                )
+                + (f" (credentials from {self.credentials_from})" if self.credentials_from else ""),
                 code=status,
                 url=url,
             )

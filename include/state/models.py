@@ -146,6 +146,7 @@ run_log = Table(
     Column("failed", Integer, nullable=False, server_default=text("0")),
     Column("extracted", Integer, nullable=False, server_default=text("0")),
     Column("timings", JSON, nullable=False),
+    Column("retired", Integer, nullable=False, server_default=text("0")),
     Index(None, "workflow", "started_at"),
 )
 

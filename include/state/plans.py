@@ -205,6 +205,14 @@ class StagedPlans:
             )
 
     # -- the finishing task ----------------------------------------------------------------
+    def in_flight(self, run_id: str, workflow: str) -> int:
+        """How many batches are claimed and have no outcome yet."""
+        stmt = select(func.count()).where(
+            _batch_key(run_id, workflow), _batches.c.claimed_by.is_not(None), _batches.c.outcome.is_(None)
+        )
+        with self._tx.read() as conn:
+            return int(conn.execute(stmt).scalar() or 0)
+
     def progress(self, run_id: str, workflow: str) -> PlanProgress:
         """Every staged batch's number and the outcomes of the loaded ones (payloads are not read)."""
         stmt = (

@@ -54,6 +54,7 @@ class RunRecord:
     failed: int = 0
     extracted: int = 0
     timings: dict[str, Any] = field(default_factory=dict)
+    retired: int = 0  # target records inactivated or deleted because their source row vanished
 
 
 @dataclass

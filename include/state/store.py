@@ -206,6 +206,22 @@ class StateStore:
             for chunk in chunked(params):
                 conn.execute(stmt, list(chunk))
 
+    def hashed_ids(self, workflow: str) -> set[str]:
+        """Every source id with a stored hash: the records the workflow has written and not retired."""
+        t = m.field_hash
+        with self._read() as conn:
+            return {
+                row.source_id for row in conn.execute(select(t.c.source_id).where(t.c.workflow == workflow))
+            }
+
+    def drop_hashes(self, workflow: str, source_ids: Iterable[str]) -> None:
+        """Forget the hashes of records whose target record was retired (a row that comes back is
+        written again)."""
+        t = m.field_hash
+        with self._write() as conn:
+            for chunk in chunked(_unique(source_ids)):
+                conn.execute(delete(t).where(t.c.workflow == workflow, t.c.source_id.in_(chunk)))
+
     # -- export claims ---------------------------------------------------------------------
     def claim(self, workflow: str, source_id: str, external_id: str, run_id: str) -> None:
         """Record that ``source_id`` is about to be exported under ``external_id`` (re-claiming is fine)."""
@@ -269,6 +285,7 @@ class StateStore:
         failed: int = 0,
         extracted: int = 0,
         timings: dict[str, Any] | None = None,
+        retired: int = 0,
     ) -> None:
         """Record a run's outcome and counts (also when ``start_run`` was never called)."""
         now = utcnow()
@@ -281,6 +298,7 @@ class StateStore:
             "failed": failed,
             "extracted": extracted,
             "timings": timings or {},
+            "retired": retired,
         }
         with self._write() as conn:
             ins = self._insert(conn, m.run_log).values(

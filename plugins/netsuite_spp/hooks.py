@@ -292,7 +292,14 @@ class SppODataHook(_ConnectionHook):
 
         root, login, password = self._settings
         company, _, user = login.partition("\\")
-        return SppODataReader(root, company=company, user=user, password=password, timeout_s=self.timeout_s)
+        return SppODataReader(
+            root,
+            company=company,
+            user=user,
+            password=password,
+            timeout_s=self.timeout_s,
+            credentials_from=f"Airflow connection {self.spp_odata_conn_id!r}",
+        )
 
     @cached_property
     def client(self) -> Any:

@@ -31,6 +31,7 @@ from include.mapping.model import Workflow
 from include.netsuite.client import NetSuiteClient
 from include.paths import MAPPINGS_DIR
 from include.spp.client import SppClient
+from include.spp.odata import SppODataReader
 from include.state import StateStore
 
 NETSUITE_VERSION = "2025_2"
@@ -162,6 +163,16 @@ class World:
     def spp_service(self) -> Service:
         return self.services.spp
 
+    def odata(self, **overrides: Any) -> SppODataReader:
+        """A reader of the local SPP's published reports (fast retries and restarts)."""
+        s = self.services.spp_settings
+        kwargs: dict[str, Any] = dict(backoff_base_s=0.01, backoff_max_s=0.05, restart_wait_s=0.0)
+        kwargs.update(overrides)
+        return SppODataReader(
+            f"{self.spp_service.url}/odata/v4/reports", company=s.company, user=s.user, password=s.password,
+            **kwargs,
+        )  # fmt: skip
+
     def workflow(self, workflow_id: str) -> Workflow:
         return self.services.workflows[workflow_id]
 
@@ -176,17 +187,20 @@ class World:
         *,
         netsuite: NetSuiteClient | None = None,
         spp: SppClient | None = None,
+        odata: SppODataReader | None = None,
         **params: Any,
     ) -> RunSummary:
         """One complete run (plan, load, finish) with a new run id."""
         self.runs += 1
+        workflow = self.workflow(workflow_id)
         runner = WorkflowRunner(
-            self.workflow(workflow_id),
+            workflow,
             self.state,
             netsuite=netsuite or self.netsuite,
             spp=spp or self.spp,
             run_id=f"run-{self.runs:03d}-{workflow_id}",
             params=params,
+            odata=odata or (self.odata() if workflow.is_oneview else None),
         )
         summary = runner.run()
         self.summaries.append(summary)

@@ -106,14 +106,14 @@ def test_an_unexpected_failure_in_one_file_is_that_files_error(
 ) -> None:
     write_mapping("widgets_import")
     write_mapping("gadgets_import")
-    build = loader._Builder.build
+    build = loader.Builder.build
 
     def flaky(self: Any) -> Any:
         if self.path.stem == "gadgets_import":
             raise KeyError("boom")
         return build(self)
 
-    monkeypatch.setattr(loader._Builder, "build", flaky)
+    monkeypatch.setattr(loader.Builder, "build", flaky)
     workflows, errors = load_workflows(tmp_path)
     assert set(workflows) == {"widgets_import"}
     [error] = errors.values()
