@@ -21,7 +21,11 @@ UPSERT_LIST_RECORDS = 100  # upsertList: at most 100 records per request
 SEARCH_PAGE_RECORDS = 1000  # search pages of 1000 records
 SPP_WRITE_RECORDS = 1000  # SPP Add/Modify: 1000 objects per request
 
-KINDS = ("export", "import", "record_at_a_time", "noop")
+KINDS = ("export", "import", "record_at_a_time", "noop", "oneview", "oneview_noop")
+# NetSuite operations that write records (the rest read: getServerTime, search, get...)
+NETSUITE_WRITES = frozenset(
+    {"add", "addList", "update", "updateList", "upsert", "upsertList", "delete", "deleteList"}
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,15 @@ def import_ideal_s(records: int, netsuite: Latency, spp: Latency, spp_slots: int
     )
 
 
+def oneview_ideal_s(
+    records: int, pool: int, netsuite: Latency, batch: int = UPSERT_LIST_RECORDS
+) -> float:
+    """Bound of a OneView run: the export's bound, with the mapping's ``batch_size`` records per
+    ``upsertList`` (100, NetSuite's cap) and ``pool`` requests in flight. Reading the report (OData
+    pages from SPP) is not part of it, as reading SPP is not part of the export's."""
+    return ideal_seconds(records, min(batch, UPSERT_LIST_RECORDS), pool, netsuite)
+
+
 def record_at_a_time_ideal_s(records: int, threads: int, netsuite: Latency) -> float:
     """Bound of a single-record connector: one record per request, ``threads`` in flight."""
     return ideal_seconds(records, 1, threads, netsuite)
@@ -78,6 +91,24 @@ def requests_per_system(by_operation: dict[str, dict[str, int]]) -> dict[str, in
         auth = ops.get("Auth", 0) + ops.get("RemoteAuth", 0)
         out[system] = auth if system == "spp" and auth else sum(ops.values())
     return out
+
+
+def netsuite_writes(by_operation: dict[str, dict[str, int]]) -> int:
+    """NetSuite requests that write (add/update/upsert/delete, single or list) from the per-operation
+    counters: what an unchanged run must not send."""
+    return sum(n for op, n in by_operation.get("netsuite", {}).items() if op in NETSUITE_WRITES)
+
+
+def odata_figures(spp_stats: dict[str, Any]) -> dict[str, int]:
+    """The OData side of a run from SPP's ``/_emulator/stats``: HTTP requests (``$metadata`` and
+    data pages), data pages read, rows served, and 410 Gone answers (a report republished mid-read)."""
+    odata = spp_stats.get("odata") or {}
+    return {
+        "requests": int(odata.get("requests_total", 0)),
+        "pages": int(odata.get("pages", 0)),
+        "rows_served": int(odata.get("rows_served", 0)),
+        "gone": int(odata.get("gone", 0)),
+    }
 
 
 @dataclass
@@ -103,6 +134,10 @@ class BenchRun:
     cpu_s: dict[str, float] = field(
         default_factory=dict
     )  # CPU seconds during the run: tasks, services, Airflow
+    # OneView: the OData side (odata_figures) and the custom records of the target type in NetSuite after
+    # the run (every report row written: equals ``records``)
+    odata: dict[str, int] = field(default_factory=dict)
+    target_records: int | None = None
     note: str = ""
 
     def __post_init__(self) -> None:

@@ -168,7 +168,11 @@ def build_workflow_dag(wf: Any) -> DAG:
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        tags=["oneview", wf.report.resource] if wf.is_oneview else ["integration", wf.direction, wf.entity],
+        tags=(
+            ["integration", "oneview", wf.report.resource]
+            if wf.is_oneview
+            else ["integration", wf.direction, wf.entity]
+        ),
         params=_params(oneview=wf.is_oneview),
         default_args=_default_args(),
     ) as dag:
@@ -225,8 +229,9 @@ def build_group_dag(workflows: dict[str, Any]) -> DAG:
     with DAG(
         dag_id="integration_all",
         description="Run every enabled workflow once (the connector's 'Run integration')",
-        doc_md="Triggers each enabled workflow DAG and waits for it. Imports run before exports; "
-        "`depends_on` in the mapping files orders the rest. The params are passed to every workflow.",
+        doc_md="Triggers each enabled workflow DAG and waits for it. Imports run before exports, both "
+        "before the OneView reports; `depends_on` in the mapping files orders the rest. The params are "
+        "passed to every workflow.",
         schedule=None,
         start_date=START_DATE,
         catchup=False,
@@ -246,11 +251,14 @@ def build_group_dag(workflows: dict[str, Any]) -> DAG:
                 trigger_rule=TriggerRule.ALL_DONE,
                 retries=0,
             )
-        first = [w for w, wf in workflows.items() if not direction_of(wf).runs_after_imports]
+        stage = {w: direction_of(wf).group_stage for w, wf in workflows.items()}
         for wf_id, wf in workflows.items():
             upstream = set(d for d in wf.depends_on if d in tasks)
-            if direction_of(wf).runs_after_imports:
-                upstream |= set(first)
+            # the workflows of the stage just before (imports before exports, both before reports)
+            earlier = [w for w in workflows if stage[w] < stage[wf_id]]
+            if earlier:
+                last = max(stage[w] for w in earlier)
+                upstream |= {w for w in earlier if stage[w] == last}
             for dep in sorted(upstream):
                 tasks[dep] >> tasks[wf_id]
     return dag

@@ -36,8 +36,9 @@ class Direction(ABC):
     # The environment variable (and its default) of the requests a run keeps in flight while loading.
     load_threads_variable: ClassVar[str]
     default_load_threads: ClassVar[int]
-    # Exports run after the imports in a group: they reference what imports link.
-    runs_after_imports: ClassVar[bool]
+    # A group runs its workflows stage by stage: imports (0), then exports (1), which reference
+    # what imports link, then OneView reports (2), which reference what both link.
+    group_stage: ClassVar[int]
 
     def pool(self, phase: str, netsuite_pool: str) -> str:
         """The pool of a DAG task (``plan`` or ``load``): the NetSuite pool if it talks to NetSuite."""
@@ -109,7 +110,7 @@ class Import(Direction):
     netsuite_phase: ClassVar[str] = "plan"
     load_threads_variable: ClassVar[str] = "INTEGRATION_SPP_THREADS"
     default_load_threads: ClassVar[int] = 4
-    runs_after_imports: ClassVar[bool] = False
+    group_stage: ClassVar[int] = 0
 
     def endpoints(
         self, workflow: Workflow, netsuite: Any, spp: Any, odata: Any = None
@@ -147,7 +148,7 @@ class Export(Direction):
     netsuite_phase: ClassVar[str] = "load"
     load_threads_variable: ClassVar[str] = "INTEGRATION_NETSUITE_THREADS"
     default_load_threads: ClassVar[int] = 10
-    runs_after_imports: ClassVar[bool] = True
+    group_stage: ClassVar[int] = 1
 
     def endpoints(
         self, workflow: Workflow, netsuite: Any, spp: Any, odata: Any = None
@@ -200,6 +201,7 @@ class OneView(Export):
     """
 
     name: ClassVar[str] = "oneview"
+    group_stage: ClassVar[int] = 2
 
     def endpoints(
         self, workflow: Workflow, netsuite: Any, spp: Any, odata: Any = None

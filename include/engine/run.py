@@ -270,7 +270,7 @@ class RunSummary(Counts):
     def line(self) -> str:
         retired = f"  retired {self.retired:>5}" if self.retired else ""
         return (
-            f"{self.workflow:<24} {self.status:<8} created {self.created:>6}  updated {self.updated:>6}  "
+            f"{self.workflow:<30} {self.status:<8} created {self.created:>6}  updated {self.updated:>6}  "
             f"skipped {self.skipped:>6}  failed {self.failed:>5}{retired}  {self.seconds:7.1f}s"
         )
 
