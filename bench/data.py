@@ -10,6 +10,12 @@ cross-references into the integration's state store:
   them is the ``time_entries_export`` workflow's whole job: N timeBill upserts.
 * ``customers`` — N active NetSuite customers flagged "Export to SuiteProjects Pro", nothing in
   SPP: the ``customers_import`` workflow creates N SPP customers.
+* ``report_rows`` — SPP's synthetic published report (``report900``) with N rows, nothing in NetSuite:
+  the benchmark's ``oneview_synthetic`` workflow (``bench/mappings``) writes N custom records.
+
+Every loader wipes both stores and the state store, then declares the local account's custom record
+types again (``emulators.seeding.custom_record_types``, as the seed does): wiping the NetSuite store
+removes them, and without any declaration the service would accept any custom record unchecked.
 
 Documents follow the shapes of :mod:`emulators.seeding` (NetSuite documents stored through
 ``to_stored``) and the fields the two mappings read.
@@ -24,12 +30,13 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from emulators.netsuite.schema import RECORD_TYPES
 from emulators.netsuite.storage import to_stored
 from emulators.seeding.crossref import EXPORT_FLAG
-from emulators.store import RecordStore
+from emulators.seeding.custom_record_types import seed_custom_record_types
+from emulators.store import RecordStore, records
 
 CHUNK = 5000  # rows per insert transaction
 ENTRIES_PER_TIMESHEET = 40  # a user's week: 5 days × 8 entries
@@ -101,6 +108,18 @@ def clear_state(state_url: str) -> None:
         store.close()
 
 
+def wipe(ns: RecordStore, spp: RecordStore, state_url: str) -> None:
+    """Empty both stores (and SPP's published reports) and the state store, then declare the account's
+    custom record types again."""
+    from emulators.spp.odata import ReportStore
+
+    ns.clear()
+    spp.clear()
+    ReportStore(spp).clear()
+    clear_state(state_url)
+    seed_custom_record_types(ns)
+
+
 def load_time_entries(
     ns: RecordStore, spp: RecordStore, state_url: str, n: int, master: MasterData = MasterData()
 ) -> dict[str, int]:
@@ -108,9 +127,7 @@ def load_time_entries(
     with their linked master data. Returns counts per record type."""
     from include.state import CrossReference, StateStore
 
-    ns.clear()
-    spp.clear()
-    clear_state(state_url)
+    wipe(ns, spp, state_url)
 
     # NetSuite master data (what the time bills will reference)
     cust = _ns_insert(
@@ -251,9 +268,7 @@ def load_time_entries(
 def load_customers(ns: RecordStore, spp: RecordStore, state_url: str, n: int) -> dict[str, int]:
     """Wipe both stores and the state store, then load ``n`` active NetSuite customers flagged for
     export to SPP (SPP stays empty). Returns counts per record type."""
-    ns.clear()
-    spp.clear()
-    clear_state(state_url)
+    wipe(ns, spp, state_url)
     docs = (
         {
             "entityId": f"BENCH-C{i:06d}",
@@ -269,3 +284,33 @@ def load_customers(ns: RecordStore, spp: RecordStore, state_url: str, n: int) ->
     for chunk in _chunks(docs):
         loaded += len(_ns_insert(ns, "customer", chunk))
     return {"customer": loaded}
+
+
+def load_report_rows(ns: RecordStore, spp: RecordStore, state_url: str, n: int) -> dict[str, int]:
+    """Wipe both stores and the state store, then publish SPP's synthetic report (``report900``:
+    rows ``S1``…``SN``, the same for every run) with ``n`` rows; NetSuite holds only the custom record
+    type declarations. What ``POST /_emulator/odata/synthetic?rows=N`` does, while the service is stopped."""
+    from emulators.spp.odata import ReportStore
+
+    wipe(ns, spp, state_url)
+    report = ReportStore(spp).load_synthetic(n)
+    return {report.resource: report.row_count}
+
+
+def custom_record_count(store: RecordStore, type_id: str, *, active_only: bool = False) -> int:
+    """Live custom records of the type with internalId ``type_id`` (``recType``) in a NetSuite store;
+    ``active_only`` leaves out the inactive ones."""
+    data = records.c.data
+    stmt = (
+        select(func.count())
+        .select_from(records)
+        .where(
+            records.c.rtype == "customRecord",
+            records.c.deleted_at.is_(None),
+            data["recType"]["internalId"].as_string() == str(type_id),
+        )
+    )
+    if active_only:
+        stmt = stmt.where(func.coalesce(data["isInactive"].as_boolean(), False).is_(False))
+    with store.engine.connect() as conn:
+        return int(conn.execute(stmt).scalar() or 0)

@@ -6,7 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.throughput import BenchRun, TargetCheck, check_targets, requests_per_system
+from bench.throughput import (
+    PARTS,
+    BenchRun,
+    TargetCheck,
+    check_targets,
+    netsuite_writes,
+    requests_per_system,
+)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -65,6 +72,31 @@ def runs_table(runs: list[BenchRun]) -> str:
     return "\n".join(lines)
 
 
+def _operations(ops: dict[str, int]) -> str:
+    return ", ".join(f"{op} {n:,}" for op, n in sorted(ops.items())) or "–"
+
+
+def oneview_table(runs: list[BenchRun]) -> str:
+    """The OneView runs' own figures: the OData side (SPP's counters), NetSuite writes, and the custom
+    records of the target type in NetSuite after the run (active ones after the unchanged run)."""
+    lines = [
+        "| kind | records | pool | wall s | ideal s | wall/ideal | OData requests | OData pages "
+        "| rows served | NetSuite writes | custom records in NetSuite | NetSuite requests by operation |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        if not r.kind.startswith("oneview"):
+            continue
+        odata = r.odata or {}
+        lines.append(
+            f"| {r.kind} | {_fmt(r.records)} | {r.pool} | {_fmt(r.wall_s)} | {_fmt(r.ideal_s)} "
+            f"| {_fmt(r.ratio, 2)} | {_fmt(odata.get('requests'))} | {_fmt(odata.get('pages'))} "
+            f"| {_fmt(odata.get('rows_served'))} | {_fmt(netsuite_writes(r.requests_by_operation))} "
+            f"| {_fmt(r.target_records)} | {_operations(r.requests_by_operation.get('netsuite', {}))} |"
+        )
+    return "\n".join(lines)
+
+
 def targets_table(targets: list[TargetCheck]) -> str:
     """A markdown table of the targets: met / missed / not measured."""
     lines = ["| target | wanted | measured | |", "|---|---|---|---|"]
@@ -79,8 +111,10 @@ def markdown_report(
 ) -> str:
     """``latest.md``: settings, the runs table, the targets and the parse time."""
     settings = meta.get("settings", {})
+    parts = meta.get("parts")
+    only = f", only {', '.join(parts)}" if parts and set(parts) != set(PARTS) else ""
     lines = [
-        f"# Throughput benchmark ({meta.get('mode', '?')} run, {meta.get('generated_at', '')})",
+        f"# Throughput benchmark ({meta.get('mode', '?')} run{only}, {meta.get('generated_at', '')})",
         "",
         "Settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()),
         "",
@@ -94,6 +128,21 @@ def markdown_report(
         "",
         runs_table(runs),
         "",
+    ]
+    if any(r.kind.startswith("oneview") for r in runs):
+        lines += [
+            "## OneView",
+            "",
+            "A SuiteProjects Pro published report read over OData v4 (the plan reads it whole, page by page) "
+            "and upserted as NetSuite custom records by externalId; ideal = the exports' bound (the "
+            "mapping's batch_size per upsertList, pool slots in flight). OData figures are SPP's counters "
+            "(`odata` in `/_emulator/stats`); custom records = those of the target type in NetSuite after "
+            "the run (after the unchanged run: the active ones).",
+            "",
+            oneview_table(runs),
+            "",
+        ]
+    lines += [
         "## Targets",
         "",
         targets_table(targets),
@@ -158,6 +207,16 @@ def throughput_chart(runs: list[BenchRun], path: Path) -> None:
             markersize=9,
             color="black",
             label="1 record per request (" + ", ".join(f"{r.records:,}" for r in baseline) + ")",
+        )
+    oneviews = [r for r in runs if r.kind == "oneview"]
+    if oneviews:
+        ax.plot(
+            [r.pool for r in oneviews],
+            [r.records_per_s for r in oneviews],
+            "D",
+            color="tab:purple",
+            alpha=0.8,
+            label="OneView report rows (" + ", ".join(f"{r.records:,}" for r in oneviews) + ")",
         )
     imports = [r for r in runs if r.kind == "import"]
     if imports:

@@ -22,6 +22,7 @@ SEARCH_PAGE_RECORDS = 1000  # search pages of 1000 records
 SPP_WRITE_RECORDS = 1000  # SPP Add/Modify: 1000 objects per request
 
 KINDS = ("export", "import", "record_at_a_time", "noop", "oneview", "oneview_noop")
+PARTS = ("parse", "export", "import", "baseline", "oneview")  # what ``python -m bench.run --only`` selects
 # NetSuite operations that write records (the rest read: getServerTime, search, get...)
 NETSUITE_WRITES = frozenset(
     {"add", "addList", "update", "updateList", "upsert", "upsertList", "delete", "deleteList"}
@@ -65,13 +66,12 @@ def import_ideal_s(records: int, netsuite: Latency, spp: Latency, spp_slots: int
     )
 
 
-def oneview_ideal_s(
-    records: int, pool: int, netsuite: Latency, batch: int = UPSERT_LIST_RECORDS
-) -> float:
+def oneview_ideal_s(records: int, pool: int, netsuite: Latency, batch: int = UPSERT_LIST_RECORDS) -> float:
     """Bound of a OneView run: the export's bound, with the mapping's ``batch_size`` records per
-    ``upsertList`` (100, NetSuite's cap) and ``pool`` requests in flight. Reading the report (OData
-    pages from SPP) is not part of it, as reading SPP is not part of the export's."""
-    return ideal_seconds(records, min(batch, UPSERT_LIST_RECORDS), pool, netsuite)
+    ``upsertList`` (100 by default; the OneView schema allows no more) and ``pool`` requests in
+    flight. Reading the report (OData pages from SPP) is not part of it, as reading SPP is not part
+    of the export's."""
+    return ideal_seconds(records, batch, pool, netsuite)
 
 
 def record_at_a_time_ideal_s(records: int, threads: int, netsuite: Latency) -> float:
@@ -219,7 +219,7 @@ def check_targets(
         )
     )
 
-    bounded = [r for r in runs if r.kind in ("export", "record_at_a_time") and r.pool > 0]
+    bounded = [r for r in runs if r.kind in ("export", "record_at_a_time", "oneview") and r.pool > 0]
     over = [r for r in bounded if r.peak_concurrency > r.pool]
     worst = max((r.peak_concurrency - r.pool for r in bounded), default=None)
     checks.append(
@@ -255,12 +255,74 @@ def check_targets(
         )
     )
 
+    checks.extend(oneview_targets(runs, big_n=big_n))
+
     checks.append(
         TargetCheck(
             "all DAG files parse",
             "< 2 s",
             f"{dag_parse_s:.2f} s" if dag_parse_s is not None else "not measured",
             None if dag_parse_s is None else dag_parse_s < 2,
+        )
+    )
+    return checks
+
+
+def oneview_targets(runs: list[BenchRun], *, big_n: int = 100_000) -> list[TargetCheck]:
+    """The OneView run against the exports' targets: wall/ideal <= 1.5 (judged at ``big_n`` rows, as
+    the exports' is: at small N a run's fixed costs dominate), peak task RSS <= 400 MB (at whatever N
+    it ran), every row written, and no NetSuite write when it runs again with nothing changed."""
+    checks: list[TargetCheck] = []
+    oneviews = [r for r in runs if r.kind == "oneview"]
+    big = max(oneviews, key=lambda r: (r.records, r.pool), default=None)
+    if big is None:
+        for name, wanted in (
+            ("OneView wall/ideal", "<= 1.5"),
+            ("OneView peak task RSS", "<= 400 MB"),
+            ("OneView rows written", "= report rows"),
+        ):
+            checks.append(TargetCheck(name, wanted, "not measured", None))
+    else:
+        where = f"at {big.records:,}, {big.pool} slots"
+        ratio = big.ratio
+        if ratio is None:
+            checks.append(TargetCheck(f"OneView wall/ideal {where}", "<= 1.5", "not measured", None))
+        elif big.records >= big_n:
+            checks.append(TargetCheck(f"OneView wall/ideal {where}", "<= 1.5", f"{ratio:.2f}", ratio <= 1.5))
+        else:
+            checks.append(
+                TargetCheck(
+                    f"OneView wall/ideal {where}",
+                    "<= 1.5",
+                    f"{ratio:.2f} (judged at {big_n:,} rows only, like the exports')",
+                    None,
+                )
+            )
+        checks.append(
+            TargetCheck(
+                f"OneView peak task RSS at {big.records:,}",
+                "<= 400 MB",
+                f"{big.peak_rss_mb:.0f} MB",
+                big.peak_rss_mb <= 400,
+            )
+        )
+        written = big.target_records
+        checks.append(
+            TargetCheck(
+                f"OneView rows written at {big.records:,}",
+                "= report rows",
+                "not measured" if written is None else f"{written:,} custom records for {big.records:,} rows",
+                None if written is None else written == big.records,
+            )
+        )
+    noops = [r for r in runs if r.kind == "oneview_noop"]
+    writes = max((netsuite_writes(r.requests_by_operation) for r in noops), default=None)
+    checks.append(
+        TargetCheck(
+            "unchanged OneView run",
+            "0 NetSuite writes",
+            "not measured" if writes is None else f"{writes:,} NetSuite writes",
+            None if writes is None else writes == 0,
         )
     )
     return checks

@@ -173,10 +173,8 @@ class SoapEndpoint:
 def _seed(store: RecordStore) -> Callable[[str], dict[str, int]]:
     def seed(scale: str) -> dict[str, int]:
         from emulators.seed import seed_netsuite  # written separately; imported only when used
-        from emulators.seeding.custom_record_types import seed_custom_record_types
 
-        counts = seed_netsuite(store, scale)
-        return {**counts, **seed_custom_record_types(store)}
+        return seed_netsuite(store, scale)  # the records and the custom record types
 
     return seed
 

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from include import registry
-from include.mapping.loader import Builder, MappingError, _did_you_mean
+from include.mapping.loader import Builder, MappingError, _did_you_mean, _display
 from include.mapping.model import (
     ROW_KEY,
     FieldMapping,
@@ -38,7 +38,6 @@ from include.mapping.model import (
 from include.mapping.paths import template_fields, template_problem
 
 DEFAULT_SCHEDULE = "0 6 * * *"  # reports refresh overnight in SPP; once a day after that
-MAX_ENTITY_LENGTH = 64  # the cross-reference's entity column
 
 # The report column kinds a custom field of each kind accepts without a transform.
 ACCEPTS: dict[str, frozenset[str]] = {
@@ -77,7 +76,9 @@ EDM_KINDS: dict[str, ReportKind] = {
 
 
 def oneview_entity(workflow_id: str) -> str:
-    """The cross-reference entity of a OneView workflow's rows (row key ↔ custom record internalId)."""
+    """The cross-reference entity of a OneView workflow's rows (row key ↔ custom record internalId).
+
+    The entity column holds 64 characters: the schema caps OneView workflow ids at 56."""
     return f"oneview.{workflow_id}"
 
 
@@ -229,6 +230,8 @@ class OneViewBuilder(Builder):
     def reference(
         self, raw: Mapping[str, Any], custom: registry.CustomFieldInfo, where: str
     ) -> ReferenceSpec | None:
+        if "required" in raw and "reference" not in raw:
+            raise self.fail(f"{where}.required", "only applies with reference (an unlinked id)")
         if "reference" not in raw:
             if custom.kind == "select":
                 raise self.fail(
@@ -274,7 +277,7 @@ def check_report_layout(workflow: Workflow, columns: Iterable[Any]) -> None:
     report = workflow.report
     if report is None:
         raise ValueError(f"{workflow.id} is not a OneView workflow")
-    file = str(workflow.path or workflow.id)
+    file = _display(workflow.path) if workflow.path else workflow.id
     live = {c.name: c.edm_type for c in columns}
     for index, column in enumerate(report.columns):
         where = f"columns[{index}]"

@@ -563,10 +563,10 @@ class SppODataReader:
                     "%d rows): restarting from the first page in %.1fs",
                     resource, pages, rows, self.restart_wait_s,
                 )  # fmt: skip
+                self.__dict__.pop("_metadata", None)  # a republished report may have a new layout
                 if on_restart is not None:
                     on_restart()
                 self._sleep(self.restart_wait_s)
-                self.__dict__.pop("_metadata", None)  # a republished report may have a new layout
                 schema = self.metadata().resource(resource)
                 continue
             logger.info("SPP OData: %s read in %d pages, %d rows", resource, pages, rows)

@@ -10,18 +10,26 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness import stage_mappings
 from bench.probes import RssSampler
 from bench.report import markdown_report, rerender, write_results
+from bench.run import parse_parts
 from bench.throughput import (
+    PARTS,
     BenchRun,
     Latency,
     check_targets,
     export_ideal_s,
     ideal_seconds,
     import_ideal_s,
+    netsuite_writes,
+    odata_figures,
+    oneview_ideal_s,
     record_at_a_time_ideal_s,
     requests_per_system,
 )
+from include.mapping.loader import load_workflows
+from include.paths import MAPPINGS_DIR
 
 NETSUITE = Latency(0.2, 0.002)
 SPP = Latency(0.05, 0.0001)
@@ -115,7 +123,7 @@ def _runs() -> list[BenchRun]:
 
 
 def test_targets_met_are_reported_met() -> None:
-    checks = {c.name: c for c in check_targets(_runs(), dag_parse_s=0.3)}
+    checks = {c.name: c for c in check_targets([*_runs(), *_oneview_runs()], dag_parse_s=0.3)}
 
     assert all(c.met for c in checks.values()), checks
     assert checks["speedup 10 slots vs 1 at 10,000"].measured == "10.0x"
@@ -211,3 +219,152 @@ def test_results_can_be_rendered_again_from_the_json(tmp_path: Path) -> None:
     assert doc["runs"][0]["requests"] == {"netsuite": 0, "spp": 2}
     assert doc["mode"] == "quick"
     assert "2 requests per system" in (tmp_path / "latest.md").read_text()
+
+
+# -- OneView -----------------------------------------------------------------------------------
+def test_oneview_bound_is_the_exports_bound_with_the_mappings_batch() -> None:
+    assert (
+        oneview_ideal_s(100_000, 10, NETSUITE) == export_ideal_s(100_000, 10, NETSUITE) == pytest.approx(40.0)
+    )
+    assert oneview_ideal_s(10_000, 10, NETSUITE, batch=100) == pytest.approx(4.0)
+    # a smaller batch_size: more, cheaper requests (2,000 of 0.3 s in 200 waves)
+    assert oneview_ideal_s(100_000, 10, NETSUITE, batch=50) == pytest.approx(200 * 0.3)
+
+
+def test_netsuite_writes_count_write_operations_only() -> None:
+    by_op = {
+        "netsuite": {"upsertList": 20, "getServerTime": 1, "search": 3, "deleteList": 2},
+        "spp": {"OData": 5, "Add": 9},
+    }
+
+    assert netsuite_writes(by_op) == 22
+    assert netsuite_writes({"netsuite": {"getServerTime": 1}}) == 0
+    assert netsuite_writes({}) == 0
+
+
+def test_odata_figures_come_from_spps_odata_counters() -> None:
+    stats = {"requests": {"OData": 12}, "odata": {"requests_total": 12, "pages": 10, "rows_served": 9_500,
+             "gone": 0, "peak_concurrency": 1}}  # fmt: skip
+
+    assert odata_figures(stats) == {"requests": 12, "pages": 10, "rows_served": 9_500, "gone": 0}
+    assert odata_figures({}) == {"requests": 0, "pages": 0, "rows_served": 0, "gone": 0}
+
+
+def _oneview_runs(records: int = 100_000) -> list[BenchRun]:
+    return [
+        BenchRun("oneview", records, 10, wall_s=55.0, ideal_s=oneview_ideal_s(records, 10, NETSUITE),
+                 peak_concurrency=10, peak_rss_mb=350.0, target_records=records,
+                 odata={"requests": 102, "pages": 100, "rows_served": records, "gone": 0},
+                 requests_by_operation={"netsuite": {"upsertList": records // 100}, "spp": {"OData": 102}}),
+        BenchRun("oneview_noop", 0, 10, wall_s=20.0, ideal_s=0.0, target_records=records,
+                 requests_by_operation={"netsuite": {}, "spp": {"OData": 102}}),
+    ]  # fmt: skip
+
+
+def test_oneview_targets_met() -> None:
+    checks = {c.name: c for c in check_targets(_oneview_runs(), dag_parse_s=0.3)}
+
+    ratio = checks["OneView wall/ideal at 100,000, 10 slots"]
+    assert (ratio.measured, ratio.met) == ("1.38", True)
+    assert checks["OneView peak task RSS at 100,000"].met is True
+    assert checks["OneView rows written at 100,000"].met is True
+    assert checks["unchanged OneView run"].measured == "0 NetSuite writes"
+    assert checks["unchanged OneView run"].met is True
+    # OneView's noop reads the report whole: it is not held to the exports' 2-requests target
+    assert checks["unchanged incremental run"].met is None
+
+
+def test_oneview_targets_missed() -> None:
+    runs = _oneview_runs()
+    runs[0].wall_s, runs[0].peak_rss_mb, runs[0].target_records = 80.0, 420.0, 99_000
+    runs[0].peak_concurrency = 11
+    runs[1].requests_by_operation = {"netsuite": {"upsertList": 3}}
+    checks = {c.name: c for c in check_targets(runs, dag_parse_s=0.3)}
+
+    assert checks["OneView wall/ideal at 100,000, 10 slots"].met is False
+    assert checks["OneView peak task RSS at 100,000"].measured == "420 MB"
+    assert checks["OneView peak task RSS at 100,000"].met is False
+    assert checks["OneView rows written at 100,000"].measured == "99,000 custom records for 100,000 rows"
+    assert checks["OneView rows written at 100,000"].met is False
+    assert checks["unchanged OneView run"].met is False
+    assert checks["peak concurrency <= pool size"].met is False
+
+
+def test_oneview_ratio_is_judged_at_the_large_size_only() -> None:
+    checks = {c.name: c for c in check_targets(_oneview_runs(10_000), dag_parse_s=0.3)}
+
+    ratio = checks["OneView wall/ideal at 10,000, 10 slots"]
+    assert ratio.met is None and ratio.measured.startswith("13.75 (judged at 100,000")
+    assert checks["OneView peak task RSS at 10,000"].met is True  # memory is judged at any size
+
+
+def test_oneview_targets_without_a_oneview_run_are_not_measured() -> None:
+    checks = {c.name: c for c in check_targets(_runs(), dag_parse_s=0.3)}
+
+    for name in (
+        "OneView wall/ideal",
+        "OneView peak task RSS",
+        "OneView rows written",
+        "unchanged OneView run",
+    ):
+        assert checks[name].met is None
+
+
+def test_oneview_runs_get_their_own_table_and_survive_a_rerender(tmp_path: Path) -> None:
+    runs = _oneview_runs(2_000)
+    write_results(runs, None, check_targets(runs, None), {"mode": "custom", "parts": ["oneview"]}, tmp_path)
+    rerender(tmp_path)
+
+    text = (tmp_path / "latest.md").read_text()
+    assert "only oneview" in text
+    assert "## OneView" in text
+    assert (
+        "| oneview | 2,000 | 10 | 55.0 | 0.8 | 68.75 | 102 | 100 | 2,000 | 20 | 2,000 | upsertList 20 |"
+        in text
+    )
+    assert "| oneview_noop | 0 | 10 | 20.0 | 0.0 | – | – | – | – | 0 | 2,000 | – |" in text
+    doc = json.loads((tmp_path / "latest.json").read_text())
+    assert doc["runs"][0]["odata"]["pages"] == 100
+    assert doc["runs"][0]["target_records"] == 2_000
+    assert doc["runs"][1]["requests"] == {"netsuite": 0, "spp": 102}  # OData requests: SPP has no Auth here
+
+
+def test_exports_only_reports_have_no_oneview_table() -> None:
+    assert "## OneView" not in markdown_report(_runs(), 0.3, check_targets(_runs(), 0.3), {"mode": "full"})
+
+
+# -- the bench's own mappings and parts --------------------------------------------------------
+def test_mappings_are_staged_with_the_benchmarks_own(tmp_path: Path) -> None:
+    dest = tmp_path / "mappings"
+    (dest).mkdir()
+    (dest / "stale.yaml").write_text("old")
+
+    staged = stage_mappings(dest)
+
+    shipped = sorted(p.name for p in MAPPINGS_DIR.iterdir() if p.suffix in (".yaml", ".yml"))
+    assert staged == sorted([*shipped, "oneview_synthetic.yaml"])
+    assert not (dest / "stale.yaml").exists()
+    workflows, errors = load_workflows(dest)
+    assert not errors, errors
+    oneview = workflows["oneview_synthetic"]
+    assert oneview.report is not None
+    assert (oneview.batch_size, oneview.report.record_type_id, oneview.schedule) == (100, "104", None)
+
+
+def test_a_benchmark_mapping_may_not_replace_a_shipped_one(tmp_path: Path) -> None:
+    shipped, ours = tmp_path / "shipped", tmp_path / "ours"
+    shipped.mkdir()
+    ours.mkdir()
+    (shipped / "a.yaml").write_text("x")
+    (ours / "a.yaml").write_text("y")
+
+    with pytest.raises(ValueError, match="would replace"):
+        stage_mappings(tmp_path / "dest", (shipped, ours))
+
+
+def test_only_selects_parts_in_their_order() -> None:
+    assert parse_parts("") == PARTS
+    assert parse_parts("oneview") == ("oneview",)
+    assert parse_parts(" OneView, export ") == ("export", "oneview")
+    with pytest.raises(ValueError, match="unknown part"):
+        parse_parts("oneveiw")

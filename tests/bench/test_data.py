@@ -13,16 +13,18 @@ from typing import Any
 
 import pytest
 
-from bench.data import load_customers, load_time_entries
+from bench.data import custom_record_count, load_customers, load_report_rows, load_time_entries
+from bench.harness import BENCH_MAPPINGS
 from emulators.netsuite.app import create_app as netsuite_app
 from emulators.serve import RunningServer, serve_in_thread
 from emulators.settings import NetSuiteSettings, SppSettings
 from emulators.spp.app import create_app as spp_app
 from include.engine.run import WorkflowRunner
-from include.mapping.loader import load_workflows
+from include.mapping.loader import load_workflow, load_workflows
 from include.netsuite.client import NetSuiteClient
 from include.paths import MAPPINGS_DIR
 from include.spp.client import SppClient
+from include.spp.odata import SppODataReader
 from include.state import StateStore
 
 
@@ -48,12 +50,18 @@ def services() -> Iterator[dict[str, Any]]:
     spp = SppClient(servers[1].url, p.company, p.user, p.password, p.api_namespace, p.api_key, timeout_s=20)
     workflows, errors = load_workflows(MAPPINGS_DIR)
     assert not errors, errors
+    workflows["oneview_synthetic"] = load_workflow(BENCH_MAPPINGS / "oneview_synthetic.yaml")
+    odata = SppODataReader(
+        f"{servers[1].url}/odata/v4/reports", company=p.company, user=p.user, password=p.password,
+        backoff_base_s=0.01, backoff_max_s=0.05, restart_wait_s=0.0,
+    )  # fmt: skip
     try:
         yield {
             "ns_store": ns_app.state.store,
             "spp_store": sp_app.state.store,
             "netsuite": netsuite,
             "spp": spp,
+            "odata": odata,
             "workflows": workflows,
         }
     finally:
@@ -61,7 +69,7 @@ def services() -> Iterator[dict[str, Any]]:
             server.stop()
 
 
-def _run(services: dict[str, Any], state_url: str, workflow_id: str) -> Any:
+def _run(services: dict[str, Any], state_url: str, workflow_id: str, attempt: int = 1) -> Any:
     state = StateStore(state_url)
     try:
         runner = WorkflowRunner(
@@ -69,8 +77,9 @@ def _run(services: dict[str, Any], state_url: str, workflow_id: str) -> Any:
             state,
             netsuite=services["netsuite"],
             spp=services["spp"],
-            run_id=f"bench-test-{workflow_id}",
+            run_id=f"bench-test-{workflow_id}-{attempt}",
             params={},
+            odata=services["odata"] if workflow_id.startswith("oneview") else None,
         )
         return runner.run()
     finally:
@@ -112,3 +121,29 @@ def test_customers_load_as_flagged_netsuite_customers_that_import_completely(
     summary = _run(services, state_url, "customers_import")
     assert (summary.status, summary.extracted, summary.created, summary.failed) == ("success", 75, 75, 0)
     assert services["spp_store"].count("Customer") == 75
+
+
+def test_report_rows_load_as_a_synthetic_report_that_oneview_writes_completely(
+    services: dict[str, Any], tmp_path: Path
+) -> None:
+    state_url = f"sqlite:///{tmp_path / 'state.db'}"
+    ns = services["ns_store"]
+    counts = load_report_rows(ns, services["spp_store"], state_url, 250)
+
+    assert counts == {"report900": 250}
+    assert ns.count("customRecordType") >= 1  # the account's custom record types are declared again
+    summary = _run(services, state_url, "oneview_synthetic")
+    assert (summary.status, summary.extracted, summary.created, summary.failed) == ("success", 250, 250, 0)
+    assert custom_record_count(ns, "104") == 250
+    assert custom_record_count(ns, "104", active_only=True) == 250
+    assert custom_record_count(ns, "999") == 0
+
+    again = _run(services, state_url, "oneview_synthetic", 2)  # nothing changed: nothing written
+    assert (again.status, again.created, again.updated, again.failed) == ("success", 0, 0, 0)
+
+
+def test_every_loader_declares_the_custom_record_types(services: dict[str, Any], tmp_path: Path) -> None:
+    state_url = f"sqlite:///{tmp_path / 'state.db'}"
+    for loader in (load_time_entries, load_customers):
+        loader(services["ns_store"], services["spp_store"], state_url, 5)
+        assert services["ns_store"].count("customRecordType") >= 1
