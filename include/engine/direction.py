@@ -168,6 +168,12 @@ class Export(Direction):
         self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
     ) -> dict[str, Any]:
         out = dict(target)
+        if target_id:
+            # A linked record is updated where it is, by its internalId, whoever created it: an
+            # upsert by this workflow's externalId would create a twin of a record NetSuite made.
+            out.pop("externalId", None)
+            out["internalId"] = target_id
+            return out
         out["externalId"] = workflow.external_id_for(source_id)  # the upsert key
         out.pop("internalId", None)
         return out
@@ -218,7 +224,9 @@ class OneView(Export):
     def identity(
         self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
     ) -> dict[str, Any]:
-        out = super().identity(workflow, target, target_id, source_id)
+        # every row's record is this workflow's own: always the externalId upsert (a record
+        # deleted in NetSuite by hand comes back)
+        out = super().identity(workflow, target, None, source_id)
         report = _report(workflow)
         out["recType"] = {"internalId": report.record_type_id}
         if report.vanished == "inactivate":

@@ -190,7 +190,8 @@ class NetSuiteTarget:
         return self.client.upsert_list(self.record_type, docs)
 
     def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
-        return self.client.upsert_list(self.record_type, docs)
+        """Linked records, by internalId (``updateList``: never a new record)."""
+        return self.client.update_list(self.record_type, docs)
 
     def retire(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         raise NotImplementedError(f"{self.workflow.id}: only OneView workflows retire records")
@@ -490,6 +491,9 @@ class CustomRecordTarget(NetSuiteTarget):
 
     def lookup(self, field: str, values: list[str], *, natural: bool) -> dict[str, list[str]]:
         return {}  # rows are found by their externalId upsert; there is nothing to match first
+
+    def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
+        return self.client.upsert_list(self.record_type, docs)  # by externalId (``OneView.identity``)
 
     def retire(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         """Inactivate (an upsert of ``isInactive``) or delete, by externalId; a record already
