@@ -483,8 +483,10 @@ class WorkflowRunner:
         known.update(matched)
         previous_hashes = self.state.get_hashes(self.name, ids)
         monitored = list(wf.monitored_fields or [])
-        # A full synchronisation or an explicit single-record run rewrites even unchanged records.
-        force = bool(self.params.get("full_sync")) or window.mode == "records"
+        # A full synchronisation, a backfill (the full synchronisation of its intervals: a record
+        # edited by hand in the target is repaired) or a single-record run rewrites even records
+        # whose source did not change; plain incremental runs skip them by hash.
+        force = bool(self.params.get("full_sync")) or window.mode in ("records", "backfill")
 
         chunk = PlanChunk(len(docs))
         to_write: list[PlannedRecord] = []
