@@ -1,4 +1,5 @@
-"""One DAG per mapping file in ``mappings/``, plus the ``integration_all`` group DAG.
+"""One DAG per mapping file in ``mappings/``, the ``integration_all`` DAG, and one DAG per workflow
+group (``mappings/groups/*.yaml``).
 
 Adding a workflow is adding a YAML file. A mapping file that fails validation does not take the
 others down: its error is reported as this file's import error in the Airflow UI (naming the
@@ -9,6 +10,7 @@ Parse-time rules: no network, no database, no heavy imports (pandas, zeep, GX lo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from typing import Any
@@ -222,10 +224,38 @@ def build_broken_dag(workflow_id: str, error: Exception) -> DAG:
     return dag
 
 
-def build_group_dag(workflows: dict[str, Any]) -> DAG:
-    """``integration_all``: every enabled workflow, imports before exports, dependencies first."""
+def _member_tasks(workflows: dict[str, Any]) -> dict[str, Any]:
+    """One task per member that triggers its DAG and waits for it, in order: dependencies first,
+    imports before exports, both before OneView reports. A member already running (its schedule,
+    another group) is not run twice at once: workflow DAGs take one active run, the next waits."""
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 
+    tasks = {}
+    for wf_id in workflows:
+        tasks[wf_id] = TriggerDagRunOperator(
+            task_id=f"run_{wf_id}",
+            trigger_dag_id=wf_id,
+            conf="{{ params | tojson }}",  # type: ignore[arg-type]
+            wait_for_completion=True,
+            poke_interval=2,
+            trigger_rule=TriggerRule.ALL_DONE,
+            retries=0,
+        )
+    stage = {w: direction_of(wf).group_stage for w, wf in workflows.items()}
+    for wf_id, wf in workflows.items():
+        upstream = set(d for d in wf.depends_on if d in tasks)
+        # the workflows of the stage just before (imports before exports, both before reports)
+        earlier = [w for w in workflows if stage[w] < stage[wf_id]]
+        if earlier:
+            last = max(stage[w] for w in earlier)
+            upstream |= {w for w in earlier if stage[w] == last}
+        for dep in sorted(upstream):
+            tasks[dep] >> tasks[wf_id]
+    return tasks
+
+
+def build_group_dag(workflows: dict[str, Any]) -> DAG:
+    """``integration_all``: every enabled workflow, imports before exports, dependencies first."""
     with DAG(
         dag_id="integration_all",
         description="Run every enabled workflow once (the connector's 'Run integration')",
@@ -240,40 +270,90 @@ def build_group_dag(workflows: dict[str, Any]) -> DAG:
         params=_params(),
         default_args={"owner": "integration", "retries": 2, "retry_delay": dt.timedelta(seconds=10)},
     ) as dag:
-        tasks = {}
-        for wf_id in workflows:
-            tasks[wf_id] = TriggerDagRunOperator(
-                task_id=f"run_{wf_id}",
-                trigger_dag_id=wf_id,
-                conf="{{ params | tojson }}",  # type: ignore[arg-type]
-                wait_for_completion=True,
-                poke_interval=2,
-                trigger_rule=TriggerRule.ALL_DONE,
-                retries=0,
-            )
-        stage = {w: direction_of(wf).group_stage for w, wf in workflows.items()}
-        for wf_id, wf in workflows.items():
-            upstream = set(d for d in wf.depends_on if d in tasks)
-            # the workflows of the stage just before (imports before exports, both before reports)
-            earlier = [w for w in workflows if stage[w] < stage[wf_id]]
-            if earlier:
-                last = max(stage[w] for w in earlier)
-                upstream |= {w for w in earlier if stage[w] == last}
-            for dep in sorted(upstream):
-                tasks[dep] >> tasks[wf_id]
+        _member_tasks(workflows)
+    return dag
+
+
+def _group_doc_md(group: Any) -> str:
+    lines = [f"### {group.title}", "", group.description or "", "", "Runs, in this order:", ""]
+    lines += [f"1. `{w}`" for w in group.workflows]
+    if group.schedule:
+        lines += ["", f"Schedule ({group.timezone}):", ""]
+        lines += [f"- {row.describe()}" for row in group.schedule]
+    else:
+        lines += ["", "No schedule: triggered by hand."]
+    if group.notify_summary:
+        lines += ["", "Summary mailed to " + ", ".join(group.notify_summary) + "."]
+    lines += ["", f"Group file `mappings/groups/{group.id}.yaml`."]
+    return "\n".join(lines)
+
+
+def build_workflow_group_dag(group: Any, workflows: dict[str, Any]) -> DAG:
+    """``group_<id>``: a group file's members, at its schedule rows (one timetable firing at each
+    row's times), then the summary (mailed to the group's summary recipients)."""
+    from airflow.sdk import MultipleCronTriggerTimetable
+
+    from operators.group import GroupSummaryOperator
+    from plugins.netsuite_spp.notifications import failure_callbacks
+
+    schedule = (
+        MultipleCronTriggerTimetable(*group.crons(), timezone=group.timezone)
+        if group.schedule and SCHEDULES_MODE != "manual"
+        else None
+    )
+    with DAG(
+        dag_id=group.dag_id,
+        description=group.title,
+        doc_md=_group_doc_md(group),
+        schedule=schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["integration", "group"],
+        params=_params(),
+        default_args={
+            "owner": "integration",
+            "retries": 2,
+            "retry_delay": dt.timedelta(seconds=10),
+            "on_failure_callback": failure_callbacks(group.notify_errors),
+        },
+    ) as dag:
+        members = _member_tasks({w: workflows[w] for w in group.workflows})
+        summary = GroupSummaryOperator(
+            task_id="summary",
+            group=group.id,
+            workflows=list(group.workflows),
+            recipients=list(group.notify_summary),
+            trigger_rule=TriggerRule.ALL_DONE,
+            retries=0,
+        )
+        list(members.values()) >> summary
     return dag
 
 
 def _register() -> None:
+    from include.mapping.groups import load_groups, scheduled_members
+
     workflows, errors = load_workflows(MAPPINGS_DIR)
     enabled = {k: w for k, w in workflows.items() if w.enabled}
+    groups, group_errors = load_groups(MAPPINGS_DIR / "groups", enabled)
+    # a workflow a scheduled group runs does not also run on its own cron (unless it says so)
+    grouped = scheduled_members(groups)
     for wf in enabled.values():
+        if wf.id in grouped and not wf.own_schedule:
+            wf = dataclasses.replace(wf, schedule=None)
         globals()[f"dag_{wf.id}"] = build_workflow_dag(wf)
     for file_name, error in errors.items():
         workflow_id = os.path.splitext(os.path.basename(str(file_name)))[0]
         globals()[f"dag_{workflow_id}"] = build_broken_dag(workflow_id, error)
     if enabled:
         globals()["dag_integration_all"] = build_group_dag(enabled)
+    for group in groups.values():
+        if group.enabled:
+            globals()[f"dag_{group.dag_id}"] = build_workflow_group_dag(group, enabled)
+    for file_name, error in group_errors.items():
+        group_id = "group_" + os.path.splitext(os.path.basename(str(file_name)))[0]
+        globals()[f"dag_{group_id}"] = build_broken_dag(group_id, error)
 
 
 _register()

@@ -424,6 +424,7 @@ class Builder:
             schedule=schedule,
             batch_size=batch_size,
             enabled=data.get("enabled", True),
+            own_schedule=data.get("own_schedule", False),
             description=data.get("description", ""),
             path=self.path,
         )

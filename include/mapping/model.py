@@ -386,6 +386,8 @@ class Workflow:
     depends_on: tuple[str, ...] = ()
     expectations: tuple[Expectation, ...] = ()
     schedule: str | None = DEFAULT_SCHEDULE
+    # Keep running on its own schedule when a scheduled group runs it too (default: the group's only).
+    own_schedule: bool = False
     batch_size: int = 100
     enabled: bool = True
     description: str = ""

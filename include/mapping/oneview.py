@@ -134,6 +134,7 @@ class OneViewBuilder(Builder):
             schedule=self.schedule_or(DEFAULT_SCHEDULE),
             batch_size=data.get("batch_size", 100),
             enabled=data.get("enabled", True),
+            own_schedule=data.get("own_schedule", False),
             description=data.get("description", ""),
             path=self.path,
             report=report,

@@ -182,6 +182,7 @@ WORKFLOW_SCHEMA: dict[str, Any] = {
         "depends_on": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
         "expectations": {"type": "array", "items": _EXPECTATION},
         "schedule": {"type": ["string", "null"]},
+        "own_schedule": {"type": "boolean", "description": "keep the schedule inside a scheduled group"},
         "batch_size": {"type": "integer", "minimum": 1, "maximum": 1000},
     },
 }
@@ -262,6 +263,7 @@ ONEVIEW_SCHEMA: dict[str, Any] = {
         "vanished_limit": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
         "expectations": {"type": "array", "items": _EXPECTATION},
         "schedule": {"type": ["string", "null"]},
+        "own_schedule": {"type": "boolean", "description": "keep the schedule inside a scheduled group"},
         "batch_size": {"type": "integer", "minimum": 1, "maximum": 100},
     },
 }

@@ -7,12 +7,15 @@ Set ``INTEGRATION_ALERT_EMAIL`` (comma-separated) to get a mail per failed task 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 
-def failure_callbacks() -> list[Any]:
-    """Callbacks for ``on_failure_callback`` (cheap to call at parse time: no I/O)."""
+def failure_callbacks(extra_recipients: Sequence[str] = ()) -> list[Any]:
+    """Callbacks for ``on_failure_callback`` (cheap to call at parse time: no I/O): mail to
+    ``INTEGRATION_ALERT_EMAIL`` and to ``extra_recipients`` (a group's error recipients)."""
     recipients = [r.strip() for r in os.environ.get("INTEGRATION_ALERT_EMAIL", "").split(",") if r.strip()]
+    recipients += [r for r in extra_recipients if r not in recipients]
     if not recipients:
         return []
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
