@@ -325,7 +325,6 @@ def build_workflow_group_dag(group: Any, workflows: dict[str, Any]) -> DAG:
             workflows=list(group.workflows),
             recipients=list(group.notify_summary),
             trigger_rule=TriggerRule.ALL_DONE,
-            retries=0,
         )
         list(members.values()) >> summary
     return dag

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
 
-class GroupFailed(RuntimeError):
-    """A member of the group did not run successfully."""
+class GroupFailed(AirflowFailException):
+    """A member of the group did not run successfully (the task fails without retrying: the
+    members already ran; a retry is for a mail server that did not answer)."""
 
 
 class GroupSummaryOperator(BaseOperator):

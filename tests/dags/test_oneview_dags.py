@@ -163,9 +163,18 @@ def test_a_oneview_dag_retries_and_does_not_catch_up(report: dict, path: Path) -
 
 
 @pytest.mark.parametrize("path", ONEVIEW_FILES, ids=_ids(ONEVIEW_FILES))
-def test_a_oneview_dag_runs_on_its_mapping_schedule(report: dict, path: Path) -> None:
-    schedule = _mapping(path).get("schedule", "0 6 * * *")
-    assert report["dags"][path.stem]["schedule"] == schedule
+def test_a_oneview_dag_runs_on_its_mapping_schedule_unless_a_scheduled_group_runs_it(
+    report: dict, path: Path
+) -> None:
+    from include.mapping.groups import load_groups, scheduled_members
+    from include.mapping.loader import load_workflows
+
+    workflows, _ = load_workflows(path.parent)
+    grouped = scheduled_members(load_groups(path.parent / "groups", workflows)[0])
+    mapping = _mapping(path)
+    own = path.stem not in grouped or mapping.get("own_schedule", False)
+    expected = mapping.get("schedule", "0 6 * * *") if own else None
+    assert report["dags"][path.stem]["schedule"] == expected
 
 
 def _ancestors(tasks: dict, task_id: str) -> set[str]:
