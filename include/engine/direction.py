@@ -230,7 +230,7 @@ class OneView(Export):
         report = _report(workflow)
         out["recType"] = {"internalId": report.record_type_id}
         if report.vanished == "inactivate":
-            pass  # out["isInactive"] = False  # a row back in the report brings its record back
+            out["isInactive"] = False  # a row back in the report brings its record back
         return out
 
     def recorded_target_id(self, workflow: Workflow, doc: dict[str, Any]) -> str | None:

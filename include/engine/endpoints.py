@@ -440,6 +440,7 @@ class ReportSource:
                 "restart from the first page); the run stops, nothing more is written. Run it again once "
                 "the publication has finished.",
                 code=410,
+                url=f"{self.reader.service_root}/{resource}",
             )
         self.reader.wait_before_restart()
         raise PlanRestart(f"report {resource!r} was republished while it was read (HTTP 410 Gone)")

@@ -738,6 +738,12 @@ class WorkflowRunner:
         outcomes = list(outcomes)
         planned = Counts(skipped=plan.skipped_count, failed=plan.failed_count)
         total = sum((o.counts() for o in outcomes), planned)
+        # Every record read lands in one of created / updated / skipped / failed. A plan that read
+        # the source again (a retried planning task, a republished report) skips by hash what its
+        # earlier reading already wrote: those are counted once, as written.
+        overflow = total.created + total.updated + total.skipped + total.failed - plan.extracted
+        if overflow > 0:
+            total.skipped -= min(overflow, total.skipped)
         summary = RunSummary(
             workflow=self.name,
             run_id=self.run_id,

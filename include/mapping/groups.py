@@ -175,7 +175,7 @@ def _schema_problem(file: str, data: Any) -> MappingError | None:
             _key_path([*path, unknown]),
             f"unknown key {unknown!r}{_did_you_mean(unknown, allowed)}; allowed keys: {', '.join(allowed)}",
         )
-    if error.validator == "oneOf" and path and path[-1] == "days":
+    if path and path[-1] == "days":
         return MappingError(
             file, _key_path(path), f"days: one of {', '.join(DAY_SETS)} or a list of {', '.join(DAYS)}"
         )
