@@ -335,7 +335,7 @@ def _register() -> None:
 
     workflows, errors = load_workflows(MAPPINGS_DIR)
     enabled = {k: w for k, w in workflows.items() if w.enabled}
-    groups, group_errors = load_groups(MAPPINGS_DIR / "groups", enabled)
+    groups, group_errors = load_groups(MAPPINGS_DIR / "groups", workflows)
     # a workflow a scheduled group runs does not also run on its own cron (unless it says so)
     grouped = scheduled_members(groups)
     for wf in enabled.values():

@@ -408,6 +408,8 @@ class Entity:
     import_external_id: str = "{internalId}"  # SPP externalid written by imports
     export_external_id: str | None = None  # NetSuite externalId of exports; None = spp-<spp type>-{id}
     description: str = ""
+    # NetSuite customRecord entities: the custom record type (scriptId, in CUSTOM_RECORD_TYPES)
+    custom_record_type: str | None = None
 
     @property
     def netsuite(self) -> RecordTypeInfo:
@@ -552,6 +554,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 export_workflow="cost_centers_import",
                 natural_keys=(NaturalKey("name", "name"),),
                 description='NetSuite custom record "SuiteProjects Pro: Cost Center" -> SPP cost center',
+                custom_record_type="customrecord_oa_cost_center",
             ),
             Entity(
                 "rate_card",
@@ -561,6 +564,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 export_workflow="rate_cards_import",
                 natural_keys=(NaturalKey("name", "name"),),
                 description='NetSuite custom record "SuiteProjects Pro: Project Rate Card" -> SPP rate card',
+                custom_record_type="customrecord_oa_rate_card",
             ),
         )
     }
@@ -616,6 +620,9 @@ CUSTOM_RECORD_TYPES: Mapping[str, CustomRecordTypeInfo] = MappingProxyType(
     {
         t.script_id: t
         for t in (
+            # SuiteProjects Pro's own bundle: cost centers and project rate cards (imported into SPP)
+            CustomRecordTypeInfo("customrecord_oa_cost_center", "1", "SuiteProjects Pro: Cost Center", ()),
+            CustomRecordTypeInfo("customrecord_oa_rate_card", "2", "SuiteProjects Pro: Project Rate Card", ()),
             CustomRecordTypeInfo(
                 "customrecord_spp_project_profitability",
                 "101",
@@ -684,7 +691,7 @@ CUSTOM_RECORD_TYPES: Mapping[str, CustomRecordTypeInfo] = MappingProxyType(
         )
     }
 )
-"""The custom record types OneView workflows write, by scriptId."""
+"""The account's custom record types the integration reads or writes, by scriptId."""
 
 
 # --- lookups -------------------------------------------------------------------------------------------

@@ -1,13 +1,10 @@
-"""The custom record types of the seeded NetSuite account.
+"""The custom record types of the seeded NetSuite account: those the integration's registry declares
+(``include.registry.CUSTOM_RECORD_TYPES``, as a real account's administrator would have created them).
 
 Two come with SuiteProjects Pro's own bundle and hold seeded records (cost centers, project rate cards;
-:mod:`emulators.seeding.crossref` has their ``recType`` references); three are the OneView reporting
-targets, declared with their fields in the integration's registry (``include.registry.CUSTOM_RECORD_TYPES``,
-as a real account's administrator would create them) and left empty for the integration to fill:
-
-* ``customrecord_spp_project_profitability`` — project profitability by month.
-* ``customrecord_spp_utilisation`` — utilisation by employee and week.
-* ``customrecord_spp_backlog`` — backlog by project.
+:mod:`emulators.seeding.crossref` has their ``recType`` references); the others are the OneView reporting
+targets, left empty for the integration to fill (project profitability by month, utilisation by employee
+and week, backlog by project, and a plain report row for the synthetic report).
 
 Field kinds are those of :mod:`emulators.netsuite.custom_records` (text, decimal, integer, date,
 checkbox, select with the record types it may reference).
@@ -17,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.seeding.crossref import COST_CENTER_RECORD_TYPE, RATE_CARD_RECORD_TYPE
 from emulators.store import RecordStore
 from include.registry import CUSTOM_RECORD_TYPES
 
@@ -29,30 +25,14 @@ def _f(script_id: str, kind: str, *, required: bool = False, references: str | N
     return out
 
 
-SEEDED_CUSTOM_RECORD_TYPES: tuple[dict[str, Any], ...] = (
+SEEDED_CUSTOM_RECORD_TYPES: tuple[dict[str, Any], ...] = tuple(
     {
-        "internalId": COST_CENTER_RECORD_TYPE["internalId"],
-        "scriptId": "customrecord_oa_cost_center",
-        "name": COST_CENTER_RECORD_TYPE["name"],
-        "fields": [],
-    },
-    {
-        "internalId": RATE_CARD_RECORD_TYPE["internalId"],
-        "scriptId": "customrecord_oa_rate_card",
-        "name": RATE_CARD_RECORD_TYPE["name"],
-        "fields": [],
-    },
-    *(
-        {
-            "internalId": t.internal_id,
-            "scriptId": t.script_id,
-            "name": t.name,
-            "fields": [
-                _f(f.script_id, f.kind, required=f.required, references=f.references) for f in t.fields
-            ],
-        }
-        for t in CUSTOM_RECORD_TYPES.values()
-    ),
+        "internalId": t.internal_id,
+        "scriptId": t.script_id,
+        "name": t.name,
+        "fields": [_f(f.script_id, f.kind, required=f.required, references=f.references) for f in t.fields],
+    }
+    for t in CUSTOM_RECORD_TYPES.values()
 )
 """Declarations in the form ``POST /_emulator/netsuite/custom-record-types`` takes."""
 

@@ -24,6 +24,7 @@ from include.engine.direction import EXPORT
 from include.engine.matching import normalise
 from include.engine.window import SyncWindow
 from include.mapping.paths import get_path
+from include import registry
 from include.registry import id_field
 from include.results import WriteResult
 
@@ -109,8 +110,14 @@ class NetSuiteSource:
         return self.client.server_time()
 
     def _filters(self) -> dict[str, Any]:
-        """Server-side search criteria from the mapping's equality filters."""
+        """Server-side search criteria from the mapping's equality filters (and, for custom records,
+        the entity's custom record type)."""
         kwargs: dict[str, Any] = {}
+        if self.workflow.source.type == "customRecord":
+            type_name = registry.entity(self.workflow.entity).custom_record_type
+            if type_name is None:
+                raise ValueError(f"{self.workflow.id}: entity {self.workflow.entity!r} names no custom record type")
+            kwargs["custom_record_type_id"] = registry.custom_record_type(type_name).internal_id
         filters = self.workflow.source.equals_filters()
         if "isInactive" in filters:
             kwargs["is_inactive"] = bool(filters["isInactive"])

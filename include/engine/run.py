@@ -636,7 +636,8 @@ class WorkflowRunner:
             outcome.seconds = time.monotonic() - started
             return outcome
         self._commit(successes, errors)
-        if successes and self.direction.pulls_back(self.workflow):
+        # a created record's new id goes back to the source; an updated one had it already
+        if successes and batch.action == CREATE and self.direction.pulls_back(self.workflow):
             if self.defer_pullbacks:
                 self._pending_pullbacks.extend(successes)
             else:

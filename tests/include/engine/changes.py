@@ -37,6 +37,9 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
     "expense_items_import": ImportChange("name", "Renamed Mileage", "name", "Renamed Mileage"),
     "projects_import": ImportChange("companyName", "Renamed Project", "name", "Renamed Project"),
     "project_tasks_import": ImportChange("title", "Renamed Task", "name", "Renamed Task"),
+    "services_import": ImportChange("displayName", "Renamed Service", "name", "Renamed Service"),
+    "cost_centers_import": ImportChange("name", "Renamed Cost Center", "name", "Renamed Cost Center"),
+    "rate_cards_import": ImportChange("name", "Renamed Rate Card", "name", "Renamed Rate Card"),
 }
 
 IMPORTS = list(IMPORT_CHANGES)
@@ -88,6 +91,42 @@ def change_netsuite(world: World, workflow_id: str, internal_id: str, change: Im
         wf.source.type, [{"internalId": internal_id, change.netsuite_field: change.new_value}]
     )
     assert results[0].ok, results
+
+
+def new_service_item(world: World, item_id: str = "SVC-NEW") -> str:
+    """A new active NetSuite service sale item (every seeded one is in SPP already)."""
+    results = world.netsuite.add_list(
+        "serviceSaleItem",
+        [{"itemId": item_id, "displayName": "New advisory", "rate": 150.0, "isInactive": False}],
+    )
+    assert results[0].ok, results
+    return str(results[0].id)
+
+
+def new_catalog_record(world: World, workflow_id: str) -> str | None:
+    """A record to create for the import workflows whose every seeded record is in SPP already."""
+    if workflow_id == "expense_items_import":
+        return new_expense_category(world)
+    if workflow_id == "services_import":
+        return new_service_item(world)
+    if workflow_id in ("cost_centers_import", "rate_cards_import"):
+        return new_custom_record(world, workflow_id)
+    return None
+
+
+def new_custom_record(world: World, workflow_id: str) -> str:
+    """A new NetSuite cost center or rate card (custom records of SuiteProjects Pro's bundle)."""
+    from include import registry
+
+    type_name = registry.entity(world.workflow(workflow_id).entity).custom_record_type
+    assert type_name is not None
+    type_id = registry.custom_record_type(type_name).internal_id
+    results = world.netsuite.add_list(
+        "customRecord",
+        [{"recType": {"internalId": type_id}, "name": f"New {workflow_id}", "isInactive": False}],
+    )
+    assert results[0].ok, results
+    return str(results[0].id)
 
 
 def new_expense_category(world: World, name: str = "Parking") -> str:

@@ -32,7 +32,7 @@ from .changes import (
     linked,
     netsuite_by_external_id,
     netsuite_count,
-    new_expense_category,
+    new_catalog_record,
     source_records,
     spp_by_external_id,
     spp_object,
@@ -47,6 +47,9 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "customers_import": (3, 14, 0),
     "employees_import": (1, 7, 0),
     "expense_items_import": (0, 6, 0),  # all six were imported by an earlier sync: linked, not created
+    "services_import": (0, 5, 0),  # likewise the five service items
+    "cost_centers_import": (0, 3, 0),  # and the cost centers and rate cards
+    "rate_cards_import": (0, 3, 0),
     "projects_import": (3, 14, 0),
     "project_tasks_import": (11, 43, 6),  # six tasks belong to projects that are never imported
     "customers_export": (1, 0, 0),
@@ -352,8 +355,7 @@ def test_export_interrupted_after_netsuite_committed_leaves_no_duplicate(
 @pytest.mark.parametrize("workflow_id", IMPORTS)
 def test_import_interrupted_after_spp_committed_leaves_no_duplicate(world: World, workflow_id: str) -> None:
     world.run_upstream(workflow_id)
-    if workflow_id == "expense_items_import":  # every category is in SPP already: make one to create
-        new_expense_category(world)
+    new_catalog_record(world, workflow_id)  # every seeded category / service is in SPP already
     wf = world.workflow(workflow_id)
     creates = to_be_created(world, workflow_id)
     assert creates
@@ -389,12 +391,11 @@ def test_import_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(
     world: World, workflow_id: str
 ) -> None:
     world.run_upstream(workflow_id)
-    if workflow_id == "expense_items_import":
-        new_expense_category(world)
+    made = new_catalog_record(world, workflow_id)
     wf = world.workflow(workflow_id)
     victim = to_be_created(world, workflow_id)[0]
     created, updated, failed = FIRST_RUN[workflow_id]
-    created += workflow_id == "expense_items_import"
+    created += made is not None
     world.spp_service.faults(
         {"kind": "record_error", "field": "externalid", "value": victim, "message": REJECTION}
     )

@@ -240,6 +240,9 @@ def test_shipped_mappings_match_by_natural_key_last(mappings_dir: Path) -> None:
         "customers_import": ("company", "companyName"),
         "employees_import": ("addr.email", "email"),
         "customers_export": ("companyName", "company"),
+        "services_import": ("code", "itemId"),
+        "cost_centers_import": ("name", "name"),
+        "rate_cards_import": ("name", "name"),
     }
     workflows, errors = load_workflows(mappings_dir)
     assert errors == {}
@@ -247,6 +250,9 @@ def test_shipped_mappings_match_by_natural_key_last(mappings_dir: Path) -> None:
         kinds = [r.kind for r in workflow.match]
         if workflow.is_oneview:  # report rows are found by their externalId upsert alone
             assert kinds == [], workflow_id
+            continue
+        if not workflow.policy.create:  # update-only: the record's own NetSuite id, nothing else
+            assert kinds == ["netsuite_id"], workflow_id
             continue
         assert kinds[:2] == ["netsuite_id", "external_id"], workflow_id
         natural = [(r.target, r.source) for r in workflow.match if r.kind == "natural_key"]
