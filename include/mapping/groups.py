@@ -45,7 +45,7 @@ DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's day numbers 0
 DAY_SETS = {
     "daily": DAYS,
     "weekdays": ("mon", "tue", "wed", "thu", "fri"),
-    "weekends": ("sat", "sun"),
+    "weekends": ("sun", "sat"),
 }
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+$")
 
@@ -216,6 +216,14 @@ def load_group(path: str | Path, workflows: Mapping[str, Workflow]) -> WorkflowG
         days = raw["days"]
         chosen = DAY_SETS[days] if isinstance(days, str) else tuple(d for d in DAYS if d in days)
         rows.append(ScheduleRow(chosen, tuple(sorted(raw["hours"])), raw.get("minute", 0)))
+    busiest = max(
+        ((day, len({(h, r.minute) for r in rows if day in r.days for h in r.hours})) for day in DAYS),
+        key=lambda item: item[1],
+    )
+    if busiest[1] > 24:
+        raise MappingError(
+            file, "schedule", f"{busiest[1]} runs on {busiest[0]}: a group runs at most 24 times a day"
+        )
     notify = data.get("notify", {})
     for key in ("errors", "summary"):
         for index, address in enumerate(notify.get(key, [])):
