@@ -622,7 +622,9 @@ CUSTOM_RECORD_TYPES: Mapping[str, CustomRecordTypeInfo] = MappingProxyType(
         for t in (
             # SuiteProjects Pro's own bundle: cost centers and project rate cards (imported into SPP)
             CustomRecordTypeInfo("customrecord_oa_cost_center", "1", "SuiteProjects Pro: Cost Center", ()),
-            CustomRecordTypeInfo("customrecord_oa_rate_card", "2", "SuiteProjects Pro: Project Rate Card", ()),
+            CustomRecordTypeInfo(
+                "customrecord_oa_rate_card", "2", "SuiteProjects Pro: Project Rate Card", ()
+            ),
             CustomRecordTypeInfo(
                 "customrecord_spp_project_profitability",
                 "101",

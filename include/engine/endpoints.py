@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
+from include import registry
 from include.engine.direction import EXPORT
 from include.engine.matching import normalise
 from include.engine.window import SyncWindow
 from include.mapping.paths import get_path
-from include import registry
 from include.registry import id_field
 from include.results import WriteResult
 
@@ -116,7 +116,9 @@ class NetSuiteSource:
         if self.workflow.source.type == "customRecord":
             type_name = registry.entity(self.workflow.entity).custom_record_type
             if type_name is None:
-                raise ValueError(f"{self.workflow.id}: entity {self.workflow.entity!r} names no custom record type")
+                raise ValueError(
+                    f"{self.workflow.id}: entity {self.workflow.entity!r} names no custom record type"
+                )
             kwargs["custom_record_type_id"] = registry.custom_record_type(type_name).internal_id
         filters = self.workflow.source.equals_filters()
         if "isInactive" in filters:

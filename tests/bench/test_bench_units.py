@@ -336,12 +336,12 @@ def test_exports_only_reports_have_no_oneview_table() -> None:
 # -- the bench's own mappings and parts --------------------------------------------------------
 def test_mappings_are_staged_with_the_benchmarks_own(tmp_path: Path) -> None:
     dest = tmp_path / "mappings"
-    (dest).mkdir()
+    dest.mkdir()
     (dest / "stale.yaml").write_text("old")
 
     staged = stage_mappings(dest)
 
-    shipped = sorted(p.name for p in MAPPINGS_DIR.iterdir() if p.suffix in (".yaml", ".yml"))
+    shipped = sorted(str(p.relative_to(MAPPINGS_DIR)) for p in MAPPINGS_DIR.rglob("*.y*ml"))
     assert staged == sorted([*shipped, "oneview_synthetic.yaml"])
     assert not (dest / "stale.yaml").exists()
     workflows, errors = load_workflows(dest)
@@ -349,6 +349,19 @@ def test_mappings_are_staged_with_the_benchmarks_own(tmp_path: Path) -> None:
     oneview = workflows["oneview_synthetic"]
     assert oneview.report is not None
     assert (oneview.batch_size, oneview.report.record_type_id, oneview.schedule) == (100, "104", None)
+
+
+def test_staging_keeps_the_shipped_subfolders(tmp_path: Path) -> None:
+    shipped, ours = tmp_path / "shipped", tmp_path / "ours"
+    (shipped / "groups").mkdir(parents=True)
+    ours.mkdir()
+    (shipped / "a.yaml").write_text("x")
+    (shipped / "groups" / "g.yaml").write_text("members: [a]")
+    (ours / "b.yaml").write_text("y")
+    (ours / "notes.txt").write_text("not a mapping")
+
+    assert stage_mappings(tmp_path / "dest", shipped, ours) == ["a.yaml", "b.yaml", "groups/g.yaml"]
+    assert not (tmp_path / "dest" / "notes.txt").exists()
 
 
 def test_a_benchmark_mapping_may_not_replace_a_shipped_one(tmp_path: Path) -> None:
@@ -359,7 +372,7 @@ def test_a_benchmark_mapping_may_not_replace_a_shipped_one(tmp_path: Path) -> No
     (ours / "a.yaml").write_text("y")
 
     with pytest.raises(ValueError, match="would replace"):
-        stage_mappings(tmp_path / "dest", (shipped, ours))
+        stage_mappings(tmp_path / "dest", shipped, ours)
 
 
 def test_only_selects_parts_in_their_order() -> None:
