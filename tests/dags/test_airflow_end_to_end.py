@@ -124,6 +124,29 @@ def test_integration_all_runs_every_workflow_through_the_scheduler(stack: Embedd
         assert last is not None and last.status == "success", path.stem
     exported = store.last_run("time_entries_export")
     assert exported.created > 2 * POOL_SIZE  # more batches than shards, so every shard sent several
+    # the OneView DAGs read the reports through the spp_odata_default connection, after the exports
+    for report in ("oneview_project_profitability", "oneview_utilisation", "oneview_backlog"):
+        run = store.last_run(report)
+        assert run.created > 0 and run.failed == 0, (report, run)
+        assert run.started_at >= store.last_run("projects_export").finished_at
+
+
+def test_a_workflow_group_runs_its_members_and_its_summary(stack: EmbeddedStack) -> None:
+    store = _state(stack)
+    before = {w: store.last_run(w).run_id for w in ("oneview_backlog", "oneview_utilisation")}
+    run_id, state = _run(stack, "group_oneview_reports")
+    assert state == "success"
+    tasks = stack.api.get(f"/dags/group_oneview_reports/dagRuns/{run_id}/taskInstances")["task_instances"]
+    assert {t["task_id"]: t["state"] for t in tasks} == {
+        "run_oneview_backlog": "success",
+        "run_oneview_project_profitability": "success",
+        "run_oneview_utilisation": "success",
+        "summary": "success",
+    }
+    for workflow, earlier in before.items():
+        again = store.last_run(workflow)
+        assert again.run_id != earlier and again.status == "success"
+        assert (again.created, again.updated) == (0, 0)  # the reports did not change
 
 
 def test_netsuite_concurrency_stayed_within_the_pool_and_loads_overlapped(stack: EmbeddedStack) -> None:
