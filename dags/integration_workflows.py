@@ -34,32 +34,24 @@ SCHEDULES_MODE = os.environ.get("INTEGRATION_SCHEDULES", "on")
 
 
 def _params(oneview: bool = False) -> dict[str, Param]:
-    if oneview:  # a report is read whole every run: no window, no since
-        return {
-            "full_sync": Param(
-                False,
-                type="boolean",
-                title="Full synchronisation",
-                description="Rewrite every row's custom record, changed or not.",
-            ),
-            "dry_run": Param(
-                False, type="boolean", title="Dry run", description="Read the report and plan, write nothing."
-            ),
-            "record_ids": Param(
-                [],
-                type="array",
-                items={"type": "string"},
-                title="Row keys",
-                description="Keys of single rows to write now (key column values joined with ~).",
-            ),
-        }
-    return {
-        "full_sync": Param(
-            False,
-            type="boolean",
-            title="Full synchronisation",
-            description="Re-process every record, not only those modified since the last successful run.",
-        ),
+    """The trigger form. A OneView report is read whole every run: no ``since``, and its single
+    records are row keys."""
+    if oneview:
+        full, dry, ids_title, ids = (
+            "Rewrite every row's custom record, changed or not.",
+            "Read the report and plan, write nothing.",
+            "Row keys",
+            "Keys of single rows to write now (key column values joined with ~).",
+        )
+    else:
+        full, dry, ids_title, ids = (
+            "Re-process every record, not only those modified since the last successful run.",
+            "Build the plan, write nothing.",
+            "Record ids",
+            "Source-system ids of single records to sync now (one per line).",
+        )
+    params = {
+        "full_sync": Param(False, type="boolean", title="Full synchronisation", description=full),
         "since": Param(
             None,
             type=["null", "string"],
@@ -67,17 +59,12 @@ def _params(oneview: bool = False) -> dict[str, Param]:
             title="Since",
             description="With full synchronisation: only records modified after this instant.",
         ),
-        "dry_run": Param(
-            False, type="boolean", title="Dry run", description="Build the plan, write nothing."
-        ),
-        "record_ids": Param(
-            [],
-            type="array",
-            items={"type": "string"},
-            title="Record ids",
-            description="Source-system ids of single records to sync now (one per line).",
-        ),
+        "dry_run": Param(False, type="boolean", title="Dry run", description=dry),
+        "record_ids": Param([], type="array", items={"type": "string"}, title=ids_title, description=ids),
     }
+    if oneview:
+        del params["since"]
+    return params
 
 
 def _default_args() -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -14,50 +13,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from emulators.serve import free_port
 from include.state import StateStore
 from include.state.engine import ENV_VAR
 from operators.group import GroupFailed, GroupSummaryOperator
+from tests.smtp import Inbox
 
 MEMBERS = ["customers_import", "projects_import", "projects_export"]
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
-        self.messages.append(envelope)
-        return "250 OK"
-
-    def wait(self, count: int = 1, timeout: float = 5.0) -> list[Any]:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.messages
-
-
-@pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Inbox]:
-    handler = _Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SMTP_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "smtp",
-                "host": "127.0.0.1",
-                "port": port,
-                "extra": {"disable_tls": True, "disable_ssl": True},
-            }
-        ),
-    )
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture
@@ -219,7 +181,7 @@ def test_a_naive_start_date_is_read_as_utc(state: StateStore, no_smtp: None) -> 
 # --- mail -----------------------------------------------------------------------------------------
 
 
-def test_a_failed_group_run_mails_the_summary_recipients(state: StateStore, inbox: _Inbox) -> None:
+def test_a_failed_group_run_mails_the_summary_recipients(state: StateStore, inbox: Inbox) -> None:
     started = _two_ran_one_did_not(state)
     operator = _operator(recipients=["finance@example.com", "boss@example.com"])
 
@@ -239,7 +201,7 @@ def test_a_failed_group_run_mails_the_summary_recipients(state: StateStore, inbo
 
 
 def test_a_successful_group_run_mails_success(
-    state: StateStore, inbox: _Inbox, monkeypatch: pytest.MonkeyPatch
+    state: StateStore, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INTEGRATION_ALERT_FROM", "spp-sync@example.com")
     started = _group_started(state)
@@ -258,7 +220,7 @@ def test_a_successful_group_run_mails_success(
         assert line in body
 
 
-def test_without_recipients_no_mail_is_sent(state: StateStore, inbox: _Inbox) -> None:
+def test_without_recipients_no_mail_is_sent(state: StateStore, inbox: Inbox) -> None:
     started = _two_ran_one_did_not(state)
 
     with pytest.raises(GroupFailed):

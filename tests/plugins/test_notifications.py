@@ -4,45 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import json
 import time
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from emulators.serve import free_port
 from plugins.netsuite_spp.notifications import failure_callbacks
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Any:
-    handler = _Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SMTP_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "smtp",
-                "host": "127.0.0.1",
-                "port": port,
-                "extra": {"disable_tls": True, "disable_ssl": True},
-            }
-        ),
-    )
-    yield handler
-    controller.stop()
+from tests.smtp import Inbox
 
 
 def _context() -> dict[str, Any]:
@@ -56,9 +24,7 @@ def _context() -> dict[str, Any]:
     return {"dag": dag, "ti": TaskInstance(), "run_id": "manual__2026", "exception": "2 of 10 batches failed"}
 
 
-def test_a_failed_task_mails_the_configured_recipients(
-    inbox: _Inbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_task_mails_the_configured_recipients(inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTEGRATION_ALERT_EMAIL", "ops@example.com, finance@example.com")
     (notifier,) = failure_callbacks()
     notifier(_context())
