@@ -35,24 +35,22 @@ NETSUITE_VERSION = "2025_2"
 BENCH_MAPPINGS = Path(__file__).resolve().parent / "mappings"  # the benchmark's own workflows
 
 
-def stage_mappings(dest: Path, sources: tuple[Path, ...] = (MAPPINGS_DIR, BENCH_MAPPINGS)) -> list[str]:
-    """Copy the mapping files of ``sources`` (the shipped ones, then the benchmark's) into ``dest``,
-    the benchmark stack's ``INTEGRATION_MAPPINGS_DIR``: the DAG processor and the tasks then see the
-    benchmark's workflows beside the real ones, and ``mappings/`` stays as shipped. A file name found
-    in two sources is refused. Returns the file names staged."""
+def stage_mappings(dest: Path, shipped: Path = MAPPINGS_DIR, extra: Path = BENCH_MAPPINGS) -> list[str]:
+    """Copy the shipped mappings folder (its subfolders too: ``groups/``) into ``dest``, the benchmark
+    stack's ``INTEGRATION_MAPPINGS_DIR``, and the benchmark's own mapping files of ``extra`` beside
+    them: the DAG processor and the tasks then see the benchmark's workflows with the real ones, and
+    ``mappings/`` stays as shipped. A benchmark file named like a shipped one is refused. Returns the
+    mapping files staged (paths relative to ``dest``)."""
     from include.mapping.loader import MAPPING_SUFFIXES
 
     if dest.exists():
         shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    staged: dict[str, Path] = {}
-    for source in sources:
-        for path in sorted(p for p in source.iterdir() if p.is_file() and p.suffix in MAPPING_SUFFIXES):
-            if path.name in staged:
-                raise ValueError(f"{path} would replace {staged[path.name]}: rename the benchmark's mapping")
-            shutil.copy2(path, dest / path.name)
-            staged[path.name] = path
-    return sorted(staged)
+    shutil.copytree(shipped, dest)
+    for path in sorted(p for p in extra.iterdir() if p.is_file() and p.suffix in MAPPING_SUFFIXES):
+        if (dest / path.name).exists():
+            raise ValueError(f"{path} would replace {shipped / path.name}: rename the benchmark's mapping")
+        shutil.copy2(path, dest / path.name)
+    return sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.suffix in MAPPING_SUFFIXES)
 
 
 @dataclass(frozen=True)
