@@ -264,10 +264,11 @@ def test_unknown_custom_record_type_is_named_with_a_suggestion(write_mapping) ->
     assert "CUSTOM_RECORD_TYPES" in error.message
 
 
-def test_a_record_type_without_a_close_match_lists_the_known_ones(write_mapping) -> None:
-    error = _error(write_mapping, _mapping(target={"record_type": "customrecord_invoice_summary"}))
+def test_an_unknown_record_type_says_where_the_account_types_are_declared(write_mapping) -> None:
+    error = _error(write_mapping, _mapping(target={"record_type": "customrecord_xyzzy"}))
     assert error.key_path == "target.record_type"
-    assert all(name in error.message for name in registry.CUSTOM_RECORD_TYPES)
+    assert "unknown custom record type 'customrecord_xyzzy'" in error.message
+    assert "include/registry.py (CUSTOM_RECORD_TYPES)" in error.message
 
 
 def test_unknown_custom_field_is_named_with_a_suggestion(write_mapping) -> None:
