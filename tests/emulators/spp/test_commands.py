@@ -161,14 +161,13 @@ def test_status_filters_on_timesheets(spp: SppWire) -> None:
     assert [t["status"] for t in objects(approved, "Timesheet")] == ["A"]
 
 
-def test_a_page_of_1000_objects_reads_in_under_300_ms(spp: SppWire) -> None:
+def test_a_page_of_1000_objects_reads_in_one_command(spp: SppWire) -> None:
+    # (the service's speed is measured by the benchmark, not asserted against a clock here)
     add_customers(spp, 1000)
-    spp.command('<Read type="Customer" method="all" limit="0,1000"/>')  # warm-up
-    started = time.perf_counter()
     answer = spp.command('<Read type="Customer" method="all" limit="0,1000" enable_custom="1"/>')
-    elapsed = time.perf_counter() - started
-    assert len(answer.findall("Customer")) == 1000
-    assert elapsed < 0.3, f"{elapsed * 1000:.0f} ms"
+    customers = answer.findall("Customer")
+    assert len(customers) == 1000
+    assert len({c.findtext("id") for c in customers}) == 1000
 
 
 # -- Add, upsert, references ----------------------------------------------------------------
