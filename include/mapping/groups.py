@@ -216,21 +216,13 @@ def load_group(path: str | Path, workflows: Mapping[str, Workflow]) -> WorkflowG
         days = raw["days"]
         chosen = DAY_SETS[days] if isinstance(days, str) else tuple(d for d in DAYS if d in days)
         rows.append(ScheduleRow(chosen, tuple(sorted(raw["hours"])), raw.get("minute", 0)))
-    busiest = max(
-        ((day, len({(h, r.minute) for r in rows if day in r.days for h in r.hours})) for day in DAYS),
-        key=lambda item: item[1],
-    )
-    if busiest[1] > 24:
-        raise MappingError(
-            file, "schedule", f"{busiest[1]} runs on {busiest[0]}: a group runs at most 24 times a day"
-        )
     notify = data.get("notify", {})
     for key in ("errors", "summary"):
         for index, address in enumerate(notify.get(key, [])):
             if not _EMAIL.match(address):
                 raise MappingError(file, f"notify.{key}[{index}]", f"{address!r} is not an e-mail address")
     members = {m: workflows[m] for m in data["workflows"]}
-    return WorkflowGroup(
+    group = WorkflowGroup(
         id=data["group"],
         title=data["title"],
         workflows=tuple(execution_order(members)),
@@ -242,6 +234,10 @@ def load_group(path: str | Path, workflows: Mapping[str, Workflow]) -> WorkflowG
         description=data.get("description", ""),
         path=path,
     )
+    day, runs = max(group.runs_per_day().items(), key=lambda item: item[1])
+    if runs > 24:
+        raise MappingError(file, "schedule", f"{runs} runs on {day}: a group runs at most 24 times a day")
+    return group
 
 
 def load_groups(

@@ -692,8 +692,8 @@ class Builder:
                     f"fields[{index}].target", f"{mapping.target!r} is set from {how}; remove this mapping"
                 )
 
-    def schedule(self) -> str | None:
-        schedule: str | None = self.data.get("schedule", DEFAULT_SCHEDULE)
+    def schedule(self, default: str = DEFAULT_SCHEDULE) -> str | None:
+        schedule: str | None = self.data.get("schedule", default)
         if schedule is None or schedule in _SCHEDULE_PRESETS:
             return schedule
         from croniter import croniter  # imported on first use

@@ -131,7 +131,7 @@ class OneViewBuilder(Builder):
             netsuite_id_field="",
             policy=Policy(create=True, update=True),
             fields=tuple(fields),
-            schedule=self.schedule_or(DEFAULT_SCHEDULE),
+            schedule=self.schedule(DEFAULT_SCHEDULE),
             batch_size=data.get("batch_size", 100),
             enabled=data.get("enabled", True),
             own_schedule=data.get("own_schedule", False),
@@ -262,11 +262,6 @@ class OneViewBuilder(Builder):
             self.declared(name, declared, f"name.columns[{index}]")
         spec = TransformSpec("concat", {"sep": raw.get("separator", " "), "fields": names})
         return FieldMapping(target="name", transforms=(spec,))
-
-    def schedule_or(self, default: str) -> str | None:
-        if "schedule" not in self.data:
-            self.data = {**self.data, "schedule": default}
-        return self.schedule()
 
 
 def check_report_layout(workflow: Workflow, columns: Iterable[Any]) -> None:
