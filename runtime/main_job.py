@@ -24,29 +24,19 @@ from runtime.embedded import EmbeddedStack
 
 
 def print_summary(workflow_ids: list[str], env: dict[str, str], started: float) -> bool:
+    """One line per workflow, as a group run's summary prints them; True when every one succeeded."""
+    import datetime as dt
+
+    from include.engine.summary import group_outcomes
     from include.state import StateStore
 
     state = StateStore(env["INTEGRATION_STATE_DB_URL"])
+    since = dt.datetime.fromtimestamp(started - 5, dt.UTC)
+    outcomes = group_outcomes(state, workflow_ids, since)
     print()
-    print(
-        f"{'workflow':<30} {'status':<8} {'created':>13} {'updated':>15} {'skipped':>15} {'failed':>12} "
-        f"{'duration':>9}"
-    )
-    ok = True
-    for wf_id in workflow_ids:
-        run = state.last_run(wf_id)
-        if run is None or run.finished_at is None or run.started_at.timestamp() < started - 5:
-            print(f"{wf_id:<30} {'not run':<8}")
-            ok = False
-            continue
-        seconds = (run.finished_at - run.started_at).total_seconds()
-        retired = f"  retired {run.retired}" if run.retired else ""
-        print(
-            f"{wf_id:<30} {run.status:<8} created {run.created:>6}  updated {run.updated:>6}  "
-            f"skipped {run.skipped:>6}  failed {run.failed:>5}  {seconds:7.1f}s{retired}"
-        )
-        ok = ok and run.status == "success"
-    return ok
+    for outcome in outcomes:
+        print(outcome.line())
+    return all(o.ok for o in outcomes)
 
 
 def main(argv: list[str] | None = None) -> int:
