@@ -195,6 +195,27 @@ def _invoice_rows(world: World) -> Iterator[StoreRow]:
         yield _row(doc, inv.stamps.created, inv.stamps.updated)
 
 
+def _slip_rows(world: World) -> Iterator[StoreRow]:
+    """The time charges an invoice bills: one slip per invoice line (service, hours, rate)."""
+    for inv in world.invoices:
+        assert inv.project.parent is not None
+        for line in inv.lines:
+            doc = {
+                "date": spp_date(inv.date),
+                "type": "T",
+                "invoiceid": str(inv.spp_id),
+                "customerid": str(inv.project.parent.spp_id),
+                "projectid": str(inv.project.spp_id),
+                "categoryid": str(line.service.spp_id),
+                "description": line.service.fields["displayName"],
+                "hours": _money(line.hours),
+                "rate": _money(line.rate),
+                "total": _money(line.amount),
+                "status": "A" if spp_status(inv.state) == "A" else "O",
+            }
+            yield _row(doc, inv.stamps.created, inv.stamps.updated)
+
+
 def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(object type, first id, rows) in load order; rows are generated lazily."""
     for spp_type in ("Costcenter", "Ratecard", "Category", "Item"):
@@ -209,6 +230,7 @@ def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
         "Envelope": _envelope_rows,
         "Ticket": _ticket_rows,
         "Invoice": _invoice_rows,
+        "Slip": _slip_rows,
     }
     assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
     for spp_type, produce in producers.items():

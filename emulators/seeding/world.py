@@ -49,6 +49,7 @@ SPP_LOAD_ORDER = (
     "Envelope",
     "Ticket",
     "Invoice",
+    "Slip",  # invoice lines (charges), after the invoices they belong to
 )
 
 
@@ -112,6 +113,7 @@ def _assign_ids(world: World) -> None:
     first = spp.block("Invoice", len(world.invoices))
     for offset, invoice in enumerate(world.invoices):
         invoice.spp_id = first + offset
+    spp.block("Slip", sum(len(i.lines) for i in world.invoices))
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 

@@ -140,6 +140,7 @@ _RULES: dict[str, ObjectType] = {
                 "projectid": "Project",
                 "invoiceid": "Invoice",
                 "userid": "User",
+                "categoryid": "Category",
             },
         ),
         ObjectType(

@@ -61,7 +61,15 @@ _SCHEDULE_PRESETS = {
     "@quarterly",
     "@yearly",
 }
-_FILTER_OPS: tuple[FilterOp, ...] = ("equals", "not_equals", "in", "not_in", "empty")
+_FILTER_OPS: tuple[FilterOp, ...] = (
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "empty",
+    "greater_than",
+    "less_than",
+)
 
 # Default "approved only" filters of export workflows, per SPP source type (connector-semantics.md §5.4).
 # A time entry (Task) has no approval of its own: it is approved when its Timesheet is (status "A").
@@ -602,6 +610,11 @@ class Builder:
             seen_targets[raw["target"]] = index
             self.known_type(source.system, raw["source_type"], f"{where}.source_type")
             line_target = TargetSpec(target.system, f"{target.type}.{raw['line']}")
+            fields = self.fields(raw["fields"], f"{where}.fields", line_target)
+            group_by = raw.get("group_by", {})
+            keys, sums = tuple(group_by.get("fields", ())), tuple(group_by.get("sum", ()))
+            if group_by:
+                self.check_grouping(fields, keys, sums, f"{where}.group_by")
             specs.append(
                 SublistSpec(
                     target=raw["target"],
@@ -609,11 +622,31 @@ class Builder:
                     source=raw["source"],
                     source_type=raw["source_type"],
                     parent_field=raw["parent_field"],
-                    fields=self.fields(raw["fields"], f"{where}.fields", line_target),
+                    fields=fields,
                     required=raw.get("required", True),
+                    group_by=keys,
+                    sums=sums,
                 )
             )
         return tuple(specs)
+
+    def check_grouping(
+        self, fields: tuple[FieldMapping, ...], keys: tuple[str, ...], sums: tuple[str, ...], where: str
+    ) -> None:
+        """Every field a grouped line maps must be a grouping key or a sum: any other would silently take
+        the first line's value for the whole group."""
+        both = sorted(set(keys) & set(sums))
+        if both:
+            raise self.fail(f"{where}.sum", f"{', '.join(both)} both groups and is summed")
+        field_args = {name: t.field_args for name, t in TRANSFORMS.items() if t.field_args}
+        for index, mapping in enumerate(fields):
+            for path in mapping.fields_read(field_args):
+                if path not in keys and path not in sums:
+                    raise self.fail(
+                        f"{where}.fields",
+                        f"line field {mapping.target!r} reads {path!r}, which is neither a group_by field "
+                        f"nor summed (fields[{index}]): add it to one of them",
+                    )
 
     def match(
         self, direction: str, target: TargetSpec, netsuite_id_field: str, external_id: str

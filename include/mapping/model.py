@@ -7,8 +7,9 @@ DAG factory imports this module at parse time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +30,7 @@ DEFAULT_SCHEDULE = "0 * * * *"
 CLAIMED_SENTINEL = registry.CLAIMED_SENTINEL  # SPP NetSuite-ID value: "export started, outcome unknown"
 
 MatchKind = Literal["netsuite_id", "external_id", "natural_key"]
-FilterOp = Literal["equals", "not_equals", "in", "not_in", "empty"]
+FilterOp = Literal["equals", "not_equals", "in", "not_in", "empty", "greater_than", "less_than"]
 EXTERNAL_ID_FIELDS = (registry.SPP_EXTERNAL_ID, registry.NETSUITE_EXTERNAL_ID)  # externalid / externalId
 
 
@@ -64,6 +65,12 @@ class Filter:
             actual = actual["internalId"]
         if self.op == "empty":
             return (actual in (None, "")) == bool(self.value)
+        if self.op in ("greater_than", "less_than"):
+            number = _number(actual)
+            if number is None:  # empty or not a number: never meets a comparison
+                return False
+            limit = Decimal(str(self.value))
+            return number > limit if self.op == "greater_than" else number < limit
         if self.op in ("in", "not_in"):
             found = any(_same(actual, candidate) for candidate in self.value)
             return found if self.op == "in" else not found
@@ -74,6 +81,23 @@ class Filter:
         """The condition as a short text for logs, e.g. ``isInactive equals False``."""
         where = f" (on the {self.via.type} via {self.via.key})" if self.via else ""
         return f"{self.field} {self.op.replace('_', ' ')} {self.value!r}{where}"
+
+
+def _number(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool) or str(value).strip() == "":
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+
+
+def _add(total: Any, value: Any) -> str:
+    """``total + value`` for SPP's decimal strings (``"7.50" + "2.25" = "9.75"``); empty counts as 0."""
+    try:
+        return str(Decimal(str(total or 0)) + Decimal(str(value or 0)))
+    except InvalidOperation:
+        raise ValueError(f"cannot add {value!r} to {total!r}: a summed line field must be a number") from None
 
 
 def _same(actual: Any, expected: Any) -> bool:
@@ -262,11 +286,35 @@ class SublistSpec:
     parent_field: str  # line field pointing at the parent record, e.g. "envelopeid" (for the extractor)
     fields: tuple[FieldMapping, ...] = ()
     required: bool = True  # a record without lines is an error (NetSuite rejects empty expense reports)
+    # The connector's INVOICE_LINE_*_GROUP_BY: lines equal in every ``group_by`` field become one line
+    # whose ``sum`` fields are added up (e.g. one invoice line per service and rate, hours summed).
+    group_by: tuple[str, ...] = ()
+    sums: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         """The key under which the extractor attaches the line documents to their parent (= ``source``)."""
         return self.source
+
+    def grouped(self, lines: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The lines as the target receives them: grouped by ``group_by`` (first-seen order), or as read.
+
+        A grouped line keeps the first line's values, the sums of the ``sum`` fields and the ids of every
+        line it stands for (``12+13``), so an error names the source lines.
+        """
+        if not self.group_by:
+            return list(lines)
+        groups: dict[tuple[str, ...], dict[str, Any]] = {}
+        for line in lines:
+            key = tuple(str(get_path(line, f) or "") for f in self.group_by)
+            merged = groups.get(key)
+            if merged is None:
+                groups[key] = dict(line)
+                continue
+            for f in self.sums:
+                merged[f] = _add(merged.get(f), get_path(line, f))
+            merged["id"] = f"{merged.get('id')}+{line.get('id')}"
+        return list(groups.values())
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,8 @@ _FILTER = {
         "in": {"type": "array", "minItems": 1},
         "not_in": {"type": "array", "minItems": 1},
         "empty": {"type": "boolean"},
+        "greater_than": {"type": "number", "description": "numeric field strictly above this value"},
+        "less_than": {"type": "number", "description": "numeric field strictly below this value"},
         "via": {
             "type": "object",
             "additionalProperties": False,
@@ -133,6 +135,16 @@ _SUBLIST = {
         "parent_field": _NAME,
         "required": {"type": "boolean", "default": True},
         "fields": {"type": "array", "items": _FIELD, "minItems": 1},
+        "group_by": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["fields"],
+            "description": "merge lines equal in these source fields into one, adding up the sum fields",
+            "properties": {
+                "fields": {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True},
+                "sum": {"type": "array", "items": _NAME, "uniqueItems": True},
+            },
+        },
     },
 }
 

@@ -128,7 +128,12 @@ def transform(workflow: Workflow, records: Sequence[Mapping[str, Any]], resolve:
     for sublist in workflow.sublists:
         parents, lines = [], []
         for position, record in enumerate(records):
-            for line in get_path(record, sublist.source) or ():
+            try:
+                record_lines = sublist.grouped(get_path(record, sublist.source) or ())
+            except ValueError as exc:  # a summed field that is not a number: this record fails, not the run
+                errors[position].append(f"{sublist.target}: {exc}")
+                continue
+            for line in record_lines:
                 parents.append(position)
                 lines.append(line)
         line_frames.append((sublist, parents, lines, _frame(pd, lines, sublist.fields)))

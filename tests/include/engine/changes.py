@@ -43,7 +43,13 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
 }
 
 IMPORTS = list(IMPORT_CHANGES)
-EXPORTS = ["customers_export", "projects_export", "time_entries_export", "expense_reports_export"]
+EXPORTS = [
+    "customers_export",
+    "projects_export",
+    "time_entries_export",
+    "expense_reports_export",
+    "invoices_export",
+]
 ALL_WORKFLOWS = IMPORTS + EXPORTS
 
 
@@ -214,9 +220,45 @@ def new_approved_expense_report(world: World) -> str:
     return envelope
 
 
+def new_approved_invoice(world: World) -> str:
+    """A new invoice of an exported invoice's customer and project, two time charges, approved."""
+    like = _exported_example(world, "Invoice", "netsuite_invoice_id__c")
+    slip = next(world.spp.read("Slip", equal_to_any={"invoiceid": [like["id"]]}))
+    day, rate = like["date"][:10], float(slip["rate"])
+    hours = (3.0, 4.5)  # same service and rate: one NetSuite line of 7.5 hours
+    invoice = _added(
+        world,
+        "Invoice",
+        {
+            "number": "INV-NEW",
+            "date": day,
+            "customerid": like["customerid"],
+            "projectid": like["projectid"],
+            "total": f"{sum(hours) * rate:.2f}",
+        },
+    )
+    charge = {k: slip[k] for k in ("customerid", "projectid", "categoryid", "rate", "description")}
+    for h in hours:
+        _added(
+            world,
+            "Slip",
+            {
+                **charge,
+                "invoiceid": invoice,
+                "date": day,
+                "type": "T",
+                "hours": f"{h:.2f}",
+                "total": f"{h * rate:.2f}",
+            },
+        )
+    _approve(world, "Invoice", invoice)
+    return invoice
+
+
 NEW_EXPORT_RECORD = {
     "customers_export": new_spp_customer,
     "projects_export": new_spp_project,
     "time_entries_export": new_approved_time_entry,
     "expense_reports_export": new_approved_expense_report,
+    "invoices_export": new_approved_invoice,
 }

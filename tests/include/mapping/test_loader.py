@@ -57,6 +57,7 @@ SHIPPED = {
         "customRecord",
         "Costcenter",
     ),
+    "invoices_export": ("Invoices (Invoices)", "export", "invoice", "Invoice", "invoice"),
     "rate_cards_import": (
         "Project Rate Cards (Project Rate Cards)",
         "import",
@@ -116,6 +117,10 @@ def test_exports_take_approved_records_only(mappings_dir: Path) -> None:
     assert workflows["expense_reports_export"].source.filters == (Filter("status", "equals", "A"),)
     assert workflows["time_entries_export"].source.filters == (
         Filter("status", "equals", "A", Via("Timesheet", "timesheetid")),
+    )
+    assert workflows["invoices_export"].source.filters == (
+        Filter("status", "equals", "A"),
+        Filter("total", "greater_than", 0),  # negative invoices are credit memos
     )
 
 

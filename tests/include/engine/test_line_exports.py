@@ -1,0 +1,177 @@
+"""Line-level exports compared field by field and line by line with their SPP source.
+
+Each test lets the workflow run against both local services, then reads the NetSuite records it
+wrote back over SOAP (``getList``) and rebuilds what each line should hold from the SPP documents
+(read over the XML API) and the cross-reference: nothing here trusts the engine's own view.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from .changes import _added, _approve, new_approved_invoice, new_spp_customer
+from .conftest import World
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _ref(value: Any) -> str | None:
+    return None if value is None else str(value.get("internalId") if isinstance(value, dict) else value)
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _netsuite_id(world: World, entity: str, spp_id: str | None) -> str | None:
+    if not spp_id:
+        return None
+    found = world.state.xref_by_spp(entity, [spp_id]).get(spp_id)
+    return found.netsuite_id if found else None
+
+
+def _exported(world: World, spp_type: str, field: str, spp_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """SPP id -> the NetSuite record its NetSuite-ID field names (read back with getList)."""
+    docs = {d["id"]: d for d in world.spp.read(spp_type, ids=spp_ids)}
+    ids = {spp_id: docs[spp_id][field] for spp_id in spp_ids}
+    assert all(v not in (None, "", "-1") for v in ids.values()), ids
+    records = world.netsuite.get_list(
+        "invoice" if spp_type == "Invoice" else "expenseReport", internal_ids=list(ids.values())
+    )
+    assert all(r is not None for r in records)
+    return {spp_id: r for spp_id, r in zip(ids, records, strict=True) if r is not None}
+
+
+def _lines(record: dict[str, Any], sublist: str, line: str) -> list[dict[str, Any]]:
+    return list((record.get(sublist) or {}).get(line) or [])
+
+
+def _created_ids(world: World, spp_type: str, field: str, before: set[str]) -> list[str]:
+    return [d["id"] for d in world.spp.read(spp_type) if d["id"] not in before and d.get(field)]
+
+
+def test_invoice_lines_are_the_spp_charges_grouped_by_service_and_rate(world: World) -> None:
+    world.run_upstream("invoices_export")
+    field = world.workflow("invoices_export").netsuite_id_field
+    exported_before = {d["id"] for d in world.spp.read("Invoice") if d.get(field) not in (None, "", "-1")}
+    new_invoice = new_approved_invoice(world)  # two charges of one service and rate
+    slip = next(world.spp.read("Slip", equal_to_any={"invoiceid": [new_invoice]}))
+    _added(  # and one at another rate: a line of its own
+        world,
+        "Slip",
+        {
+            **{k: slip[k] for k in ("customerid", "projectid", "categoryid", "description")},
+            "invoiceid": new_invoice,
+            "date": slip["date"][:10],
+            "type": "T",
+            "hours": "1.00",
+            "rate": "999.00",
+            "total": "999.00",
+        },
+    )
+
+    summary = world.run("invoices_export")
+
+    assert summary.status == "success" and summary.failed == 0, summary
+    created = [i for i in _created_ids(world, "Invoice", field, exported_before)]
+    assert new_invoice in created and len(created) == summary.created
+    invoices = {d["id"]: d for d in world.spp.read("Invoice", ids=created)}
+    for spp_id, record in _exported(world, "Invoice", field, created).items():
+        source = invoices[spp_id]
+        assert _ref(record["entity"]) == _netsuite_id(world, "customer", source["customerid"])
+        assert _ref(record["job"]) == _netsuite_id(world, "project", source["projectid"])
+        assert str(record["tranDate"])[:10] == source["date"][:10]
+        assert record["otherRefNum"] == source["number"]
+        assert record["externalId"] == f"spp-invoice-{spp_id}"
+
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for charge in world.spp.read("Slip", equal_to_any={"invoiceid": [spp_id]}):
+            groups[(charge["categoryid"], charge["projectid"], charge["rate"], charge["description"])].append(
+                charge
+            )
+        lines = _lines(record, "itemList", "item")
+        assert len(lines) == len(groups), (spp_id, lines)
+        for line, ((service, project, rate, description), charges) in zip(lines, groups.items(), strict=True):
+            assert _ref(line["item"]) == _netsuite_id(world, "service", service)
+            assert _ref(line["job"]) == _netsuite_id(world, "project", project)
+            assert _money(line["rate"]) == _money(rate)
+            assert line["description"] == description
+            assert _money(line["quantity"]) == sum(_money(c["hours"]) for c in charges)
+            assert _money(line["amount"]) == sum(_money(c["total"]) for c in charges)
+    new_lines = _lines(_exported(world, "Invoice", field, [new_invoice])[new_invoice], "itemList", "item")
+    assert sorted(_money(line["quantity"]) for line in new_lines) == [Decimal("1.00"), Decimal("7.50")]
+
+
+def test_expense_report_lines_are_the_envelope_receipts(world: World) -> None:
+    world.run_upstream("expense_reports_export")
+    field = world.workflow("expense_reports_export").netsuite_id_field
+    before = {d["id"] for d in world.spp.read("Envelope") if d.get(field) not in (None, "", "-1")}
+
+    summary = world.run("expense_reports_export")
+
+    assert summary.status == "success" and summary.created > 0, summary
+    created = _created_ids(world, "Envelope", field, before)
+    envelopes = {d["id"]: d for d in world.spp.read("Envelope", ids=created)}
+    for spp_id, record in _exported(world, "Envelope", field, created).items():
+        assert _ref(record["entity"]) == _netsuite_id(world, "employee", envelopes[spp_id]["userid"])
+        tickets = list(world.spp.read("Ticket", equal_to_any={"envelopeid": [spp_id]}))
+        lines = _lines(record, "expenseList", "expense")
+        assert len(lines) == len(tickets) > 0
+        for line, ticket in zip(lines, tickets, strict=True):
+            assert str(line["expenseDate"])[:10] == ticket["date"][:10]
+            assert _ref(line["category"]) == _netsuite_id(world, "expense_item", ticket["itemid"])
+            assert _money(line["quantity"]) == _money(ticket["quantity"])
+            assert _money(line["rate"]) == _money(ticket["cost"])
+            assert _money(line["amount"]) == _money(ticket["total"])
+            assert _ref(line.get("customer")) == _netsuite_id(world, "project", ticket.get("projectid"))
+
+
+def test_an_invoice_of_an_unlinked_customer_is_reported_and_exported_once_the_customer_is(
+    world: World,
+) -> None:
+    world.run_upstream("invoices_export")
+    assert world.run("invoices_export").status == "success"
+    customer = new_spp_customer(world)  # in SPP only: customers_export has not run since
+    like = next(world.spp.read("Invoice"))
+    invoice = _added(
+        world,
+        "Invoice",
+        {"number": "INV-ORPHAN", "date": like["date"][:10], "customerid": customer, "total": "100.00"},
+    )
+    slip = next(world.spp.read("Slip", equal_to_any={"invoiceid": [like["id"]]}))
+    _added(
+        world,
+        "Slip",
+        {
+            "invoiceid": invoice,
+            "customerid": customer,
+            "categoryid": slip["categoryid"],
+            "date": like["date"][:10],
+            "hours": "1",
+            "rate": "100.00",
+            "total": "100.00",
+            "description": "advice",
+        },
+    )
+    _approve(world, "Invoice", invoice)
+
+    blocked = world.run("invoices_export")
+
+    assert blocked.status == "success" and (blocked.created, blocked.failed) == (0, 1), blocked
+    (error,) = world.state.errors(run_id=blocked.run_id)
+    assert error.source_id == invoice
+    assert f"customer {customer}" in (error.message or "") and "customers_export" in (error.message or "")
+    assert list(world.netsuite.search("invoice", external_ids=[f"spp-invoice-{invoice}"])) == []
+
+    assert world.run("customers_export").status == "success"
+    retried = world.run("invoices_export")
+
+    assert (retried.created, retried.failed) == (1, 0), [
+        e.message for e in world.state.errors(run_id=retried.run_id)
+    ]
+    (record,) = world.netsuite.search("invoice", external_ids=[f"spp-invoice-{invoice}"])
+    assert _ref(record["entity"]) == _netsuite_id(world, "customer", customer)
