@@ -547,6 +547,16 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 description="SPP invoice -> NetSuite invoice",
             ),
             Entity(
+                "credit_memo",
+                "creditMemo",
+                "Invoice",
+                import_workflow="credit_memos_export",
+                export_workflow="credit_memos_export",
+                depends_on=("customer", "project"),
+                export_external_id="spp-credit-{id}",
+                description="SPP credit (negative invoice) -> NetSuite credit memo",
+            ),
+            Entity(
                 "cost_center",
                 "customRecord",
                 "Costcenter",
@@ -804,9 +814,13 @@ def problems() -> list[str]:
             for k in e.natural_keys
             if "export" in k.directions and keys is not None and k.netsuite not in keys
         )
-    spp_types = [e.spp_type for e in ENTITIES.values()]
+    # one SPP type may feed two entities (Invoice: invoices and credits, split by the workflows' filters)
+    # only if their NetSuite externalIds differ: otherwise two workflows would upsert the same record
+    exports = [(e.spp_type, e.external_id("export")) for e in ENTITIES.values()]
     found.extend(
-        f"SPP {t} belongs to more than one entity" for t in sorted(set(spp_types)) if spp_types.count(t) > 1
+        f"SPP {t} belongs to more than one entity with export externalId {x!r}"
+        for t, x in sorted(set(exports))
+        if exports.count((t, x)) > 1
     )
     found.extend(f"entity dependency cycle: {' -> '.join(c)}" for c in _dependency_cycles())
     return found

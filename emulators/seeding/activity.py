@@ -164,13 +164,20 @@ def plan_invoices(world: World, rng: random.Random) -> None:
     if not spp_projects or not world.service_items:
         return
     count = world.scale.invoices
+    credits = {State.EXPORTED: 0, State.APPROVED: 0}
     for i, (day, state) in enumerate(
         zip(_dates(rng, count), ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED), strict=True)
     ):
         pool = linked if state in EXPORT_ATTEMPTED and linked else spp_projects
         project = rng.choice(pool)
+        # a quarter of the exported and of the pending approved invoices are credits (negative hours):
+        # NetSuite credit memos (the first of each state, so even the tiny scale has both)
+        sign = 1.0
+        if state in credits:
+            credits[state] += 1
+            sign = -1.0 if credits[state] % 4 == 1 else 1.0
         lines = [
-            InvoiceLine(service, float(rng.randint(4, 160)), service.fields["rate"])
+            InvoiceLine(service, sign * rng.randint(4, 160), service.fields["rate"])
             for service in rng.sample(world.service_items, min(len(world.service_items), rng.randint(1, 3)))
         ]
         stamps = stamps_for(state, _created_on(rng, day), rng)

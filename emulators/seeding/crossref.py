@@ -10,10 +10,19 @@
 
 from __future__ import annotations
 
-from include.registry import CLAIMED_SENTINEL, ENTITIES, EXPORT_FLAG_FIELD, SPP_ID, entities_for
+from collections.abc import Mapping
+from typing import Any
 
-NETSUITE_RECORD_TYPES: dict[str, str] = {e.spp_type: e.netsuite_type for e in ENTITIES.values()}
-"""SPP object type -> the NetSuite record type its "NetSuite ID" field points at (one per registry entity)."""
+from include.registry import CLAIMED_SENTINEL, ENTITIES, EXPORT_FLAG_FIELD, SPP_ID, Entity, entities_for
+
+CREDIT = ENTITIES["credit_memo"]
+"""An SPP Invoice with a negative total is a credit: exported as a NetSuite credit memo."""
+
+NETSUITE_RECORD_TYPES: dict[str, str] = {
+    e.spp_type: e.netsuite_type for e in ENTITIES.values() if e is not CREDIT
+}
+"""SPP object type -> the NetSuite record type its "NetSuite ID" field points at (Invoice: invoice; a
+credit's points at a creditMemo, see :func:`exported_as`)."""
 
 NETSUITE_ID_FIELDS: dict[str, str] = {e.spp_type: e.netsuite_id_field for e in ENTITIES.values()}
 """SPP object type -> its "NetSuite ID" custom field (declared in the registry)."""
@@ -29,8 +38,15 @@ RATE_CARD_RECORD_TYPE = {"internalId": "2", "name": "SuiteProjects Pro: Project 
 """``recType`` references of the two custom record types (custom record type ids, not record ids)."""
 
 
-def spp_external_id(spp_type: str, spp_id: int | str) -> str:
+def exported_as(spp_type: str, doc: Mapping[str, Any]) -> Entity:
+    """The registry entity SPP record ``doc`` of ``spp_type`` is exported as (a negative Invoice: credit)."""
+    if spp_type == CREDIT.spp_type and str(doc.get("total", "")).startswith("-"):
+        return CREDIT
+    return next(e for e in entities_for("spp", spp_type) if e is not CREDIT)
+
+
+def spp_external_id(spp_type: str, spp_id: int | str, entity: Entity | None = None) -> str:
     """The NetSuite ``externalId`` of a record exported from SPP object ``spp_type`` number ``spp_id``
-    (the entity's export template from the registry, e.g. ``spp-task-{id}``)."""
-    (entity,) = entities_for("spp", spp_type)
+    as ``entity`` (default: the type's entity; the entity's export template, e.g. ``spp-task-{id}``)."""
+    entity = entity or exported_as(spp_type, {})
     return entity.external_id("export").replace(f"{{{SPP_ID}}}", str(spp_id))

@@ -160,7 +160,8 @@ class InvoiceLine:
 
 @dataclass(eq=False, slots=True)
 class Invoice:
-    """An SPP ``Invoice`` for one project and, once exported, a NetSuite ``invoice``."""
+    """An SPP ``Invoice`` for one project and, once exported, a NetSuite ``invoice`` (a ``creditMemo``
+    if it is a credit: negative hours)."""
 
     project: Entity
     date: dt.date
@@ -174,6 +175,10 @@ class Invoice:
     @property
     def total(self) -> float:
         return round(sum(line.amount for line in self.lines), 2)
+
+    @property
+    def credit(self) -> bool:
+        return self.total < 0
 
 
 @dataclass(slots=True)

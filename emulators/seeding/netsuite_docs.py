@@ -21,6 +21,7 @@ from emulators.netsuite.storage import to_stored
 from emulators.seeding.activity import iter_time_entries
 from emulators.seeding.crossref import (
     COST_CENTER_RECORD_TYPE,
+    CREDIT,
     EXPORT_FLAG,
     RATE_CARD_RECORD_TYPE,
     spp_external_id,
@@ -192,37 +193,45 @@ def _expense_report_rows(world: World) -> Iterator[StoreRow]:
 
 
 def invoice(inv: Invoice) -> dict[str, Any]:
-    """The NetSuite invoice an exported SPP invoice became."""
+    """The NetSuite invoice an exported SPP invoice became, or the credit memo an SPP credit became
+    (NetSuite credit memos carry positive quantities and amounts)."""
     assert inv.project.parent is not None
+    sign = -1 if inv.credit else 1
     items = [
         {
             "job": ref(inv.project),
             "item": ref(line.service),
             "description": line.service.fields["displayName"],
-            "amount": line.amount,
-            "quantity": line.hours,
+            "amount": sign * line.amount,
+            "quantity": sign * line.hours,
             "rate": f"{line.rate:.2f}",
         }  # fmt: skip
         for line in inv.lines
     ]
+    entity = CREDIT if inv.credit else None
     return {
-        "externalId": spp_external_id("Invoice", inv.spp_id),
+        "externalId": spp_external_id("Invoice", inv.spp_id, entity),
         "entity": ref(inv.project.parent),
         "tranDate": _midnight(inv.date),
         "tranId": inv.number,
         "subsidiary": dict(SUBSIDIARY),
-        "total": inv.total,
+        "total": sign * inv.total,
         "job": ref(inv.project),
         "itemList": {"item": items},
     }
 
 
-def _invoice_rows(world: World) -> Iterator[StoreRow]:
+def _invoice_rows(world: World, credits: bool = False) -> Iterator[StoreRow]:
+    rtype = "creditMemo" if credits else "invoice"
     for inv in world.invoices:
-        if inv.state in IN_NETSUITE:
+        if inv.state in IN_NETSUITE and inv.credit is credits:
             stamp = inv.stamps.netsuite
             assert stamp is not None
-            yield _row("invoice", invoice(inv), stamp, stamp)
+            yield _row(rtype, invoice(inv), stamp, stamp)
+
+
+def _credit_memo_rows(world: World) -> Iterator[StoreRow]:
+    return _invoice_rows(world, credits=True)
 
 
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
@@ -238,6 +247,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "timeBill": _time_bill_rows,
         "expenseReport": _expense_report_rows,
         "invoice": _invoice_rows,
+        "creditMemo": _credit_memo_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

@@ -34,6 +34,7 @@ NETSUITE_LOAD_ORDER = (
     "timeBill",
     "expenseReport",
     "invoice",
+    "creditMemo",  # SPP credits (negative invoices), after the invoices
 )
 SPP_LOAD_ORDER = (
     "Costcenter",
@@ -86,7 +87,13 @@ def _assign_ids(world: World) -> None:
     _number(ns, "expenseCategory", world.expense_categories, "ns_id")
     _number(ns, "customRecord", world.cost_centers + world.rate_cards, "ns_id")
     ns.block("timeBill", sum(s.entries for s in world.timesheets if s.state in IN_NETSUITE))
-    for rtype, documents in (("expenseReport", world.expense_reports), ("invoice", world.invoices)):
+    invoices = [i for i in world.invoices if not i.credit]
+    credits = [i for i in world.invoices if i.credit]
+    for rtype, documents in (
+        ("expenseReport", world.expense_reports),
+        ("invoice", invoices),
+        ("creditMemo", credits),
+    ):
         first = ns.block(rtype, sum(1 for d in documents if d.state in IN_NETSUITE))
         for d in (d for d in documents if d.state in IN_NETSUITE):
             d.ns_id, first = first, first + 1

@@ -169,6 +169,12 @@ def to_float(value: Any) -> Any:
         raise ValueError(f"{value!r} is not a number") from None
 
 
+def flip_sign(value: Any) -> Any:
+    """The number with its sign flipped (an SPP credit's negative amounts on a NetSuite credit memo)."""
+    number = to_float(value)
+    return None if number is None else -number + 0.0  # + 0.0: no "-0.0"
+
+
 def round_number(value: Any, digits: int = 2) -> Any:
     """A number rounded to ``digits`` decimals."""
     number = to_float(value)
@@ -281,6 +287,7 @@ TRANSFORMS: dict[str, ValueTransform] = {
         ValueTransform("not", negate),
         ValueTransform("float", to_float),
         ValueTransform("round", round_number),
+        ValueTransform("flip_sign", flip_sign),
         ValueTransform("hours_to_duration", hours_to_duration),
         ValueTransform("duration_to_hours", duration_to_hours),
         ValueTransform("concat", concat, field_args=("fields",)),

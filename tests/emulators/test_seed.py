@@ -24,7 +24,6 @@ from emulators.seed import (
     LAST_SYNC,
     NETSUITE_ID_FIELDS,
     NETSUITE_LOAD_ORDER,
-    NETSUITE_RECORD_TYPES,
     SCALES,
     SPP_LOAD_ORDER,
     seed_both,
@@ -32,6 +31,7 @@ from emulators.seed import (
     seed_spp,
     spp_external_id,
 )
+from emulators.seeding.crossref import exported_as
 from emulators.seeding.model import State
 from emulators.seeding.scales import get_scale
 from emulators.seeding.timeline import SEED_HORIZON
@@ -56,6 +56,9 @@ NS_REF_TARGETS = {
     ("invoice", "entity"): "customer",
     ("invoice", "job"): "job",
     ("invoice", "item"): "serviceSaleItem",
+    ("creditMemo", "entity"): "customer",
+    ("creditMemo", "job"): "job",
+    ("creditMemo", "item"): "serviceSaleItem",
 }
 NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType", "expenseAcct"}  # no subsidiaries or accounts are seeded;
 # recType names a custom record *type*
@@ -205,7 +208,8 @@ def test_counts_follow_the_scale(seeded: Seeded) -> None:
     # NetSuite holds only what was exported: about 30% (+1.5% interrupted exports) of SPP's transactions
     assert 0.2 * scale.time_entries <= ns["timeBill"] <= 0.45 * scale.time_entries
     assert 0.2 * scale.expense_reports <= ns["expenseReport"] <= 0.4 * scale.expense_reports
-    assert 0.2 * scale.invoices <= ns["invoice"] <= 0.4 * scale.invoices
+    assert 0.2 * scale.invoices <= ns["invoice"] + ns["creditMemo"] <= 0.4 * scale.invoices
+    assert 0.15 * ns["invoice"] <= ns["creditMemo"] <= 0.5 * ns["invoice"]  # a quarter of exports: credits
 
 
 @pytest.mark.parametrize("name", ["tiny", "small", "medium"])
@@ -270,26 +274,31 @@ def test_time_entries_agree_with_their_timesheet_and_task(seeded: Seeded) -> Non
 
 def test_every_netsuite_id_field_points_at_a_netsuite_record_of_the_paired_type(seeded: Seeded) -> None:
     for spp_type, field in NETSUITE_ID_FIELDS.items():
-        target = seeded.ns_records[NETSUITE_RECORD_TYPES[spp_type]]
         for record in seeded.spp_records[spp_type].values():
             value = record.data.get(field)
             if value is None or value == EXPORT_CLAIMED:
                 continue
+            entity = exported_as(spp_type, record.data)
+            target = seeded.ns_records[entity.netsuite_type]
             assert int(value) in target, (spp_type, record.id, field, value)
             if "externalid" in record.data:  # imported records: externalid is the internalId too
                 assert record.data["externalid"] == value
             else:  # exported records: NetSuite names the SPP record in its externalId
-                assert target[int(value)].external_id == spp_external_id(spp_type, record.id)
+                assert target[int(value)].external_id == spp_external_id(spp_type, record.id, entity)
 
 
 def test_exported_netsuite_transactions_name_their_spp_origin(seeded: Seeded) -> None:
-    origins = {"timeBill": "Task", "expenseReport": "Envelope", "invoice": "Invoice"}
+    origins = {"timeBill": "Task", "expenseReport": "Envelope", "invoice": "Invoice", "creditMemo": "Invoice"}
     for rtype, spp_type in origins.items():
         field = NETSUITE_ID_FIELDS[spp_type]
+        assert seeded.ns_records[rtype], rtype
         for record in seeded.ns_records[rtype].values():
-            kind, spp_id = record.external_id.removeprefix("spp-").split("-")
-            assert kind == spp_type.lower() and record.data["externalId"] == record.external_id
-            origin = seeded.spp_records[spp_type][int(spp_id)].data
+            spp_id = int(record.external_id.rsplit("-", 1)[1])
+            origin = seeded.spp_records[spp_type][spp_id].data
+            entity = exported_as(spp_type, origin)
+            assert entity.netsuite_type == rtype
+            expected = spp_external_id(spp_type, spp_id, entity)
+            assert record.external_id == record.data["externalId"] == expected
             assert origin[field] in (str(record.id), EXPORT_CLAIMED)
 
 
@@ -438,13 +447,16 @@ def test_exported_transactions_refer_to_the_linked_employee_and_project(seeded: 
             == projects[int(entry["projectid"])].data["netsuite_project_id__c"]
         )
         assert bill.data["hours"] == {"timeSpan": float(entry["decimal_hours"]), "unit": "hour"}
-    for invoice in seeded.ns_records["invoice"].values():
-        origin = seeded.spp_records["Invoice"][int(invoice.external_id.rsplit("-", 1)[1])].data
-        assert (
-            invoice.data["job"]["internalId"]
-            == projects[int(origin["projectid"])].data["netsuite_project_id__c"]
-        )
-        assert f"{invoice.data['total']:.2f}" == origin["total"]
+    for rtype, sign in (("invoice", 1), ("creditMemo", -1)):  # credit memos: positive amounts
+        for invoice in seeded.ns_records[rtype].values():
+            origin = seeded.spp_records["Invoice"][int(invoice.external_id.rsplit("-", 1)[1])].data
+            assert (
+                invoice.data["job"]["internalId"]
+                == projects[int(origin["projectid"])].data["netsuite_project_id__c"]
+            )
+            assert f"{sign * invoice.data['total']:.2f}" == origin["total"]
+            lines = invoice.data["itemList"]["item"]
+            assert invoice.data["total"] > 0 and all(line["amount"] > 0 for line in lines)
 
 
 def test_half_of_the_interrupted_exports_reached_netsuite() -> None:

@@ -3,6 +3,7 @@ SOAP client, the mapping loader and the local services read."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_declarations_are_consistent() -> None:
     assert registry.problems() == []
+
+
+def test_two_entities_of_one_spp_type_need_distinct_netsuite_external_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    credit = registry.entity("credit_memo")
+    assert credit.spp_type == registry.entity("invoice").spp_type  # distinct templates: allowed
+    clash = dataclasses.replace(credit, export_external_id=None)  # spp-invoice-{id}, like invoices
+    monkeypatch.setattr(registry, "ENTITIES", {**registry.ENTITIES, "credit_memo": clash})
+    assert registry.problems() == [
+        "SPP Invoice belongs to more than one entity with export externalId 'spp-invoice-{id}'"
+    ]
 
 
 def test_the_registry_imports_nothing_of_the_project() -> None:
@@ -70,6 +83,7 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "service",
         "expense_item",
         "invoice",
+        "credit_memo",
         "cost_center",
         "rate_card",
     }
@@ -175,13 +189,21 @@ def test_the_local_spp_service_knows_every_declared_object_type() -> None:
 
 
 def test_the_seeds_pair_the_registrys_entities() -> None:
-    from emulators.seeding.crossref import NETSUITE_ID_FIELDS, NETSUITE_RECORD_TYPES, spp_external_id
+    from emulators.seeding.crossref import (
+        NETSUITE_ID_FIELDS,
+        NETSUITE_RECORD_TYPES,
+        exported_as,
+        spp_external_id,
+    )
 
-    entities = registry.ENTITIES.values()
+    entities = [e for e in registry.ENTITIES.values() if e.name != "credit_memo"]
     assert NETSUITE_RECORD_TYPES == {e.spp_type: e.netsuite_type for e in entities}
-    assert NETSUITE_ID_FIELDS == {e.spp_type: e.netsuite_id_field for e in entities}
+    assert NETSUITE_ID_FIELDS == {e.spp_type: e.netsuite_id_field for e in registry.ENTITIES.values()}
     assert spp_external_id("Task", 7) == "spp-task-7"
     assert spp_external_id("Envelope", "3") == "spp-envelope-3"
+    assert exported_as("Invoice", {"total": "120.00"}).name == "invoice"
+    credit = exported_as("Invoice", {"total": "-120.00"})
+    assert (credit.name, spp_external_id("Invoice", 9, credit)) == ("credit_memo", "spp-credit-9")
 
 
 def test_lookup_errors_survive_pickling() -> None:

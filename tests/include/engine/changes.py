@@ -49,6 +49,7 @@ EXPORTS = [
     "time_entries_export",
     "expense_reports_export",
     "invoices_export",
+    "credit_memos_export",
 ]
 ALL_WORKFLOWS = IMPORTS + EXPORTS
 
@@ -220,17 +221,17 @@ def new_approved_expense_report(world: World) -> str:
     return envelope
 
 
-def new_approved_invoice(world: World) -> str:
-    """A new invoice of an exported invoice's customer and project, two time charges, approved."""
+def new_approved_invoice(world: World, hours: tuple[float, ...] = (3.0, 4.5)) -> str:
+    """A new invoice of an exported invoice's customer and project with one time charge per ``hours``
+    (same service and rate: one NetSuite line), approved. Negative hours make it a credit."""
     like = _exported_example(world, "Invoice", "netsuite_invoice_id__c")
     slip = next(world.spp.read("Slip", equal_to_any={"invoiceid": [like["id"]]}))
     day, rate = like["date"][:10], float(slip["rate"])
-    hours = (3.0, 4.5)  # same service and rate: one NetSuite line of 7.5 hours
     invoice = _added(
         world,
         "Invoice",
         {
-            "number": "INV-NEW",
+            "number": "INV-NEW" if hours[0] > 0 else "CR-NEW",
             "date": day,
             "customerid": like["customerid"],
             "projectid": like["projectid"],
@@ -255,10 +256,16 @@ def new_approved_invoice(world: World) -> str:
     return invoice
 
 
+def new_approved_credit(world: World) -> str:
+    """A new approved credit (negative invoice) of 3 + 4.5 hours."""
+    return new_approved_invoice(world, hours=(-3.0, -4.5))
+
+
 NEW_EXPORT_RECORD = {
     "customers_export": new_spp_customer,
     "projects_export": new_spp_project,
     "time_entries_export": new_approved_time_entry,
     "expense_reports_export": new_approved_expense_report,
     "invoices_export": new_approved_invoice,
+    "credit_memos_export": new_approved_credit,
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .changes import _added, _approve, new_approved_invoice, new_spp_customer
+from .changes import _added, _approve, new_approved_credit, new_approved_invoice, new_spp_customer
 from .conftest import World
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -34,14 +34,14 @@ def _netsuite_id(world: World, entity: str, spp_id: str | None) -> str | None:
     return found.netsuite_id if found else None
 
 
-def _exported(world: World, spp_type: str, field: str, spp_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """SPP id -> the NetSuite record its NetSuite-ID field names (read back with getList)."""
+def _exported(
+    world: World, spp_type: str, field: str, spp_ids: list[str], rtype: str
+) -> dict[str, dict[str, Any]]:
+    """SPP id -> the NetSuite ``rtype`` record its NetSuite-ID field names (read back with getList)."""
     docs = {d["id"]: d for d in world.spp.read(spp_type, ids=spp_ids)}
     ids = {spp_id: docs[spp_id][field] for spp_id in spp_ids}
     assert all(v not in (None, "", "-1") for v in ids.values()), ids
-    records = world.netsuite.get_list(
-        "invoice" if spp_type == "Invoice" else "expenseReport", internal_ids=list(ids.values())
-    )
+    records = world.netsuite.get_list(rtype, internal_ids=list(ids.values()))
     assert all(r is not None for r in records)
     return {spp_id: r for spp_id, r in zip(ids, records, strict=True) if r is not None}
 
@@ -51,14 +51,26 @@ def _lines(record: dict[str, Any], sublist: str, line: str) -> list[dict[str, An
 
 
 def _created_ids(world: World, spp_type: str, field: str, before: set[str]) -> list[str]:
-    return [d["id"] for d in world.spp.read(spp_type) if d["id"] not in before and d.get(field)]
+    linked = (d for d in world.spp.read(spp_type) if d.get(field) not in (None, "", "-1"))
+    return [d["id"] for d in linked if d["id"] not in before]
 
 
-def test_invoice_lines_are_the_spp_charges_grouped_by_service_and_rate(world: World) -> None:
-    world.run_upstream("invoices_export")
-    field = world.workflow("invoices_export").netsuite_id_field
+# (workflow, NetSuite record type, where the SPP number goes, the sign NetSuite's amounts carry)
+INVOICE_KINDS = [
+    ("invoices_export", "invoice", "otherRefNum", 1, new_approved_invoice),
+    ("credit_memos_export", "creditMemo", "memo", -1, new_approved_credit),  # positive amounts of a credit
+]
+
+
+@pytest.mark.parametrize(("workflow_id", "rtype", "number_field", "sign", "new_record"), INVOICE_KINDS)
+def test_invoice_lines_are_the_spp_charges_grouped_by_service_and_rate(
+    world: World, workflow_id: str, rtype: str, number_field: str, sign: int, new_record: Any
+) -> None:
+    world.run_upstream(workflow_id)
+    wf = world.workflow(workflow_id)
+    field = wf.netsuite_id_field
     exported_before = {d["id"] for d in world.spp.read("Invoice") if d.get(field) not in (None, "", "-1")}
-    new_invoice = new_approved_invoice(world)  # two charges of one service and rate
+    new_invoice = new_record(world)  # two charges of one service and rate
     slip = next(world.spp.read("Slip", equal_to_any={"invoiceid": [new_invoice]}))
     _added(  # and one at another rate: a line of its own
         world,
@@ -68,25 +80,26 @@ def test_invoice_lines_are_the_spp_charges_grouped_by_service_and_rate(world: Wo
             "invoiceid": new_invoice,
             "date": slip["date"][:10],
             "type": "T",
-            "hours": "1.00",
+            "hours": "1.00" if sign > 0 else "-1.00",
             "rate": "999.00",
-            "total": "999.00",
+            "total": "999.00" if sign > 0 else "-999.00",
         },
     )
 
-    summary = world.run("invoices_export")
+    summary = world.run(workflow_id)
 
     assert summary.status == "success" and summary.failed == 0, summary
     created = [i for i in _created_ids(world, "Invoice", field, exported_before)]
     assert new_invoice in created and len(created) == summary.created
     invoices = {d["id"]: d for d in world.spp.read("Invoice", ids=created)}
-    for spp_id, record in _exported(world, "Invoice", field, created).items():
+    for spp_id, record in _exported(world, "Invoice", field, created, rtype).items():
         source = invoices[spp_id]
+        assert _money(source["total"]) * sign > 0  # the workflow's filter: invoices or credits
         assert _ref(record["entity"]) == _netsuite_id(world, "customer", source["customerid"])
         assert _ref(record["job"]) == _netsuite_id(world, "project", source["projectid"])
         assert str(record["tranDate"])[:10] == source["date"][:10]
-        assert record["otherRefNum"] == source["number"]
-        assert record["externalId"] == f"spp-invoice-{spp_id}"
+        assert record[number_field] == source["number"]
+        assert record["externalId"] == wf.external_id.replace("{id}", spp_id)
 
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for charge in world.spp.read("Slip", equal_to_any={"invoiceid": [spp_id]}):
@@ -100,9 +113,10 @@ def test_invoice_lines_are_the_spp_charges_grouped_by_service_and_rate(world: Wo
             assert _ref(line["job"]) == _netsuite_id(world, "project", project)
             assert _money(line["rate"]) == _money(rate)
             assert line["description"] == description
-            assert _money(line["quantity"]) == sum(_money(c["hours"]) for c in charges)
-            assert _money(line["amount"]) == sum(_money(c["total"]) for c in charges)
-    new_lines = _lines(_exported(world, "Invoice", field, [new_invoice])[new_invoice], "itemList", "item")
+            assert _money(line["quantity"]) == sign * sum(_money(c["hours"]) for c in charges)
+            assert _money(line["amount"]) == sign * sum(_money(c["total"]) for c in charges)
+    new_record_lines = _exported(world, "Invoice", field, [new_invoice], rtype)[new_invoice]
+    new_lines = _lines(new_record_lines, "itemList", "item")
     assert sorted(_money(line["quantity"]) for line in new_lines) == [Decimal("1.00"), Decimal("7.50")]
 
 
@@ -116,7 +130,7 @@ def test_expense_report_lines_are_the_envelope_receipts(world: World) -> None:
     assert summary.status == "success" and summary.created > 0, summary
     created = _created_ids(world, "Envelope", field, before)
     envelopes = {d["id"]: d for d in world.spp.read("Envelope", ids=created)}
-    for spp_id, record in _exported(world, "Envelope", field, created).items():
+    for spp_id, record in _exported(world, "Envelope", field, created, "expenseReport").items():
         assert _ref(record["entity"]) == _netsuite_id(world, "employee", envelopes[spp_id]["userid"])
         tickets = list(world.spp.read("Ticket", equal_to_any={"envelopeid": [spp_id]}))
         lines = _lines(record, "expenseList", "expense")

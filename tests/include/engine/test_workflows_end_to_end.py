@@ -56,7 +56,8 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "projects_export": (1, 0, 0),
     "time_entries_export": (61, 0, 0),
     "expense_reports_export": (6, 0, 0),
-    "invoices_export": (3, 0, 0),
+    "invoices_export": (2, 0, 0),
+    "credit_memos_export": (1, 0, 0),
 }
 
 # The SPP command that creates an import's records.

@@ -58,6 +58,13 @@ SHIPPED = {
         "Costcenter",
     ),
     "invoices_export": ("Invoices (Invoices)", "export", "invoice", "Invoice", "invoice"),
+    "credit_memos_export": (
+        "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
+        "export",
+        "credit_memo",
+        "Invoice",
+        "creditMemo",
+    ),
     "rate_cards_import": (
         "Project Rate Cards (Project Rate Cards)",
         "import",
@@ -121,6 +128,10 @@ def test_exports_take_approved_records_only(mappings_dir: Path) -> None:
     assert workflows["invoices_export"].source.filters == (
         Filter("status", "equals", "A"),
         Filter("total", "greater_than", 0),  # negative invoices are credit memos
+    )
+    assert workflows["credit_memos_export"].source.filters == (
+        Filter("status", "equals", "A"),
+        Filter("total", "less_than", 0),
     )
 
 

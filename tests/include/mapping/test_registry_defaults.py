@@ -145,7 +145,8 @@ def test_defaults_come_from_the_entitys_registry_entry(write_mapping, name: str)
     )
     workflow = load_workflow(write_mapping("widgets_export", data))
     assert workflow.netsuite_id_field == entity.netsuite_id_field
-    assert workflow.external_id == entity.external_id("export") == f"spp-{entity.spp_type.lower()}-{{id}}"
+    default_template = entity.export_external_id or f"spp-{entity.spp_type.lower()}-{{id}}"
+    assert workflow.external_id == entity.external_id("export") == default_template
     assert workflow.source.name_field == entity.spp.name_field
     assert [(r.target, r.source, r.template) for r in workflow.match] == [
         ("internalId", entity.netsuite_id_field, None),
