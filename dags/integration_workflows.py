@@ -18,7 +18,7 @@ from typing import Any
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, TriggerRule
 
 from include.engine.direction import direction_of
-from include.mapping.loader import load_workflows
+from include.mapping.loader import execution_order, load_workflows
 from include.paths import MAPPINGS_DIR
 from operators.workflow import (
     FinishWorkflowOperator,
@@ -228,7 +228,12 @@ def _member_tasks(workflows: dict[str, Any]) -> dict[str, Any]:
             trigger_rule=TriggerRule.ALL_DONE,
             retries=0,
         )
-    stage = {w: direction_of(wf).group_stage for w, wf in workflows.items()}
+    # a workflow's stage is its direction's, or a later one if it depends on a later-stage workflow (an
+    # import of payments waits for the invoices export: it runs among the exports, not before them)
+    stage: dict[str, int] = {}
+    for wf_id in execution_order(workflows):
+        deps = [stage[d] for d in workflows[wf_id].depends_on if d in stage]
+        stage[wf_id] = max([direction_of(workflows[wf_id]).group_stage, *deps])
     for wf_id, wf in workflows.items():
         upstream = set(d for d in wf.depends_on if d in tasks)
         # the workflows of the stage just before (imports before exports, both before reports)

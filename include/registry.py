@@ -576,6 +576,24 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 description='NetSuite custom record "SuiteProjects Pro: Project Rate Card" -> SPP rate card',
                 custom_record_type="customrecord_oa_rate_card",
             ),
+            Entity(
+                "sales_order",
+                "salesOrder",
+                "Customerpo",
+                import_workflow="customer_pos_import",
+                export_workflow="customer_pos_import",
+                depends_on=("customer", "project"),
+                description="NetSuite sales order -> SPP customer PO (Customerpo)",
+            ),
+            Entity(
+                "payment",
+                "customerPayment",
+                "Payment",
+                import_workflow="payments_import",
+                export_workflow="payments_import",
+                depends_on=("customer", "invoice"),
+                description="NetSuite customer payment -> SPP payment of the invoice it pays",
+            ),
         )
     }
 )

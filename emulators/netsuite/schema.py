@@ -224,7 +224,9 @@ _ENUM_LIST: list[EnumType] = [
             "jobType",
             "journalEntry",
             "location",
+            "nonInventoryPurchaseItem",
             "opportunity",
+            "otherChargeSaleItem",
             "partner",
             "paymentMethod",
             "priceLevel",
@@ -250,6 +252,7 @@ _ENUM_LIST: list[EnumType] = [
         "platformCoreTyp",
         "SearchRecordType",
         (
+            "contact",
             "customer",
             "customRecord",
             "employee",
@@ -261,12 +264,14 @@ _ENUM_LIST: list[EnumType] = [
             "supportCase",
             "timeBill",
             "transaction",
+            "vendor",
         ),
     ),
     EnumType(
         "platformCoreTyp",
         "DeletedRecordType",
         (
+            "contact",
             "creditMemo",
             "customRecord",
             "customer",
@@ -276,13 +281,16 @@ _ENUM_LIST: list[EnumType] = [
             "invoice",
             "job",
             "journalEntry",
+            "nonInventoryPurchaseItem",
             "opportunity",
+            "otherChargeSaleItem",
             "projectTask",
             "purchaseOrder",
             "purchaseRequisition",
             "salesOrder",
             "serviceSaleItem",
             "supportCase",
+            "vendor",
             "vendorBill",
             "vendorCredit",
         ),
@@ -1270,6 +1278,52 @@ _RECORDS: list[RecordTypeInfo] = [
         search_aliases={"customer": "parent", "status": "entityStatus", "type": "jobType"},
     ),
     RecordTypeInfo(
+        "vendor",
+        "Vendor",
+        "listRel",
+        _fields(
+            "entityId:string isPerson:boolean companyName:string firstName:string lastName:string"
+            " email:string phone:string altEmail:string url:string isInactive:boolean dateCreated:dateTime"
+            " lastModifiedDate:dateTime subsidiary:ref currency:ref terms:ref category:ref comments:string"
+            " legalName:string accountNumber:string laborCost:double customFieldList:customFieldList"
+        ),
+        "VendorSearchBasic",
+        "VendorSearch",
+        "listRel",
+        "vendor",
+        "Vendor",
+        modified_field="lastModifiedDate",
+        created_field="dateCreated",
+        search_modified_field="lastModifiedDate",
+        # as customer: a company vendor needs a name, a person a last name; entityId alone is accepted
+        required_fields=(("companyName", "entityId", "lastName"),),
+        unique_field="entityId",
+        duplicate_code="DUP_ENTITY",
+    ),
+    RecordTypeInfo(
+        "contact",
+        "Contact",
+        "listRel",
+        _fields(
+            "entityId:string firstName:string middleName:string lastName:string company:ref title:string"
+            " email:string phone:string mobilePhone:string isInactive:boolean isPrivate:boolean"
+            " dateCreated:dateTime lastModifiedDate:dateTime subsidiary:ref comments:string"
+            " customFieldList:customFieldList"
+        ),
+        "ContactSearchBasic",
+        "ContactSearch",
+        "listRel",
+        "contact",
+        "Contact",
+        modified_field="lastModifiedDate",
+        created_field="dateCreated",
+        search_modified_field="lastModifiedDate",
+        # as employee: an entityId, or else both a first and a last name
+        required_fields=(("entityId", "firstName"), ("entityId", "lastName")),
+        unique_field="entityId",
+        duplicate_code="DUP_ENTITY",
+    ),
+    RecordTypeInfo(
         "employee",
         "Employee",
         "listEmp",
@@ -1351,6 +1405,56 @@ _RECORDS: list[RecordTypeInfo] = [
         "listAcct",
         "item",
         "ServiceSaleItem",
+        modified_field="lastModifiedDate",
+        created_field="createdDate",
+        search_modified_field="lastModifiedDate",
+        required_fields=(("itemId",),),
+        unique_field="itemId",
+        duplicate_code="DUP_ITEM",
+        search_aliases={"created": "createdDate", "subsidiary": "subsidiaryList", "account": "incomeAccount"},
+    ),
+    # ItemSearchBasic.type _nonInventoryItem: only the purchase variant is served (see ITEM_TYPES)
+    RecordTypeInfo(
+        "nonInventoryPurchaseItem",
+        "NonInventoryPurchaseItem",
+        "listAcct",
+        _fields(
+            "createdDate:dateTime lastModifiedDate:dateTime itemId:string displayName:string"
+            " purchaseDescription:string cost:double vendorName:string expenseAccount:ref isInactive:boolean"
+            " subsidiaryList:recordRefList department:ref class:ref location:ref"
+            " customFieldList:customFieldList"
+        ),
+        "ItemSearchBasic",
+        "ItemSearch",
+        "listAcct",
+        "item",
+        "NonInventoryPurchaseItem",
+        modified_field="lastModifiedDate",
+        created_field="createdDate",
+        search_modified_field="lastModifiedDate",
+        required_fields=(("itemId",),),
+        unique_field="itemId",
+        duplicate_code="DUP_ITEM",
+        search_aliases={
+            "created": "createdDate",
+            "subsidiary": "subsidiaryList",
+            "account": "expenseAccount",
+        },
+    ),
+    RecordTypeInfo(
+        "otherChargeSaleItem",
+        "OtherChargeSaleItem",
+        "listAcct",
+        _fields(
+            "createdDate:dateTime lastModifiedDate:dateTime itemId:string displayName:string"
+            " salesDescription:string rate:double incomeAccount:ref isInactive:boolean"
+            " subsidiaryList:recordRefList customFieldList:customFieldList"
+        ),
+        "ItemSearchBasic",
+        "ItemSearch",
+        "listAcct",
+        "item",
+        "OtherChargeSaleItem",
         modified_field="lastModifiedDate",
         created_field="createdDate",
         search_modified_field="lastModifiedDate",
@@ -1788,6 +1892,18 @@ def registry_mismatches() -> list[str]:
             for what, (ours, theirs) in pairs.items()
             if ours != theirs
         )
+    # ITEM_TYPES maps each ItemSearchBasic.type literal to one record type, but the registry gives
+    # several item types one literal (_service, _nonInventoryItem): serve at most one per literal
+    sharing: dict[str, list[str]] = {}
+    for r in _RECORDS:
+        if r.search_basic_type == "ItemSearchBasic":  # declared, or ITEM_TYPES fails at import
+            for value in netsuite_record_type(r.record_type).search_type_values:
+                sharing.setdefault(value, []).append(r.record_type)
+    found.extend(
+        f"ItemSearchBasic type {value!r} would return {' and '.join(types)}; serve one of them"
+        for value, types in sharing.items()
+        if len(types) > 1
+    )
     return found
 
 
@@ -1796,7 +1912,9 @@ TRANSACTION_TYPES: dict[str, str] = {
     r.transaction_type: r.record_type for r in _RECORDS if r.transaction_type
 }
 
-# ItemSearchBasic.type literal -> RecordType value (a ServiceSaleItem is `_service`), from the registry
+# ItemSearchBasic.type literal -> RecordType value (a ServiceSaleItem is `_service`), from the registry.
+# One type per literal: `_nonInventoryItem` is declared by three item types, only nonInventoryPurchaseItem
+# is served (registry_mismatches reports a second served type for one literal).
 ITEM_TYPES: dict[str, str] = {
     value: r.record_type
     for r in _RECORDS
@@ -1885,6 +2003,20 @@ SEARCH_BASICS: dict[str, SearchBasicInfo] = {
             " customFieldList:custom",
         ),
         _search_basic(
+            "VendorSearchBasic",
+            "category:multi companyName:string dateCreated:date email:string entityId:string"
+            " externalId:multi externalIdString:string firstName:string internalId:multi"
+            " internalIdNumber:long isInactive:bool isPerson:bool lastModifiedDate:date lastName:string"
+            " phone:string subsidiary:multi customFieldList:custom",
+        ),
+        _search_basic(
+            "ContactSearchBasic",
+            "company:multi dateCreated:date email:string entityId:string externalId:multi"
+            " externalIdString:string firstName:string internalId:multi internalIdNumber:long"
+            " isInactive:bool isPrivate:bool lastModifiedDate:date lastName:string middleName:string"
+            " mobilePhone:string phone:string subsidiary:multi title:string customFieldList:custom",
+        ),
+        _search_basic(
             "EmployeeSearchBasic",
             "dateCreated:date email:string entityId:string externalId:multi externalIdString:string"
             " firstName:string internalId:multi internalIdNumber:long isInactive:bool lastModifiedDate:date"
@@ -1949,6 +2081,8 @@ SEARCH_WRAPPERS: dict[str, SearchWrapperInfo] = {
     for w in [
         SearchWrapperInfo("CustomerSearch", "listRel", "CustomerSearchBasic", "customerSearch"),
         SearchWrapperInfo("JobSearch", "listRel", "JobSearchBasic", "jobSearch"),
+        SearchWrapperInfo("VendorSearch", "listRel", "VendorSearchBasic", "vendorSearch"),
+        SearchWrapperInfo("ContactSearch", "listRel", "ContactSearchBasic", "contactSearch"),
         SearchWrapperInfo("EmployeeSearch", "listEmp", "EmployeeSearchBasic", "employeeSearch"),
         SearchWrapperInfo("ProjectTaskSearch", "actSched", "ProjectTaskSearchBasic", "projectTaskSearch"),
         SearchWrapperInfo("SupportCaseSearch", "listSupport", "SupportCaseSearchBasic", "supportCaseSearch"),
@@ -1969,6 +2103,8 @@ SEARCH_WRAPPERS: dict[str, SearchWrapperInfo] = {
 SEARCH_RECORD_TYPES: dict[str, str] = {
     "CustomerSearchBasic": "customer",
     "JobSearchBasic": "job",
+    "VendorSearchBasic": "vendor",
+    "ContactSearchBasic": "contact",
     "EmployeeSearchBasic": "employee",
     "ProjectTaskSearchBasic": "projectTask",
     "SupportCaseSearchBasic": "supportCase",

@@ -181,6 +181,15 @@ class Invoice:
         return self.total < 0
 
 
+@dataclass(eq=False, slots=True)
+class Payment:
+    """A NetSuite ``customerPayment`` paying one exported invoice in full (an SPP ``Payment`` once
+    imported): ``entity`` carries its link state, timestamps and ids."""
+
+    entity: Entity
+    invoice: Invoice
+
+
 @dataclass(slots=True)
 class TimeEntry:
     """One SPP time entry (``Task``), generated on the fly: there are too many to keep in memory."""
@@ -212,6 +221,8 @@ class World:
     timesheets: list[Timesheet] = field(default_factory=list)
     expense_reports: list[ExpenseReport] = field(default_factory=list)
     invoices: list[Invoice] = field(default_factory=list)
+    sales_orders: list[Entity] = field(default_factory=list)  # NetSuite sales orders (parent: the project)
+    payments: list[Payment] = field(default_factory=list)
     # SPP projects that can take time: project -> its SPP tasks; user -> the projects they book to
     project_tasks: dict[Entity, list[Entity]] = field(default_factory=dict)
     user_projects: dict[Entity, list[Entity]] = field(default_factory=dict)

@@ -234,6 +234,50 @@ def _credit_memo_rows(world: World) -> Iterator[StoreRow]:
     return _invoice_rows(world, credits=True)
 
 
+def _sales_order_rows(world: World) -> Iterator[StoreRow]:
+    for order in world.sales_orders:
+        project = order.parent
+        assert project is not None and project.parent is not None
+        f = order.netsuite_fields()
+        doc = {
+            "entity": ref(project.parent),
+            "job": ref(project),
+            "tranId": f["tranId"],
+            "tranDate": ns_datetime(f["tranDate"]),
+            "total": f["total"],
+            "memo": f["memo"],
+            "subsidiary": dict(SUBSIDIARY),
+        }
+        yield _entity_row("salesOrder", order, doc)
+
+
+def _customer_payment_rows(world: World) -> Iterator[StoreRow]:
+    for number, payment in enumerate(world.payments, start=1):
+        invoice, amount = payment.invoice, payment.entity.fields["payment"]
+        assert invoice.project.parent is not None and invoice.ns_id is not None
+        applied = {
+            "apply": True,
+            "doc": invoice.ns_id,
+            "type": "Invoice",
+            "refNum": invoice.number,
+            "total": invoice.total,
+            "due": 0.0,
+            "amount": amount,
+        }
+        doc = {
+            "customer": ref(invoice.project.parent),
+            "tranId": f"PYMT-{number:05d}",
+            "tranDate": ns_datetime(payment.entity.fields["tranDate"]),
+            "payment": amount,
+            "total": amount,
+            "applied": amount,
+            "unapplied": 0.0,
+            "subsidiary": dict(SUBSIDIARY),
+            "applyList": {"apply": [applied]},
+        }
+        yield _entity_row("customerPayment", payment.entity, doc)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -248,6 +292,8 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "expenseReport": _expense_report_rows,
         "invoice": _invoice_rows,
         "creditMemo": _credit_memo_rows,
+        "salesOrder": _sales_order_rows,
+        "customerPayment": _customer_payment_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

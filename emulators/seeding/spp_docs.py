@@ -216,6 +216,37 @@ def _slip_rows(world: World) -> Iterator[StoreRow]:
             yield _row(doc, inv.stamps.created, inv.stamps.updated)
 
 
+def _customer_po_rows(world: World) -> Iterator[StoreRow]:
+    """The sales orders the last sync imported, as it left them (an amended total is not in SPP yet)."""
+    for order in world.sales_orders:
+        if order.in_spp:
+            project = order.parent
+            assert project is not None and project.parent is not None
+            doc = {
+                "number": order.fields["tranId"],
+                "date": spp_date(order.fields["tranDate"]),
+                "customerid": str(project.parent.spp_id),
+                "projectid": str(project.spp_id),
+                "total": _money(order.fields["total"]),
+                "notes": order.fields["memo"],
+            }
+            yield _imported("Customerpo", order, doc)
+
+
+def _payment_rows(world: World) -> Iterator[StoreRow]:
+    for payment in world.payments:
+        if payment.entity.in_spp:
+            invoice = payment.invoice
+            assert invoice.project.parent is not None
+            doc = {
+                "invoiceid": str(invoice.spp_id),
+                "customerid": str(invoice.project.parent.spp_id),
+                "date": spp_date(payment.entity.fields["tranDate"]),
+                "total": _money(payment.entity.fields["payment"]),
+            }
+            yield _imported("Payment", payment.entity, doc, active=False)
+
+
 def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(object type, first id, rows) in load order; rows are generated lazily."""
     for spp_type in ("Costcenter", "Ratecard", "Category", "Item"):
@@ -231,6 +262,8 @@ def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
         "Ticket": _ticket_rows,
         "Invoice": _invoice_rows,
         "Slip": _slip_rows,
+        "Customerpo": _customer_po_rows,
+        "Payment": _payment_rows,
     }
     assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
     for spp_type, produce in producers.items():

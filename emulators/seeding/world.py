@@ -20,6 +20,7 @@ from emulators.seeding.entities import (
     build_tasks,
 )
 from emulators.seeding.model import IN_NETSUITE, Entity, World
+from emulators.seeding.sales import plan_payments, plan_sales_orders
 from emulators.seeding.scales import Scale
 
 NETSUITE_LOAD_ORDER = (
@@ -35,6 +36,8 @@ NETSUITE_LOAD_ORDER = (
     "expenseReport",
     "invoice",
     "creditMemo",  # SPP credits (negative invoices), after the invoices
+    "salesOrder",  # later additions go last, so earlier ids never move
+    "customerPayment",
 )
 SPP_LOAD_ORDER = (
     "Costcenter",
@@ -51,6 +54,8 @@ SPP_LOAD_ORDER = (
     "Ticket",
     "Invoice",
     "Slip",  # invoice lines (charges), after the invoices they belong to
+    "Customerpo",  # later additions go last, so earlier ids never move
+    "Payment",
 )
 
 
@@ -121,6 +126,10 @@ def _assign_ids(world: World) -> None:
     for offset, invoice in enumerate(world.invoices):
         invoice.spp_id = first + offset
     spp.block("Slip", sum(len(i.lines) for i in world.invoices))
+    _number(ns, "salesOrder", world.sales_orders, "ns_id")
+    _number(ns, "customerPayment", (p.entity for p in world.payments), "ns_id")
+    _number(spp, "Customerpo", (o for o in world.sales_orders if o.in_spp), "spp_id")
+    _number(spp, "Payment", (p.entity for p in world.payments if p.entity.in_spp), "spp_id")
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -139,5 +148,8 @@ def build_world(scale: Scale) -> World:
     plan_timesheets(world, activity)
     plan_expense_reports(world, activity)
     plan_invoices(world, activity)
+    sales = random.Random(scale.seed * 7 + 5)  # its own stream: the records above stay as they were
+    plan_sales_orders(world, sales)
+    plan_payments(world, sales)
     _assign_ids(world)
     return world

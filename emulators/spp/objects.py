@@ -172,7 +172,7 @@ _RULES: dict[str, ObjectType] = {
         ObjectType("Costcenter"),
         ObjectType(
             "Customerpo",
-            foreign_keys={"customerid": "Customer"},
+            foreign_keys={"customerid": "Customer", "projectid": "Project"},
         ),
         ObjectType("Ratecard"),
         ObjectType("Contact", foreign_keys={"customerid": "Customer"}),

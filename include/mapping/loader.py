@@ -12,6 +12,7 @@ and croniter are imported on first validation, pandas never.
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -334,23 +335,29 @@ def _cycles(workflows: Mapping[str, Workflow]) -> list[list[str]]:
 
 
 def execution_order(workflows: Mapping[str, Workflow]) -> list[str]:
-    """Workflow ids with every dependency before its dependents (imports before exports and OneView
-    reports on ties: those reference what the imports link)."""
+    """Workflow ids with every dependency before its dependents and, among those ready to run, imports
+    before exports before OneView reports (exports and reports reference what the imports link), then by
+    id. An import that needs an export's links (payments of exported invoices) waits for that export
+    without pulling the other exports ahead of the remaining imports."""
+
+    def key(workflow_id: str) -> tuple[bool, bool, str]:
+        workflow = workflows[workflow_id]
+        return (not workflow.is_import, workflow.is_oneview, workflow_id)
+
+    waiting = {w: {d for d in workflows[w].depends_on if d in workflows and d != w} for w in workflows}
+    ready = [key(w) for w, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
     order: list[str] = []
-    done: set[str] = set()
-
-    def place(node: str) -> None:
-        if node in done:
-            return
-        done.add(node)
-        for dependency in workflows[node].depends_on:
-            if dependency in workflows:
-                place(dependency)
+    while ready:
+        node = heapq.heappop(ready)[2]
         order.append(node)
-
-    for node in sorted(workflows, key=lambda w: (not workflows[w].is_import, workflows[w].is_oneview, w)):
-        place(node)
-    return order
+        for other, deps in waiting.items():
+            if node in deps:
+                deps.discard(node)
+                if not deps:
+                    heapq.heappush(ready, key(other))
+    # a dependency cycle (reported by the loader) leaves its members out above: keep them, in key order
+    return order + sorted((w for w in workflows if w not in order), key=key)
 
 
 class Builder:
@@ -541,8 +548,9 @@ class Builder:
         if "reference" in raw:
             ref = raw["reference"]
             self.entity(ref["entity"], f"{where}.reference.entity")
+            required = ref.get("required", True)
             reference = ReferenceSpec(
-                ref["entity"], ref["field"], ref.get("required", True), ref.get("workflow")
+                ref["entity"], ref["field"], required is True, ref.get("workflow"), required == "when_set"
             )
         return FieldMapping(
             target=raw["target"],

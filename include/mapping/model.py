@@ -213,6 +213,8 @@ class ReferenceSpec:
     field: str  # source path holding the source-side id (a RecordRef's internalId or an SPP ``*id``)
     required: bool = True
     workflow: str | None = None  # the workflow that links this entity ("run X first"); None = default
+    # may be empty, but an id that is set must be linked (else the record waits, rather than lose the link)
+    when_set: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,9 +253,8 @@ class FieldMapping:
         """Where the value comes from, in words, for generated docs (e.g. the DAG's field table)."""
         if self.reference is not None:
             ref = self.reference
-            text = f"`{ref.field}` via the {ref.entity} cross-reference" + (
-                "" if ref.required else " (optional)"
-            )
+            optional = " (if set, linked)" if ref.when_set else " (optional)"
+            text = f"`{ref.field}` via the {ref.entity} cross-reference" + ("" if ref.required else optional)
         elif self.has_constant:
             text = f"constant `{self.constant!r}`"
         elif self.source is not None:

@@ -16,7 +16,9 @@ NETSUITE_CUSTOM_PREFIXES = ("custentity", "custbody", "custcol", "custevent", "c
 CUSTOM_FIELD_LIST = "customFieldList"
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# a dotted field path; a number steps into a list (applyList.apply.0.doc: the first line's doc)
+SOURCE_PATH_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$"
+_PATH = re.compile(SOURCE_PATH_PATTERN)
 
 
 def is_netsuite_custom(name: str) -> bool:
@@ -25,7 +27,7 @@ def is_netsuite_custom(name: str) -> bool:
 
 
 def is_valid_path(path: str) -> bool:
-    """True when ``path`` is a plain or dotted field name."""
+    """True when ``path`` is a plain or dotted field name (list positions allowed: ``applyList.apply.0``)."""
     return bool(_PATH.match(path))
 
 
@@ -48,10 +50,13 @@ def get_path(doc: Mapping[str, Any], path: str) -> Any:
     """The value at ``path`` in ``doc``, or None when any step is missing.
 
     A bare NetSuite custom scriptId is also looked up in ``customFieldList``, so callers need not
-    normalise first.
+    normalise first. A number steps into a list: ``applyList.apply.0.doc`` is the first line's ``doc``.
     """
     value: Any = doc
     for part in path.split("."):
+        if isinstance(value, list | tuple) and part.isdigit():
+            value = value[int(part)] if int(part) < len(value) else None
+            continue
         if not isinstance(value, Mapping):
             return None
         if part in value:

@@ -11,8 +11,10 @@ from typing import Any
 
 from include.mapping.field_types import KINDS
 from include.mapping.model import ENTITIES
+from include.mapping.paths import SOURCE_PATH_PATTERN
 
 _NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"}
+_SOURCE_PATH = {"type": "string", "pattern": SOURCE_PATH_PATTERN}  # may step into a list: apply.0.doc
 _SYSTEM = {"enum": ["netsuite", "spp"]}
 # Entity names and record types are checked by the loader against include/registry.py (so an unknown
 # one gets "did you mean" and the known ones); the schema offers the entities to editors as examples.
@@ -42,8 +44,13 @@ _REFERENCE = {
     "required": ["entity", "field"],
     "properties": {
         "entity": {**_ENTITY, "description": "cross-reference entity of the referenced record"},
-        "field": {**_NAME, "description": "source field holding the referenced record's id"},
-        "required": {"type": "boolean", "default": True},
+        "field": {**_SOURCE_PATH, "description": "source field holding the referenced record's id"},
+        "required": {
+            "enum": [True, False, "when_set"],
+            "default": True,
+            "description": "true: must be set and linked; false: left out when empty or unlinked; "
+            "when_set: may be empty, but a set id must be linked",
+        },
         "workflow": {"type": "string", "description": "workflow that links the entity (named in errors)"},
     },
 }
@@ -57,7 +64,7 @@ _FIELD = {
             **_NAME,
             "description": "target field name (NetSuite custom scriptIds go to customFieldList)",
         },
-        "source": {**_NAME, "description": "source field path"},
+        "source": {**_SOURCE_PATH, "description": "source field path"},
         "constant": {"description": "fixed value"},
         "reference": _REFERENCE,
         "transform": {"oneOf": [_TRANSFORM_CALL, {"type": "array", "items": _TRANSFORM_CALL, "minItems": 1}]},

@@ -239,14 +239,17 @@ def _columns(
             ref = mapping.reference
             raw = _reference_ids(frame[ref.field], workflow.source.system)
             values = _objects(raw.map(resolved.get(ref.entity, {})))  # unlinked ids -> None
-            if ref.required:
+            if ref.required or ref.when_set:
                 entity = ref.entity.replace("_", " ")
                 run_first = workflow.linking_workflow(ref)
                 for position, (source_id, target_id) in enumerate(
                     zip(raw.tolist(), values.tolist(), strict=True)
                 ):
                     if source_id is None:
-                        errors_of[position].append(f"{mapping.target}: no {entity} ({ref.field} is empty)")
+                        if ref.required:
+                            errors_of[position].append(
+                                f"{mapping.target}: no {entity} ({ref.field} is empty)"
+                            )
                     elif target_id is None:
                         errors_of[position].append(
                             f"{entity} {source_id} is not linked to {_SYSTEM_NAMES[side]} yet "

@@ -232,6 +232,13 @@ def _ancestors(tasks: dict[str, Any], task_id: str) -> set[str]:
     return seen
 
 
+def _stage(workflows: dict[str, Workflow], workflow_id: str) -> int:
+    """The direction's stage (import 0, export 1, OneView 2), or the latest of what it depends on."""
+    wf = workflows[workflow_id]
+    deps = [_stage(workflows, d) for d in wf.depends_on if d in workflows]
+    return max([direction_of(wf).group_stage, *deps])
+
+
 def _check_group_dag(report: dict, group: WorkflowGroup, workflows: dict[str, Workflow]) -> None:
     """Everything a group DAG must be, whichever group it is."""
     dag = report["dags"][group.dag_id]
@@ -251,10 +258,10 @@ def _check_group_dag(report: dict, group: WorkflowGroup, workflows: dict[str, Wo
         for dependency in workflows[member].depends_on:
             if dependency in group.workflows:
                 assert f"run_{dependency}" in ancestors, f"{group.id}: {dependency} not before {member}"
-        # imports before exports before OneView reports
-        stage = direction_of(workflows[member]).group_stage
+        # imports before exports before OneView reports (an import that depends on an export: after it)
+        stage = _stage(workflows, member)
         for other in group.workflows:
-            if direction_of(workflows[other]).group_stage < stage:
+            if _stage(workflows, other) < stage:
                 assert f"run_{other}" in ancestors, f"{group.id}: {other} not before {member}"
         # the members run in the group's execution order: nothing runs after a member it precedes
         position = group.workflows.index(member)
@@ -332,6 +339,16 @@ def test_master_data_runs_imports_before_exports(shipped: dict) -> None:
     # imports without dependencies between them start together
     assert tasks["run_customers_import"]["upstream"] == [] and tasks["run_employees_import"]["upstream"] == []
     assert set(tasks["run_projects_import"]["upstream"]) == {"run_customers_import", "run_employees_import"}
+
+
+def test_an_import_of_exported_records_runs_after_that_export_without_holding_up_the_others(
+    shipped: dict,
+) -> None:
+    for dag_id in ("group_billing", "integration_all"):
+        tasks = shipped["dags"][dag_id]["tasks"]
+        assert "run_invoices_export" in _ancestors(tasks, "run_payments_import")  # payments of exported invoices
+        assert "run_customer_pos_import" in _ancestors(tasks, "run_invoices_export")  # imports first
+        assert "run_payments_import" not in _ancestors(tasks, "run_credit_memos_export")
 
 
 def test_oneview_reports_run_side_by_side(shipped: dict) -> None:

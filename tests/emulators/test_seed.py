@@ -59,6 +59,9 @@ NS_REF_TARGETS = {
     ("creditMemo", "entity"): "customer",
     ("creditMemo", "job"): "job",
     ("creditMemo", "item"): "serviceSaleItem",
+    ("salesOrder", "entity"): "customer",
+    ("salesOrder", "job"): "job",
+    ("customerPayment", "customer"): "customer",
 }
 NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType", "expenseAcct"}  # no subsidiaries or accounts are seeded;
 # recType names a custom record *type*
@@ -72,6 +75,7 @@ SPP_REF_TARGETS = {
     "envelopeid": "Envelope",
     "itemid": "Item",
     "cost_centerid": "Costcenter",
+    "invoiceid": "Invoice",
 }
 
 
@@ -457,6 +461,33 @@ def test_exported_transactions_refer_to_the_linked_employee_and_project(seeded: 
             assert f"{sign * invoice.data['total']:.2f}" == origin["total"]
             lines = invoice.data["itemList"]["item"]
             assert invoice.data["total"] > 0 and all(line["amount"] > 0 for line in lines)
+
+
+def test_imported_sales_orders_and_payments_agree_with_netsuite_and_new_ones_await_import(
+    seeded: Seeded,
+) -> None:
+    customers, invoices = seeded.spp_records["Customer"], seeded.spp_records["Invoice"]
+    for spp_type, rtype, field in (
+        ("Customerpo", "salesOrder", "netsuite_sales_order_id__c"),
+        ("Payment", "customerPayment", "netsuite_payment_id__c"),
+    ):
+        netsuite = seeded.ns_records[rtype]
+        imported = {int(r.data[field]): r.data for r in seeded.spp_records[spp_type].values()}
+        assert 0 < len(imported) < len(netsuite), rtype  # some new since the last sync
+        for ns_id, record in netsuite.items():
+            copy = imported.get(ns_id)
+            assert (copy is None) == (record.created_at > LAST_SYNC), (rtype, ns_id)
+            customer = record.data["entity" if rtype == "salesOrder" else "customer"]["internalId"]
+            if copy is not None:
+                assert customers[int(copy["customerid"])].data["netsuite_customer_id__c"] == customer
+            if rtype == "customerPayment":  # pays one exported invoice in full
+                [applied] = record.data["applyList"]["apply"]
+                assert int(applied["doc"]) in seeded.ns_records["invoice"]
+                assert applied["amount"] == record.data["payment"]
+                if copy is not None:
+                    assert invoices[int(copy["invoiceid"])].data["netsuite_invoice_id__c"] == str(
+                        applied["doc"]
+                    )
 
 
 def test_half_of_the_interrupted_exports_reached_netsuite() -> None:

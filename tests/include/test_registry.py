@@ -86,6 +86,8 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "credit_memo",
         "cost_center",
         "rate_card",
+        "sales_order",
+        "payment",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"
@@ -177,7 +179,12 @@ def test_the_local_netsuite_service_serves_only_declared_record_types_as_declare
 
     assert schema.registry_mismatches() == []
     assert set(schema.RECORD_TYPES) <= set(registry.RECORD_TYPES)
-    assert schema.ITEM_TYPES == {"_service": "serviceSaleItem"}
+    # one served record type per ItemSearchBasic.type literal (three declare _nonInventoryItem)
+    assert schema.ITEM_TYPES == {
+        "_service": "serviceSaleItem",
+        "_nonInventoryItem": "nonInventoryPurchaseItem",
+        "_otherCharge": "otherChargeSaleItem",
+    }
 
 
 def test_the_local_spp_service_knows_every_declared_object_type() -> None:

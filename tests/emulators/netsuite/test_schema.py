@@ -17,7 +17,8 @@ from emulators.netsuite.schema import (
 )
 
 SERVED = [
-    "customer", "job", "employee", "projectTask", "supportCase", "serviceSaleItem", "expenseCategory",
+    "customer", "job", "vendor", "contact", "employee", "projectTask", "supportCase", "serviceSaleItem",
+    "nonInventoryPurchaseItem", "otherChargeSaleItem", "expenseCategory",
     "salesOrder", "invoice", "creditMemo", "customerPayment", "vendorBill", "vendorCredit", "purchaseOrder",
     "purchaseRequisition", "expenseReport", "timeBill", "journalEntry", "opportunity", "customRecord",
 ]  # fmt: skip

@@ -40,6 +40,8 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
     "services_import": ImportChange("displayName", "Renamed Service", "name", "Renamed Service"),
     "cost_centers_import": ImportChange("name", "Renamed Cost Center", "name", "Renamed Cost Center"),
     "rate_cards_import": ImportChange("name", "Renamed Rate Card", "name", "Renamed Rate Card"),
+    "customer_pos_import": ImportChange("memo", "PO 424242 amended", "notes", "PO 424242 amended"),
+    "payments_import": ImportChange("memo", "Wire 77", "notes", "Wire 77"),
 }
 
 IMPORTS = list(IMPORT_CHANGES)

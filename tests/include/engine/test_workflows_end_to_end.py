@@ -52,6 +52,8 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "rate_cards_import": (0, 3, 0),
     "projects_import": (3, 14, 0),
     "project_tasks_import": (11, 43, 6),  # six tasks belong to projects that are never imported
+    "customer_pos_import": (2, 6, 2),  # two orders' projects are never imported: they wait for them
+    "payments_import": (1, 1, 0),
     "customers_export": (1, 0, 0),
     "projects_export": (1, 0, 0),
     "time_entries_export": (61, 0, 0),

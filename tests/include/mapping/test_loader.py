@@ -58,6 +58,14 @@ SHIPPED = {
         "Costcenter",
     ),
     "invoices_export": ("Invoices (Invoices)", "export", "invoice", "Invoice", "invoice"),
+    "customer_pos_import": (
+        "Customer POs (Sales Orders)",
+        "import",
+        "sales_order",
+        "salesOrder",
+        "Customerpo",
+    ),
+    "payments_import": ("Payments (Invoice Payments)", "import", "payment", "customerPayment", "Payment"),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",
@@ -145,7 +153,13 @@ def test_dependencies_put_entities_before_their_children(mappings_dir: Path) -> 
     assert (
         order.index("customers_export") < order.index("projects_export") < order.index("time_entries_export")
     )
-    assert all(order.index(w) < order.index("customers_export") for w in workflows if workflows[w].is_import)
+    # imports first, except one that needs an export's links: payments are of invoices exported from SPP
+    assert order.index("invoices_export") < order.index("payments_import")
+    assert all(
+        order.index(w) < order.index("customers_export")
+        for w in workflows
+        if workflows[w].is_import and w != "payments_import"
+    )
 
 
 def test_source_fields_list_everything_the_query_must_return(mappings_dir: Path) -> None:

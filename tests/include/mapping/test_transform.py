@@ -138,6 +138,40 @@ def test_missing_required_reference_value_is_a_record_error(workflows, linked) -
     assert row.error == "project 103: customerid: no customer (parent is empty)"
 
 
+def test_customer_po_import_takes_a_set_project_only_once_it_is_linked(workflows, linked) -> None:
+    orders = [
+        {"internalId": "300", "tranId": "SO-1", "entity": {"internalId": "42"}, "total": 1200.0},
+        {"internalId": "301", "tranId": "SO-2", "entity": {"internalId": "42"}, "job": {"internalId": "9"}},
+        {"internalId": "302", "tranId": "SO-3", "entity": {"internalId": "42"}, "job": {"internalId": "8"}},
+    ]
+    resolve = linked({("customer", "to_spp"): {"42": "7"}, ("project", "to_spp"): {"9": "5"}})
+    no_job, with_job, unlinked_job = transform(workflows["customer_pos_import"], orders, resolve).rows
+    assert no_job.ok and "projectid" not in no_job.target and no_job.target["total"] == "1200"
+    assert with_job.target["projectid"] == "5"
+    # required: when_set: the PO waits for its project instead of landing without it for good
+    assert unlinked_job.error == (
+        "sales order 302: project 8 is not linked to SuiteProjects Pro yet (run projects_import first)"
+    )
+
+
+def test_payment_import_reads_the_invoice_of_its_first_applied_line(workflows, linked) -> None:
+    payment = {
+        "internalId": "500",
+        "tranId": "PYMT-1",
+        "customer": {"internalId": "42"},
+        "payment": 99.5,
+        "applyList": {"apply": [{"doc": 77, "apply": True, "amount": 99.5}]},
+    }
+    resolve = linked({("customer", "to_spp"): {"42": "7"}, ("invoice", "to_spp"): {"77": "12"}})
+    [row] = transform(workflows["payments_import"], [payment], resolve).rows
+    assert (row.target["invoiceid"], row.target["customerid"], row.target["total"]) == ("12", "7", "99.5")
+    unlinked = {**payment, "applyList": {"apply": [{"doc": 78}]}}
+    [row] = transform(workflows["payments_import"], [unlinked], resolve).rows
+    assert row.error == (
+        "payment 500: invoice 78 is not linked to SuiteProjects Pro yet (run invoices_export first)"
+    )
+
+
 # --- exports: SPP documents -> NetSuite documents (typed) -------------------------------------------------
 
 

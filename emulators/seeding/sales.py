@@ -1,0 +1,72 @@
+"""Sales orders and customer payments: NetSuite transactions SPP imports (Customer POs, Payments).
+
+* Sales orders (SPP ``Customerpo``): one for about half the NetSuite projects. Those of linked projects
+  were mostly imported by the last sync (a tenth amended in NetSuite since, one in ten new); those of
+  projects not imported yet are new, and their import waits for the project (or fails naming it).
+* Customer payments (SPP ``Payment``): half the exported invoices (and the latest) are paid, each in
+  full by one payment applied to it. Payments dated before the last sync were imported; later ones (and
+  the latest invoice's) are new.
+
+Drawn from their own random stream, so adding them changed no earlier record of the seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from emulators.seeding.model import IN_BOTH, Entity, Link, Payment, State, World
+from emulators.seeding.quotas import shuffled_labels
+from emulators.seeding.timeline import DAY, HOUR, LAST_SYNC, after_last_sync, duration_between
+
+LINKED_ORDER_SHARES = {Link.LINKED: 0.8, Link.CHANGED: 0.1, Link.NEW: 0.1}
+
+
+def _stamp_after(entity: Entity, rng: random.Random, floor: dt.datetime) -> None:
+    """Timestamps of a record created after ``floor``, imported by the last sync unless it is new."""
+    if entity.link is Link.NEW:
+        entity.ns_created = entity.ns_updated = after_last_sync(rng, floor)
+        return
+    created = floor + duration_between(rng, HOUR, 10 * DAY)
+    entity.ns_created = entity.ns_updated = created
+    entity.spp_created = entity.spp_updated = created + duration_between(rng, HOUR, 2 * DAY)
+    if entity.link is Link.CHANGED:
+        entity.ns_updated = after_last_sync(rng)
+
+
+def plan_sales_orders(world: World, rng: random.Random) -> None:
+    """A sales order for every other NetSuite project (in project order), billed to its customer."""
+    projects = [p for p in world.projects if p.in_netsuite][::2]
+    linked = [p for p in projects if p.link in IN_BOTH]
+    shares = iter(shuffled_labels(len(linked), LINKED_ORDER_SHARES, rng))
+    for number, project in enumerate(projects, start=1):
+        link = next(shares) if project.link in IN_BOTH else Link.NEW
+        total = float(rng.randrange(5_000, 250_000, 500))
+        fields = {"tranId": f"SO-{number:05d}", "total": total, "memo": f"PO {rng.randrange(10**6):06d}"}
+        order = Entity("sales_order", link, fields, parent=project)
+        if link is Link.CHANGED:  # an amended order: a new total
+            order.ns_changes = {"total": total + 10_000.0}
+        assert project.ns_created is not None
+        _stamp_after(order, rng, project.ns_created)
+        assert order.ns_created is not None
+        order.fields["tranDate"] = order.ns_created.replace(hour=0, minute=0, second=0)
+        world.sales_orders.append(order)
+
+
+def plan_payments(world: World, rng: random.Random) -> None:
+    """Full payments of half the invoices NetSuite holds (credits excepted)."""
+    payable = [i for i in world.invoices if i.state is State.EXPORTED and not i.credit]
+    paid = payable[::2] + payable[-1:] if len(payable) % 2 == 0 else payable[::2]
+    for invoice in paid:
+        assert invoice.stamps.netsuite is not None
+        received = invoice.stamps.netsuite + duration_between(rng, DAY, 45 * DAY)
+        # the last invoice's payment is always new, so even the tiny scale has one to import
+        link = Link.LINKED if received < LAST_SYNC and invoice is not payable[-1] else Link.NEW
+        entity = Entity("payment", link, {"payment": invoice.total})
+        if link is Link.NEW:
+            entity.ns_created = entity.ns_updated = after_last_sync(rng, invoice.stamps.netsuite)
+        else:
+            entity.ns_created = entity.ns_updated = received
+            entity.spp_created = entity.spp_updated = received + duration_between(rng, HOUR, 2 * DAY)
+        entity.fields["tranDate"] = entity.ns_created.replace(hour=0, minute=0, second=0)
+        world.payments.append(Payment(entity, invoice))
