@@ -594,6 +594,31 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 depends_on=("customer", "invoice"),
                 description="NetSuite customer payment -> SPP payment of the invoice it pays",
             ),
+            Entity(
+                "vendor",
+                "vendor",
+                "Vendor",
+                import_workflow="vendors_import",
+                export_workflow="vendors_import",
+                description="NetSuite vendor -> SPP vendor",
+            ),
+            Entity(
+                "contact",
+                "contact",
+                "Contact",
+                import_workflow="contacts_import",
+                export_workflow="contacts_import",
+                depends_on=("customer",),
+                description="NetSuite contact of a customer -> SPP contact",
+            ),
+            Entity(
+                "product",
+                "nonInventoryPurchaseItem",
+                "Product",
+                import_workflow="products_import",
+                export_workflow="products_import",
+                description="NetSuite purchase item (non-inventory) -> SPP product",
+            ),
         )
     }
 )

@@ -223,6 +223,9 @@ class World:
     invoices: list[Invoice] = field(default_factory=list)
     sales_orders: list[Entity] = field(default_factory=list)  # NetSuite sales orders (parent: the project)
     payments: list[Payment] = field(default_factory=list)
+    vendors: list[Entity] = field(default_factory=list)
+    contacts: list[Entity] = field(default_factory=list)  # NetSuite contacts (parent: their customer)
+    purchase_items: list[Entity] = field(default_factory=list)
     # SPP projects that can take time: project -> its SPP tasks; user -> the projects they book to
     project_tasks: dict[Entity, list[Entity]] = field(default_factory=dict)
     user_projects: dict[Entity, list[Entity]] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from emulators.seeding.crossref import (
 )
 from emulators.seeding.loader import StoreRow
 from emulators.seeding.model import IN_NETSUITE, Entity, ExpenseReport, Invoice, Link, TimeEntry, World
+from emulators.seeding.purchasing import PRODUCT_FLAG
 from emulators.seeding.timeline import ns_datetime
 from emulators.seeding.world import NETSUITE_LOAD_ORDER
 
@@ -278,6 +279,34 @@ def _customer_payment_rows(world: World) -> Iterator[StoreRow]:
         yield _entity_row("customerPayment", payment.entity, doc)
 
 
+def _vendor_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.vendors:
+        doc = {**e.netsuite_fields(), "isInactive": e.link is Link.INACTIVE, "subsidiary": dict(SUBSIDIARY)}
+        yield _entity_row("vendor", e, doc)
+
+
+def _contact_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.contacts:
+        assert e.parent is not None
+        doc = {
+            **e.netsuite_fields(),
+            "company": ref(e.parent),
+            "isInactive": False,
+            "subsidiary": dict(SUBSIDIARY),
+        }
+        yield _entity_row("contact", e, doc)
+
+
+def _purchase_item_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.purchase_items:
+        doc = {
+            **e.netsuite_fields(),
+            "isInactive": False,
+            "customFieldList": {PRODUCT_FLAG: e.link is not Link.NO_FLAG},
+        }
+        yield _entity_row("nonInventoryPurchaseItem", e, doc)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -294,6 +323,9 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "creditMemo": _credit_memo_rows,
         "salesOrder": _sales_order_rows,
         "customerPayment": _customer_payment_rows,
+        "vendor": _vendor_rows,
+        "contact": _contact_rows,
+        "nonInventoryPurchaseItem": _purchase_item_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

@@ -247,6 +247,40 @@ def _payment_rows(world: World) -> Iterator[StoreRow]:
             yield _imported("Payment", payment.entity, doc, active=False)
 
 
+def _vendor_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.vendors:
+        if e.in_spp:
+            doc = {
+                "name": e.fields["companyName"],
+                "code": e.fields["entityId"],
+                "addr.email": e.fields["email"],
+            }
+            yield _imported("Vendor", e, doc)
+
+
+def _contact_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.contacts:
+        if e.in_spp:
+            assert e.parent is not None
+            f = e.fields
+            doc = {
+                "customerid": str(e.parent.spp_id),
+                "addr.first": f["firstName"],
+                "addr.last": f["lastName"],
+                "addr.email": f["email"],
+                "job_title": f["title"],
+            }
+            yield _imported("Contact", e, doc)
+
+
+def _product_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.purchase_items:
+        if e.in_spp:
+            f = e.fields
+            doc = {"name": f["displayName"], "code": f["itemId"], "cost": _money(f["cost"])}
+            yield _imported("Product", e, doc)
+
+
 def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(object type, first id, rows) in load order; rows are generated lazily."""
     for spp_type in ("Costcenter", "Ratecard", "Category", "Item"):
@@ -264,6 +298,9 @@ def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
         "Slip": _slip_rows,
         "Customerpo": _customer_po_rows,
         "Payment": _payment_rows,
+        "Vendor": _vendor_rows,
+        "Contact": _contact_rows,
+        "Product": _product_rows,
     }
     assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
     for spp_type, produce in producers.items():

@@ -20,6 +20,7 @@ from emulators.seeding.entities import (
     build_tasks,
 )
 from emulators.seeding.model import IN_NETSUITE, Entity, World
+from emulators.seeding.purchasing import build_contacts, build_purchase_items, build_vendors
 from emulators.seeding.sales import plan_payments, plan_sales_orders
 from emulators.seeding.scales import Scale
 
@@ -38,6 +39,9 @@ NETSUITE_LOAD_ORDER = (
     "creditMemo",  # SPP credits (negative invoices), after the invoices
     "salesOrder",  # later additions go last, so earlier ids never move
     "customerPayment",
+    "vendor",
+    "contact",
+    "nonInventoryPurchaseItem",
 )
 SPP_LOAD_ORDER = (
     "Costcenter",
@@ -56,6 +60,9 @@ SPP_LOAD_ORDER = (
     "Slip",  # invoice lines (charges), after the invoices they belong to
     "Customerpo",  # later additions go last, so earlier ids never move
     "Payment",
+    "Vendor",
+    "Contact",
+    "Product",
 )
 
 
@@ -130,6 +137,13 @@ def _assign_ids(world: World) -> None:
     _number(ns, "customerPayment", (p.entity for p in world.payments), "ns_id")
     _number(spp, "Customerpo", (o for o in world.sales_orders if o.in_spp), "spp_id")
     _number(spp, "Payment", (p.entity for p in world.payments if p.entity.in_spp), "spp_id")
+    for ns_type, spp_type, entities in (
+        ("vendor", "Vendor", world.vendors),
+        ("contact", "Contact", world.contacts),
+        ("nonInventoryPurchaseItem", "Product", world.purchase_items),
+    ):
+        _number(ns, ns_type, entities, "ns_id")
+        _number(spp, spp_type, (e for e in entities if e.in_spp), "spp_id")
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -151,5 +165,9 @@ def build_world(scale: Scale) -> World:
     sales = random.Random(scale.seed * 7 + 5)  # its own stream: the records above stay as they were
     plan_sales_orders(world, sales)
     plan_payments(world, sales)
+    purchasing = random.Random(scale.seed * 7 + 6)
+    build_vendors(world, purchasing)
+    build_contacts(world, purchasing)
+    build_purchase_items(world, purchasing)
     _assign_ids(world)
     return world

@@ -346,7 +346,9 @@ def test_an_import_of_exported_records_runs_after_that_export_without_holding_up
 ) -> None:
     for dag_id in ("group_billing", "integration_all"):
         tasks = shipped["dags"][dag_id]["tasks"]
-        assert "run_invoices_export" in _ancestors(tasks, "run_payments_import")  # payments of exported invoices
+        assert "run_invoices_export" in _ancestors(
+            tasks, "run_payments_import"
+        )  # payments of exported invoices
         assert "run_customer_pos_import" in _ancestors(tasks, "run_invoices_export")  # imports first
         assert "run_payments_import" not in _ancestors(tasks, "run_credit_memos_export")
 

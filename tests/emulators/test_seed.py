@@ -62,6 +62,7 @@ NS_REF_TARGETS = {
     ("salesOrder", "entity"): "customer",
     ("salesOrder", "job"): "job",
     ("customerPayment", "customer"): "customer",
+    ("contact", "company"): "customer",
 }
 NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType", "expenseAcct"}  # no subsidiaries or accounts are seeded;
 # recType names a custom record *type*

@@ -88,6 +88,9 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "rate_card",
         "sales_order",
         "payment",
+        "vendor",
+        "contact",
+        "product",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"

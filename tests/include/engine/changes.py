@@ -42,6 +42,9 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
     "rate_cards_import": ImportChange("name", "Renamed Rate Card", "name", "Renamed Rate Card"),
     "customer_pos_import": ImportChange("memo", "PO 424242 amended", "notes", "PO 424242 amended"),
     "payments_import": ImportChange("memo", "Wire 77", "notes", "Wire 77"),
+    "vendors_import": ImportChange("companyName", "Renamed Vendor Ltd", "name", "Renamed Vendor Ltd"),
+    "contacts_import": ImportChange("title", "Chief Buyer", "job_title", "Chief Buyer"),
+    "products_import": ImportChange("displayName", "Renamed Product", "name", "Renamed Product"),
 }
 
 IMPORTS = list(IMPORT_CHANGES)

@@ -66,6 +66,15 @@ SHIPPED = {
         "Customerpo",
     ),
     "payments_import": ("Payments (Invoice Payments)", "import", "payment", "customerPayment", "Payment"),
+    "vendors_import": ("Vendors (Vendors)", "import", "vendor", "vendor", "Vendor"),
+    "contacts_import": ("Contacts (Contacts)", "import", "contact", "contact", "Contact"),
+    "products_import": (
+        "Products (Purchase Items)",
+        "import",
+        "product",
+        "nonInventoryPurchaseItem",
+        "Product",
+    ),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",

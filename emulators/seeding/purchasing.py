@@ -1,0 +1,86 @@
+"""Vendors, customer contacts and purchase items: NetSuite master data SPP imports (Vendors, Contacts,
+Products).
+
+* Vendors (SPP ``Vendor``): half as many as employees; 72% imported by the last sync, 8% imported and
+  renamed in NetSuite since, 15% new, 5% inactive (the connector's vendor import has no filter, so those
+  are imported too, inactive).
+* Contacts (SPP ``Contact``): one for every other NetSuite customer and a second for every fifth. A
+  linked customer's contacts were mostly imported; those of customers SPP does not have yet are new and
+  wait for their customer (or fail naming it, if the customer is never imported).
+* Purchase items (NetSuite ``nonInventoryPurchaseItem``, SPP ``Product``): as many as service items;
+  10% lack the "Export to SuiteProjects Pro product" checkbox and are never imported.
+
+Drawn from their own random stream, so adding them changed no earlier record of the seed.
+"""
+
+from __future__ import annotations
+
+import random
+
+from emulators.seeding import names
+from emulators.seeding.entities import stamp
+from emulators.seeding.model import Entity, Link, World
+from emulators.seeding.quotas import shuffled_labels
+
+PRODUCT_FLAG = "custitem_oa_export_to_openair_product"
+"""NetSuite item checkbox "Export to SuiteProjects Pro product" (suiteprojects-xml-api.md §9, Product)."""
+
+VENDOR_SHARES = {Link.LINKED: 0.72, Link.CHANGED: 0.08, Link.NEW: 0.15, Link.INACTIVE: 0.05}
+CONTACT_SHARES = {Link.LINKED: 0.72, Link.CHANGED: 0.08, Link.NEW: 0.20}
+PRODUCT_SHARES = {Link.LINKED: 0.72, Link.CHANGED: 0.08, Link.NEW: 0.10, Link.NO_FLAG: 0.10}
+PRODUCTS = ("Laptop", "Monitor", "Software licence", "Travel adapter", "Headset", "Docking station")
+
+
+def build_vendors(world: World, rng: random.Random) -> None:
+    unique = names.UniqueNames()
+    count = max(4, world.scale.employees // 2)
+    for i, link in enumerate(shuffled_labels(count, VENDOR_SHARES, rng)):
+        company = unique(f"{names.company_name(rng)} Supplies")
+        slug = company.lower().replace(" ", "")
+        fields = {"entityId": f"VEND-{i + 1:05d}", "companyName": company, "email": f"orders@{slug}.example"}
+        vendor = Entity("vendor", link, fields)
+        if link is Link.CHANGED:
+            vendor.ns_changes = {"companyName": f"{company} International"}
+        stamp(vendor, rng)
+        world.vendors.append(vendor)
+
+
+def build_contacts(world: World, rng: random.Random) -> None:
+    customers = [c for c in world.customers if c.in_netsuite]
+    parents = customers[::2] + customers[::5]
+    linked = [c for c in parents if c.linked]
+    shares = iter(shuffled_labels(len(linked), CONTACT_SHARES, rng))
+    for i, customer in enumerate(parents):
+        first, last = names.person_name(rng)
+        local = f"{first}.{last}".lower()
+        domain = customer.fields["email"].split("@", 1)[1]
+        fields = {
+            "entityId": f"CONT-{i + 1:05d}",
+            "firstName": first,
+            "lastName": last,
+            "email": f"{local}@{domain}",
+            "title": names.job_title(rng),
+        }
+        link = next(shares) if customer.linked else Link.NEW
+        contact = Entity("contact", link, fields, parent=customer)
+        if link is Link.CHANGED:
+            contact.ns_changes = {"title": f"Senior {fields['title']}"}
+        stamp(contact, rng, floor=customer)
+        world.contacts.append(contact)
+
+
+def build_purchase_items(world: World, rng: random.Random) -> None:
+    count = max(3, world.scale.service_items)
+    for i, link in enumerate(shuffled_labels(count, PRODUCT_SHARES, rng)):
+        name = names.catalog_name(PRODUCTS, i)
+        fields = {
+            "itemId": f"PUR-{i + 1:03d}",
+            "displayName": name,
+            "purchaseDescription": f"{name}, bought for client projects",
+            "cost": float(rng.randrange(20, 2_500, 5)),
+        }
+        item = Entity("purchase_item", link, fields)
+        if link is Link.CHANGED:
+            item.ns_changes = {"cost": fields["cost"] + 50.0}
+        stamp(item, rng)
+        world.purchase_items.append(item)
