@@ -410,6 +410,8 @@ class Entity:
     description: str = ""
     # NetSuite customRecord entities: the custom record type (scriptId, in CUSTOM_RECORD_TYPES)
     custom_record_type: str | None = None
+    # its own "NetSuite ID" field, where its SPP type's holds another entity's (support cases as tasks)
+    own_netsuite_id_field: str | None = None
 
     @property
     def netsuite(self) -> RecordTypeInfo:
@@ -424,7 +426,7 @@ class Entity:
     @property
     def netsuite_id_field(self) -> str:
         """The SPP field holding the NetSuite internalId (the SPP object type's "NetSuite ID" field)."""
-        field = self.spp.netsuite_id_field
+        field = self.own_netsuite_id_field or self.spp.netsuite_id_field
         if field is None:  # registry self-check: every entity's SPP type has one
             raise ValueError(f"entity {self.name!r}: SPP {self.spp_type} declares no NetSuite ID field")
         return field
@@ -618,6 +620,19 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 import_workflow="products_import",
                 export_workflow="products_import",
                 description="NetSuite purchase item (non-inventory) -> SPP product",
+            ),
+            Entity(
+                "support_case",
+                "supportCase",
+                "Projecttask",
+                import_workflow="support_cases_import",
+                export_workflow="support_cases_import",
+                depends_on=("project",),
+                # SPP project tasks hold project tasks too: a case's externalid must never equal a task's
+                import_external_id="case-{internalId}",
+                export_external_id="spp-case-task-{id}",
+                own_netsuite_id_field="netsuite_support_case_id__c",
+                description="NetSuite support case -> SPP project task (Tasks (Support Cases))",
             ),
         )
     }

@@ -18,13 +18,20 @@ from include.registry import CLAIMED_SENTINEL, ENTITIES, EXPORT_FLAG_FIELD, SPP_
 CREDIT = ENTITIES["credit_memo"]
 """An SPP Invoice with a negative total is a credit: exported as a NetSuite credit memo."""
 
+SUPPORT_CASE = ENTITIES["support_case"]
+SUPPORT_CASE_ID_FIELD = SUPPORT_CASE.netsuite_id_field
+"""Support cases are SPP project tasks too, with their own externalid (``case-<internalId>``) and NetSuite
+ID field (the registry's), apart from the project tasks'."""
+
 NETSUITE_RECORD_TYPES: dict[str, str] = {
-    e.spp_type: e.netsuite_type for e in ENTITIES.values() if e is not CREDIT
+    e.spp_type: e.netsuite_type for e in ENTITIES.values() if e not in (CREDIT, SUPPORT_CASE)
 }
 """SPP object type -> the NetSuite record type its "NetSuite ID" field points at (Invoice: invoice; a
 credit's points at a creditMemo, see :func:`exported_as`)."""
 
-NETSUITE_ID_FIELDS: dict[str, str] = {e.spp_type: e.netsuite_id_field for e in ENTITIES.values()}
+NETSUITE_ID_FIELDS: dict[str, str] = {
+    e.spp_type: e.netsuite_id_field for e in ENTITIES.values() if e is not SUPPORT_CASE
+}
 """SPP object type -> its "NetSuite ID" custom field (declared in the registry)."""
 
 EXPORT_CLAIMED = CLAIMED_SENTINEL

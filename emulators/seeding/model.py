@@ -226,6 +226,7 @@ class World:
     vendors: list[Entity] = field(default_factory=list)
     contacts: list[Entity] = field(default_factory=list)  # NetSuite contacts (parent: their customer)
     purchase_items: list[Entity] = field(default_factory=list)
+    support_cases: list[Entity] = field(default_factory=list)  # NetSuite cases (parent: their project)
     # SPP projects that can take time: project -> its SPP tasks; user -> the projects they book to
     project_tasks: dict[Entity, list[Entity]] = field(default_factory=dict)
     user_projects: dict[Entity, list[Entity]] = field(default_factory=dict)

@@ -307,6 +307,19 @@ def _purchase_item_rows(world: World) -> Iterator[StoreRow]:
         yield _entity_row("nonInventoryPurchaseItem", e, doc)
 
 
+def _support_case_rows(world: World) -> Iterator[StoreRow]:
+    for case in world.support_cases:
+        assert case.parent is not None and case.ns_created is not None
+        doc = {
+            **case.netsuite_fields(),
+            "company": ref(case.parent),
+            "startDate": ns_datetime(case.ns_created),
+            "isInactive": False,
+            "subsidiary": dict(SUBSIDIARY),
+        }
+        yield _entity_row("supportCase", case, doc)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -326,6 +339,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "vendor": _vendor_rows,
         "contact": _contact_rows,
         "nonInventoryPurchaseItem": _purchase_item_rows,
+        "supportCase": _support_case_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from emulators.seeding.activity import iter_time_entries
-from emulators.seeding.crossref import EXPORT_CLAIMED, NETSUITE_ID_FIELDS
+from emulators.seeding.crossref import EXPORT_CLAIMED, NETSUITE_ID_FIELDS, SUPPORT_CASE, SUPPORT_CASE_ID_FIELD
 from emulators.seeding.loader import StoreRow
 from emulators.seeding.model import EXPORT_ATTEMPTED, Entity, Link, State, World, spp_status
 from emulators.seeding.timeline import spp_date, spp_number
@@ -119,6 +119,16 @@ def _project_task_rows(world: World) -> Iterator[StoreRow]:
                 "starts": spp_date(e.fields["startDate"].date()),
             }
             yield _imported("Projecttask", e, doc, active=False)  # tasks have no active flag
+    for case in world.support_cases:  # imported support cases: tasks of their project
+        if case.in_spp:
+            assert case.parent is not None and case.spp_created is not None and case.spp_updated is not None
+            doc = {
+                "name": case.fields["title"],
+                "projectid": str(case.parent.spp_id),
+                "externalid": SUPPORT_CASE.import_external_id.replace("{internalId}", str(case.ns_id)),
+                SUPPORT_CASE_ID_FIELD: str(case.ns_id),
+            }
+            yield _row(doc, case.spp_created, case.spp_updated)
 
 
 def _timesheet_rows(world: World) -> Iterator[StoreRow]:

@@ -23,6 +23,7 @@ from emulators.seeding.model import IN_NETSUITE, Entity, World
 from emulators.seeding.purchasing import build_contacts, build_purchase_items, build_vendors
 from emulators.seeding.sales import plan_payments, plan_sales_orders
 from emulators.seeding.scales import Scale
+from emulators.seeding.support import build_support_cases
 
 NETSUITE_LOAD_ORDER = (
     # entities before the catalog, unlike SPP, so the two systems' ids never coincide by construction
@@ -42,6 +43,7 @@ NETSUITE_LOAD_ORDER = (
     "vendor",
     "contact",
     "nonInventoryPurchaseItem",
+    "supportCase",
 )
 SPP_LOAD_ORDER = (
     "Costcenter",
@@ -118,7 +120,7 @@ def _assign_ids(world: World) -> None:
         ("User", world.employees),
         ("Customer", world.customers),
         ("Project", world.projects),
-        ("Projecttask", world.tasks),
+        ("Projecttask", world.tasks + world.support_cases),  # support cases: tasks too, after the rest
     ):
         _number(spp, rtype, (e for e in entities if e.in_spp), "spp_id")
     first = spp.block("Timesheet", len(world.timesheets))
@@ -144,6 +146,7 @@ def _assign_ids(world: World) -> None:
     ):
         _number(ns, ns_type, entities, "ns_id")
         _number(spp, spp_type, (e for e in entities if e.in_spp), "spp_id")
+    _number(ns, "supportCase", world.support_cases, "ns_id")
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -169,5 +172,6 @@ def build_world(scale: Scale) -> World:
     build_vendors(world, purchasing)
     build_contacts(world, purchasing)
     build_purchase_items(world, purchasing)
+    build_support_cases(world, random.Random(scale.seed * 7 + 7))
     _assign_ids(world)
     return world

@@ -63,6 +63,7 @@ NS_REF_TARGETS = {
     ("salesOrder", "job"): "job",
     ("customerPayment", "customer"): "customer",
     ("contact", "company"): "customer",
+    ("supportCase", "company"): "job",
 }
 NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType", "expenseAcct"}  # no subsidiaries or accounts are seeded;
 # recType names a custom record *type*
@@ -349,7 +350,7 @@ def test_about_a_tenth_of_linked_records_changed_in_netsuite_after_the_last_sync
         spp_by_ns_id = {
             int(r.data[NETSUITE_ID_FIELDS[spp_type]]): r
             for r in seeded.spp_records[spp_type].values()
-            if r.data.get("externalid")
+            if r.data.get(NETSUITE_ID_FIELDS[spp_type])  # (support cases are tasks too, with their own)
         }
         changed = 0
         for ns_id, spp_record in spp_by_ns_id.items():

@@ -45,6 +45,7 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
     "vendors_import": ImportChange("companyName", "Renamed Vendor Ltd", "name", "Renamed Vendor Ltd"),
     "contacts_import": ImportChange("title", "Chief Buyer", "job_title", "Chief Buyer"),
     "products_import": ImportChange("displayName", "Renamed Product", "name", "Renamed Product"),
+    "support_cases_import": ImportChange("title", "Printer on fire", "name", "Printer on fire"),
 }
 
 IMPORTS = list(IMPORT_CHANGES)

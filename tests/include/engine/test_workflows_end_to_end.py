@@ -57,6 +57,7 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "vendors_import": (1, 4, 0),
     "contacts_import": (5, 8, 1),  # one contact's customer is never imported (no export flag)
     "products_import": (1, 4, 0),
+    "support_cases_import": (1, 3, 0),
     "customers_export": (1, 0, 0),
     "projects_export": (1, 0, 0),
     "time_entries_export": (61, 0, 0),
@@ -114,7 +115,8 @@ def to_be_created(world: World, workflow_id: str) -> list[str]:
         externals = [wf.external_id_for(i) for i in planned]
         present = {d.get("externalId") for d in world.netsuite.search(wf.target.type, external_ids=externals)}
     else:
-        found = world.spp.read(wf.target.type, equal_to_any={"externalid": planned}, fields=["externalid"])
+        externals = [wf.external_id_for(i) for i in planned]
+        found = world.spp.read(wf.target.type, equal_to_any={"externalid": externals}, fields=["externalid"])
         present = {d.get("externalid") for d in found}
     return [i for i in planned if wf.external_id_for(i) not in present]
 
@@ -152,9 +154,9 @@ def test_first_import_run_creates_missing_records_and_links_existing_ones(
     assert world.spp_service.written() - written_before == summary.created + summary.updated
     links = linked(world, workflow_id)
     assert len(links) == summary.created + summary.updated
-    target_type = world.workflow(workflow_id).target.type
+    wf = world.workflow(workflow_id)
     for netsuite_id, spp_id in list(links.items())[:5]:
-        assert spp_object(world, target_type, spp_id)["externalid"] == netsuite_id
+        assert spp_object(world, wf.target.type, spp_id)["externalid"] == wf.external_id_for(netsuite_id)
 
 
 @pytest.mark.parametrize("workflow_id", IMPORTS)
@@ -381,7 +383,7 @@ def test_import_interrupted_after_spp_committed_leaves_no_duplicate(world: World
     assert rerun.status == "success"
     assert sum(1 for _ in world.spp.read(wf.target.type, fields=["id"])) == objects_before + len(creates)
     for netsuite_id in creates:  # committed by the interrupted run, found again (not re-added) by the re-run
-        assert len(spp_by_external_id(world, wf.target.type, netsuite_id)) == 1
+        assert len(spp_by_external_id(world, wf.target.type, wf.external_id_for(netsuite_id))) == 1
     assert set(creates) <= set(linked(world, workflow_id))
 
 
@@ -403,8 +405,9 @@ def test_import_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(
     victim = to_be_created(world, workflow_id)[0]
     created, updated, failed = FIRST_RUN[workflow_id]
     created += made is not None
+    victim_external_id = wf.external_id_for(victim)
     world.spp_service.faults(
-        {"kind": "record_error", "field": "externalid", "value": victim, "message": REJECTION}
+        {"kind": "record_error", "field": "externalid", "value": victim_external_id, "message": REJECTION}
     )
 
     summary = world.run(workflow_id)
@@ -413,13 +416,13 @@ def test_import_logs_a_rejected_record_lands_the_rest_and_retries_it_next_run(
     assert (summary.created, summary.updated, summary.failed) == (created - 1, updated, failed + 1)
     (error,) = _rejected(world, workflow_id, victim, summary.run_id)
     assert REJECTION in (error.message or "") and error.target_system == "spp"
-    assert spp_by_external_id(world, wf.target.type, victim) == []
+    assert spp_by_external_id(world, wf.target.type, victim_external_id) == []
     world.spp_service.faults()
 
     retry = world.run(workflow_id)
 
     assert (retry.created, retry.updated) == (1, 0)
-    assert len(spp_by_external_id(world, wf.target.type, victim)) == 1
+    assert len(spp_by_external_id(world, wf.target.type, victim_external_id)) == 1
     assert victim in linked(world, workflow_id)
 
 

@@ -75,6 +75,7 @@ SHIPPED = {
         "nonInventoryPurchaseItem",
         "Product",
     ),
+    "support_cases_import": ("Tasks (Support Cases)", "import", "support_case", "supportCase", "Projecttask"),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",
