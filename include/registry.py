@@ -634,6 +634,15 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 own_netsuite_id_field="netsuite_support_case_id__c",
                 description="NetSuite support case -> SPP project task (Tasks (Support Cases))",
             ),
+            Entity(
+                "purchase_request",
+                "purchaseRequisition",
+                "Purchaserequest",
+                import_workflow="purchase_requests_export",
+                export_workflow="purchase_requests_export",
+                depends_on=("employee", "product", "vendor"),
+                description="SPP purchase request (Purchase_item lines) -> NetSuite purchase requisition",
+            ),
         )
     }
 )

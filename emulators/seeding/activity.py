@@ -126,11 +126,11 @@ def _bookable(world: World, user: Entity, state: State) -> list[Entity]:
     return projects
 
 
-def _dates(rng: random.Random, count: int) -> list[dt.date]:
+def transaction_dates(rng: random.Random, count: int) -> list[dt.date]:
     return sorted((FIRST_WEEK + rng.randrange(ACTIVITY_DAYS) * DAY).date() for _ in range(count))
 
 
-def _created_on(rng: random.Random, day: dt.date) -> dt.datetime:
+def created_on(rng: random.Random, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(8)) + duration_between(rng, 0 * DAY, 10 * HOUR)
 
 
@@ -141,7 +141,9 @@ def plan_expense_reports(world: World, rng: random.Random) -> None:
         return
     count = world.scale.expense_reports
     for day, state in zip(
-        _dates(rng, count), ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED), strict=True
+        transaction_dates(rng, count),
+        ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED),
+        strict=True,
     ):
         user = rng.choice(users)
         projects = _bookable(world, user, state)
@@ -153,7 +155,7 @@ def plan_expense_reports(world: World, rng: random.Random) -> None:
             project = rng.choice(projects) if projects and rng.random() < 0.7 else None
             line_day = day - rng.randrange(7) * DAY
             lines.append(ExpenseLine(line_day, item, quantity, cost, project, rng.choice(names.ENTRY_NOTES)))
-        stamps = stamps_for(state, _created_on(rng, day), rng)
+        stamps = stamps_for(state, created_on(rng, day), rng)
         world.expense_reports.append(ExpenseReport(user, day, state, lines, stamps))
 
 
@@ -166,7 +168,11 @@ def plan_invoices(world: World, rng: random.Random) -> None:
     count = world.scale.invoices
     credits = {State.EXPORTED: 0, State.APPROVED: 0}
     for i, (day, state) in enumerate(
-        zip(_dates(rng, count), ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED), strict=True)
+        zip(
+            transaction_dates(rng, count),
+            ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED),
+            strict=True,
+        )
     ):
         pool = linked if state in EXPORT_ATTEMPTED and linked else spp_projects
         project = rng.choice(pool)
@@ -180,7 +186,7 @@ def plan_invoices(world: World, rng: random.Random) -> None:
             InvoiceLine(service, sign * rng.randint(4, 160), service.fields["rate"])
             for service in rng.sample(world.service_items, min(len(world.service_items), rng.randint(1, 3)))
         ]
-        stamps = stamps_for(state, _created_on(rng, day), rng)
+        stamps = stamps_for(state, created_on(rng, day), rng)
         world.invoices.append(Invoice(project, day, state, f"INV-{i + 1:06d}", lines, stamps))
 
 

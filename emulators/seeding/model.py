@@ -191,6 +191,38 @@ class Payment:
 
 
 @dataclass(slots=True)
+class PurchaseLine:
+    """One item of a purchase request (an SPP ``Purchase_item``, a requisition line)."""
+
+    product: Entity
+    vendor: Entity
+    quantity: float
+    cost: float
+
+    @property
+    def total(self) -> float:
+        return round(self.quantity * self.cost, 2)
+
+
+@dataclass(eq=False, slots=True)
+class PurchaseRequest:
+    """An SPP ``Purchaserequest`` and, once exported, a NetSuite ``purchaseRequisition``."""
+
+    user: Entity
+    date: dt.date
+    state: State
+    name: str
+    lines: list[PurchaseLine]
+    stamps: Stamps
+    spp_id: int = 0
+    ns_id: int | None = None
+
+    @property
+    def total(self) -> float:
+        return round(sum(line.total for line in self.lines), 2)
+
+
+@dataclass(slots=True)
 class TimeEntry:
     """One SPP time entry (``Task``), generated on the fly: there are too many to keep in memory."""
 
@@ -227,6 +259,7 @@ class World:
     contacts: list[Entity] = field(default_factory=list)  # NetSuite contacts (parent: their customer)
     purchase_items: list[Entity] = field(default_factory=list)
     support_cases: list[Entity] = field(default_factory=list)  # NetSuite cases (parent: their project)
+    purchase_requests: list[PurchaseRequest] = field(default_factory=list)
     # SPP projects that can take time: project -> its SPP tasks; user -> the projects they book to
     project_tasks: dict[Entity, list[Entity]] = field(default_factory=dict)
     user_projects: dict[Entity, list[Entity]] = field(default_factory=dict)

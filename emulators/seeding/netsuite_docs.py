@@ -27,7 +27,16 @@ from emulators.seeding.crossref import (
     spp_external_id,
 )
 from emulators.seeding.loader import StoreRow
-from emulators.seeding.model import IN_NETSUITE, Entity, ExpenseReport, Invoice, Link, TimeEntry, World
+from emulators.seeding.model import (
+    IN_NETSUITE,
+    Entity,
+    ExpenseReport,
+    Invoice,
+    Link,
+    PurchaseRequest,
+    TimeEntry,
+    World,
+)
 from emulators.seeding.purchasing import PRODUCT_FLAG
 from emulators.seeding.timeline import ns_datetime
 from emulators.seeding.world import NETSUITE_LOAD_ORDER
@@ -320,6 +329,38 @@ def _support_case_rows(world: World) -> Iterator[StoreRow]:
         yield _entity_row("supportCase", case, doc)
 
 
+def purchase_requisition(request: PurchaseRequest) -> dict[str, Any]:
+    """The NetSuite purchase requisition an exported SPP purchase request became."""
+    lines = [
+        {
+            "item": ref(line.product),
+            "poVendor": ref(line.vendor),
+            "quantity": line.quantity,
+            "estimatedRate": line.cost,
+            "estimatedAmount": line.total,
+            "description": line.product.fields["displayName"],
+        }
+        for line in request.lines
+    ]
+    return {
+        "externalId": spp_external_id("Purchaserequest", request.spp_id),
+        "entity": ref(request.user),
+        "tranDate": _midnight(request.date),
+        "memo": request.name,
+        "subsidiary": dict(SUBSIDIARY),
+        "estimatedTotal": request.total,
+        "itemList": {"purchaseRequisitionItem": lines},
+    }
+
+
+def _purchase_requisition_rows(world: World) -> Iterator[StoreRow]:
+    for request in world.purchase_requests:
+        if request.state in IN_NETSUITE:
+            stamp = request.stamps.netsuite
+            assert stamp is not None
+            yield _row("purchaseRequisition", purchase_requisition(request), stamp, stamp)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -340,6 +381,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "contact": _contact_rows,
         "nonInventoryPurchaseItem": _purchase_item_rows,
         "supportCase": _support_case_rows,
+        "purchaseRequisition": _purchase_requisition_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

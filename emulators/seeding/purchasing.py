@@ -9,6 +9,9 @@ Products).
   wait for their customer (or fail naming it, if the customer is never imported).
 * Purchase items (NetSuite ``nonInventoryPurchaseItem``, SPP ``Product``): as many as service items;
   10% lack the "Export to SuiteProjects Pro product" checkbox and are never imported.
+* Purchase requests (SPP ``Purchaserequest`` with ``Purchase_item`` lines; half as many as expense
+  reports), in the transactions' states (see :mod:`.activity`): exported ones are NetSuite
+  ``purchaseRequisition`` records, and name only linked users, products and vendors.
 
 Drawn from their own random stream, so adding them changed no earlier record of the seed.
 """
@@ -18,9 +21,18 @@ from __future__ import annotations
 import random
 
 from emulators.seeding import names
+from emulators.seeding.activity import RARE_STATES, STATE_SHARES, created_on, stamps_for, transaction_dates
 from emulators.seeding.entities import stamp
-from emulators.seeding.model import Entity, Link, World
-from emulators.seeding.quotas import shuffled_labels
+from emulators.seeding.model import (
+    EXPORT_ATTEMPTED,
+    Entity,
+    Link,
+    PurchaseLine,
+    PurchaseRequest,
+    State,
+    World,
+)
+from emulators.seeding.quotas import ordered_labels, shuffled_labels
 
 PRODUCT_FLAG = "custitem_oa_export_to_openair_product"
 """NetSuite item checkbox "Export to SuiteProjects Pro product" (suiteprojects-xml-api.md §9, Product)."""
@@ -84,3 +96,23 @@ def build_purchase_items(world: World, rng: random.Random) -> None:
             item.ns_changes = {"cost": fields["cost"] + 50.0}
         stamp(item, rng)
         world.purchase_items.append(item)
+
+
+def plan_purchase_requests(world: World, rng: random.Random) -> None:
+    """Purchase requests of SPP users for 1-3 products each, cut into states oldest first."""
+    users = world.spp_users
+    products = [p for p in world.purchase_items if p.in_spp]
+    vendors = [v for v in world.vendors if v.in_spp]
+    if not users or not products or not vendors:
+        return
+    count = max(1, world.scale.expense_reports // 2)
+    states = ordered_labels(count, STATE_SHARES, RARE_STATES, State.APPROVED)
+    for i, (day, state) in enumerate(zip(transaction_dates(rng, count), states, strict=True)):
+        exported = state in EXPORT_ATTEMPTED  # only what NetSuite could take: linked references
+        user = rng.choice([u for u in users if u.linked] if exported else users)
+        lines = [
+            PurchaseLine(product, rng.choice(vendors), float(rng.randint(1, 12)), product.fields["cost"])
+            for product in rng.sample(products, min(len(products), rng.randint(1, 3)))
+        ]
+        stamps = stamps_for(state, created_on(rng, day), rng)
+        world.purchase_requests.append(PurchaseRequest(user, day, state, f"PR-{i + 1:05d}", lines, stamps))

@@ -291,6 +291,36 @@ def _product_rows(world: World) -> Iterator[StoreRow]:
             yield _imported("Product", e, doc)
 
 
+def _purchase_request_rows(world: World) -> Iterator[StoreRow]:
+    for request in world.purchase_requests:
+        status = spp_status(request.state)
+        doc = {
+            "name": request.name,
+            "date": spp_date(request.date),
+            "userid": str(request.user.spp_id),
+            "total": _money(request.total),
+            "approval_status": "P" if status == "S" else status,  # P: pending approval
+            **_transaction_ns_id("Purchaserequest", request.state, request.ns_id),
+        }
+        yield _row(doc, request.stamps.created, request.stamps.updated)
+
+
+def _purchase_item_rows(world: World) -> Iterator[StoreRow]:
+    for request in world.purchase_requests:
+        for line in request.lines:
+            doc = {
+                "purchaserequestid": str(request.spp_id),
+                "productid": str(line.product.spp_id),
+                "vendorid": str(line.vendor.spp_id),
+                "name": line.product.fields["displayName"],
+                "date": spp_date(request.date),
+                "quantity": _money(line.quantity),
+                "cost": _money(line.cost),
+                "total": _money(line.total),
+            }
+            yield _row(doc, request.stamps.created, request.stamps.updated)
+
+
 def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(object type, first id, rows) in load order; rows are generated lazily."""
     for spp_type in ("Costcenter", "Ratecard", "Category", "Item"):
@@ -311,6 +341,8 @@ def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
         "Vendor": _vendor_rows,
         "Contact": _contact_rows,
         "Product": _product_rows,
+        "Purchaserequest": _purchase_request_rows,
+        "Purchase_item": _purchase_item_rows,
     }
     assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
     for spp_type, produce in producers.items():

@@ -20,7 +20,12 @@ from emulators.seeding.entities import (
     build_tasks,
 )
 from emulators.seeding.model import IN_NETSUITE, Entity, World
-from emulators.seeding.purchasing import build_contacts, build_purchase_items, build_vendors
+from emulators.seeding.purchasing import (
+    build_contacts,
+    build_purchase_items,
+    build_vendors,
+    plan_purchase_requests,
+)
 from emulators.seeding.sales import plan_payments, plan_sales_orders
 from emulators.seeding.scales import Scale
 from emulators.seeding.support import build_support_cases
@@ -44,6 +49,7 @@ NETSUITE_LOAD_ORDER = (
     "contact",
     "nonInventoryPurchaseItem",
     "supportCase",
+    "purchaseRequisition",
 )
 SPP_LOAD_ORDER = (
     "Costcenter",
@@ -65,6 +71,8 @@ SPP_LOAD_ORDER = (
     "Vendor",
     "Contact",
     "Product",
+    "Purchaserequest",
+    "Purchase_item",  # purchase request lines, after their requests
 )
 
 
@@ -147,6 +155,14 @@ def _assign_ids(world: World) -> None:
         _number(ns, ns_type, entities, "ns_id")
         _number(spp, spp_type, (e for e in entities if e.in_spp), "spp_id")
     _number(ns, "supportCase", world.support_cases, "ns_id")
+    requests = world.purchase_requests
+    first = ns.block("purchaseRequisition", sum(1 for r in requests if r.state in IN_NETSUITE))
+    for request in (r for r in requests if r.state in IN_NETSUITE):
+        request.ns_id, first = first, first + 1
+    first = spp.block("Purchaserequest", len(requests))
+    for offset, request in enumerate(requests):
+        request.spp_id = first + offset
+    spp.block("Purchase_item", sum(len(r.lines) for r in requests))
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -173,5 +189,6 @@ def build_world(scale: Scale) -> World:
     build_contacts(world, purchasing)
     build_purchase_items(world, purchasing)
     build_support_cases(world, random.Random(scale.seed * 7 + 7))
+    plan_purchase_requests(world, random.Random(scale.seed * 7 + 8))
     _assign_ids(world)
     return world

@@ -1,5 +1,8 @@
 """The local SuiteProjects Pro XML API service: ``POST /api.pl`` plus ``/_emulator/*``.
 
+``/_emulator/spp/ui/*`` (``ui.py``) stands for what people do in the web UI (create read-only
+objects such as purchase requests, approve them); the OData feed is in ``odata.py``.
+
 One request is handled as: bounded body read -> safe XML parse -> request-level fault rules
 (``slow``, ``http_error``, ``drop_after_commit``, ``rate_limit``) -> the commands, in order, on
 a worker thread holding the store lock -> simulated latency -> the ``<response>``.
@@ -34,6 +37,7 @@ from emulators.spp import protocol as p
 from emulators.spp.commands import CommandContext, command_types, execute
 from emulators.spp.odata import OdataService, OdataStats
 from emulators.spp.session import RateLimiter, api_key_valid
+from emulators.spp.ui import routes as ui_routes
 from emulators.store import RecordStore
 from include.xml_safety import UnsafeXmlError, parse_xml
 
@@ -102,7 +106,14 @@ def create_app(settings: SppSettings | None = None, store: RecordStore | None = 
         finally:
             control.stats.leave()
 
-    app = SppApp(routes=[Route("/api.pl", api, methods=["POST", "PUT"]), *control.routes(), *odata.routes()])
+    app = SppApp(
+        routes=[
+            Route("/api.pl", api, methods=["POST", "PUT"]),
+            *control.routes(),
+            *ui_routes(store, service.lock),  # SPP only: what people do in the web UI
+            *odata.routes(),
+        ]
+    )
     app.state.store = store
     app.state.settings = settings
     app.state.control = control

@@ -130,7 +130,8 @@ def auth(ctx: CommandContext, command: etree._Element) -> etree._Element:
 # -- rendering ------------------------------------------------------------------------------
 
 
-def _is_date_field(name: str) -> bool:
+def is_date_field(name: str) -> bool:
+    """Whether a field's values are ``<Date>`` blocks on the wire (stored ``YYYY-MM-DD HH:MM:SS``)."""
     return name in DATE_FIELDS or name.endswith("_date")
 
 
@@ -154,7 +155,7 @@ def render(
     if only is not None:
         wanted = set(only)
         fields = {k: v for k, v in fields.items() if k in wanted or k.partition(".")[0] in wanted}
-    dates = [k for k in fields if _is_date_field(k)]
+    dates = [k for k in fields if is_date_field(k)]
     return p.object_element(tag or record.rtype, fields, date_fields=dates, date_only_fields=DATE_ONLY_FIELDS)
 
 
@@ -313,7 +314,7 @@ def _parent_type(otype: ObjectType, field_name: str, value: Any) -> str | None:
     return None
 
 
-def _resolve_references(ctx: CommandContext, otype: ObjectType, items: list[_Pending]) -> None:
+def _resolve_references(store: RecordStore, otype: ObjectType, items: list[_Pending]) -> None:
     """Check foreign keys and turn ``external=``/``name=`` lookups into ids, in bulk."""
     wanted: dict[tuple[str, str], set[str]] = {}  # (parent type, match field) -> values
     for item in items:
@@ -332,10 +333,10 @@ def _resolve_references(ctx: CommandContext, otype: ObjectType, items: list[_Pen
     found: dict[tuple[str, str], dict[str, str]] = {}
     for (parent, match), values in wanted.items():
         if match == "id":
-            ids = repo.live_ids(ctx.store, parent, (int(v) for v in values if v.isdigit()))
+            ids = repo.live_ids(store, parent, (int(v) for v in values if v.isdigit()))
             found[(parent, match)] = {str(i): str(i) for i in ids}
         else:
-            hits = repo.find_by_field(ctx.store, parent, match, values)
+            hits = repo.find_by_field(store, parent, match, values)
             found[(parent, match)] = {value: str(rec.id) for value, rec in hits.items()}
     for item in items:
         if item.error:
@@ -463,7 +464,7 @@ def add_import_exports(ctx: CommandContext, command: etree._Element) -> etree._E
             updates[item.existing.id] = item
         else:
             inserts.append(item)
-    _write(ctx, IMPORT_EXPORT, inserts, updates)
+    _write(ctx.store, IMPORT_EXPORT, inserts, updates)
     for item in items:
         if "same_as" in item.extra:
             item.result = item.extra["same_as"].result
@@ -503,12 +504,9 @@ def _add_objects(
 ) -> etree._Element:
     custom = p.flag(command.get("enable_custom")) or name == "CreateUser"
     items = _input_objects(command, otype.name, custom=custom, keep_blank=False)
-    _resolve_references(ctx, otype, items)
+    _resolve_references(ctx.store, otype, items)
     _record_faults(ctx, name, otype.name, items)
-    for item in items:
-        missing = missing_required(otype, item.fields) if not item.error else []
-        if missing:
-            item.fail(p.WRITE_ERROR, f"required field missing: {', '.join(missing)}")
+    _check_required(otype, items)
     lookup = (command.get("lookup") or "").strip()
     if lookup:
         _match_existing(ctx, otype.name, lookup, items)
@@ -531,11 +529,18 @@ def _add_objects(
             updates[item.existing.id] = item
         else:
             inserts.append(item)
-    _write(ctx, otype.name, inserts, updates)
+    _write(ctx.store, otype.name, inserts, updates)
     for item in items:
         if "same_as" in item.extra:
             item.result = item.extra["same_as"].result
     return _answer(ctx, name, otype.name, items, custom=custom)
+
+
+def _check_required(otype: ObjectType, items: list[_Pending]) -> None:
+    for item in items:
+        missing = missing_required(otype, item.fields) if not item.error else []
+        if missing:
+            item.fail(p.WRITE_ERROR, f"required field missing: {', '.join(missing)}")
 
 
 def _match_existing(ctx: CommandContext, rtype: str, lookup: str, items: list[_Pending]) -> None:
@@ -548,14 +553,14 @@ def _match_existing(ctx: CommandContext, rtype: str, lookup: str, items: list[_P
             item.existing = existing.get(str(item.fields[lookup]))
 
 
-def _write(ctx: CommandContext, rtype: str, inserts: list[_Pending], updates: Mapping[int, _Pending]) -> None:
+def _write(store: RecordStore, rtype: str, inserts: list[_Pending], updates: Mapping[int, _Pending]) -> None:
     """Apply the command's creations and merges: one transaction each."""
     if inserts:
         documents = [(_plain(i.fields), i.fields.get("externalid") or None) for i in inserts]
-        for item, record in zip(inserts, ctx.store.insert_many(rtype, documents), strict=True):
+        for item, record in zip(inserts, store.insert_many(rtype, documents), strict=True):
             item.result = record
     if updates:
-        at = ctx.store.tick()
+        at = store.tick()
         merged: dict[int, dict[str, Any]] = {}
         for rid, item in updates.items():
             assert item.existing is not None
@@ -566,7 +571,7 @@ def _write(ctx: CommandContext, rtype: str, inserts: list[_Pending], updates: Ma
                 else:
                     document[key] = str(value)
             merged[rid] = document
-        repo.replace_many(ctx.store, rtype, merged, at)
+        repo.replace_many(store, rtype, merged, at)
         for rid, item in updates.items():
             old = item.existing
             assert old is not None
@@ -582,9 +587,9 @@ def _refuse_import_export(rtype: str, name: str) -> None:
         raise p.ProtocolError(p.INVALID_PARAMETERS, f"{name} is not available for {IMPORT_EXPORT}; use Add")
 
 
-def _with_existing(ctx: CommandContext, rtype: str, items: list[_Pending], missing_code: int) -> None:
+def _with_existing(store: RecordStore, rtype: str, items: list[_Pending], missing_code: int) -> None:
     ids = {int(i.extra["id"]) for i in items if not i.error and str(i.extra.get("id", "")).isdigit()}
-    found = ctx.store.get_many(rtype, ids) if ids else {}
+    found = store.get_many(rtype, ids) if ids else {}
     for item in items:
         raw_id = str(item.extra.get("id", ""))
         if item.error:
@@ -629,8 +634,8 @@ def _modify(
             if otype.read_only and others and not custom_only:
                 item.fail(p.FAILURE, f"{rtype} is read-only through the XML API (custom fields excepted)")
             item.fields = {k: v for k, v in item.fields.items() if is_custom(k)}
-    _with_existing(ctx, rtype, items, p.UNKNOWN_ID)
-    _resolve_references(ctx, otype, items)
+    _with_existing(ctx.store, rtype, items, p.UNKNOWN_ID)
+    _resolve_references(ctx.store, otype, items)
     _record_faults(ctx, name, rtype, items)
     for item in items:
         if item.error or item.existing is None:
@@ -643,7 +648,7 @@ def _modify(
         if missing:
             item.fail(p.WRITE_ERROR, f"required field cannot be cleared: {', '.join(missing)}")
     updates = {i.existing.id: i for i in items if not i.error and i.existing is not None}
-    _write(ctx, rtype, [], updates)
+    _write(ctx.store, rtype, [], updates)
     return _answer(ctx, name, rtype, items, custom=custom)
 
 
@@ -655,7 +660,7 @@ def delete(ctx: CommandContext, command: etree._Element) -> etree._Element:
         raise p.ProtocolError(p.FAILURE, f"{rtype} is read-only through the XML API")
     _refuse_import_export(rtype, "Delete")
     items = _input_objects(command, rtype, custom=False, keep_blank=True)
-    _with_existing(ctx, rtype, items, p.DELETE_FAILED)
+    _with_existing(ctx.store, rtype, items, p.DELETE_FAILED)
     _record_faults(ctx, "Delete", rtype, items)
     for item in items:
         if item.error or item.existing is None:
@@ -677,14 +682,14 @@ def approval(ctx: CommandContext, command: etree._Element) -> etree._Element:
         raise p.ProtocolError(p.INVALID_PARAMETERS, f"{name} is not available for {rtype}")
     allowed_from, target = APPROVAL_TRANSITIONS[name]
     items = _input_objects(command, rtype, custom=False, keep_blank=True)
-    _with_existing(ctx, rtype, items, p.UNKNOWN_ID)
+    _with_existing(ctx.store, rtype, items, p.UNKNOWN_ID)
     _record_faults(ctx, name, rtype, items)
     notes = (command.findtext("Approval/notes") or "").strip()
     updates: dict[int, _Pending] = {}
     for item in items:
         if item.error or item.existing is None:
             continue
-        current = str(item.existing.data.get(otype.status_field, "O") or "O")
+        current = _status(otype, item.existing)
         if current not in allowed_from:
             item.fail(p.FAILURE, f"cannot {name.lower()} {rtype} {item.existing.id} in status {current!r}")
             continue
@@ -692,8 +697,92 @@ def approval(ctx: CommandContext, command: etree._Element) -> etree._Element:
         if notes:
             item.fields["approval_notes"] = notes
         updates[item.existing.id] = item
-    _write(ctx, rtype, [], updates)
+    _write(ctx.store, rtype, [], updates)
     return _answer(ctx, name, rtype, items, custom=False)
+
+
+def _status(otype: ObjectType, record: StoredRecord) -> str:
+    return str(record.data.get(otype.status_field, "O") or "O")
+
+
+# -- what a person does in the web UI (``/_emulator/spp/ui/*``, emulators/spp/ui.py) -------------
+
+
+def add_as_user(store: RecordStore, otype: ObjectType, documents: list[dict[str, str]]) -> list[StoredRecord]:
+    """Create objects as ``Add`` stores them, but the way a person creates them in the web UI.
+
+    Same id sequence and server clock, server fields (``id``, ``created``, ``updated``) and blank
+    values dropped, foreign keys checked and required fields enforced as on ``Add``; but
+    ``read_only`` and ``add_allowed`` are not checked, custom fields are kept, and fault rules,
+    the rate budget and the statistics do not apply. ``documents`` are in store form (strings,
+    dates already ``YYYY-MM-DD HH:MM:SS``). All or nothing: the first object ``Add`` would refuse
+    raises ``ProtocolError`` (its message prefixed with ``records[i]:`` when there are several)
+    and nothing is written.
+    """
+    if otype.name == IMPORT_EXPORT:
+        raise p.ProtocolError(
+            p.INVALID_PARAMETERS, f"{IMPORT_EXPORT} marks are written with Add, not in the UI"
+        )
+    items = [
+        _Pending(index, {k: v for k, v in doc.items() if k not in SERVER_FIELDS and v != ""})
+        for index, doc in enumerate(documents)
+    ]
+    _resolve_references(store, otype, items)
+    _check_required(otype, items)
+    _raise_first_error(items, "records")
+    _write(store, otype.name, items, {})
+    return [item.result for item in items if item.result is not None]
+
+
+def approve_as_user(
+    store: RecordStore, otype: ObjectType, ids: list[str], notes: str | None = None
+) -> list[StoredRecord]:
+    """Approve objects as a manager does in the web UI: status field to ``A``, ``updated`` bumped.
+
+    A type with the API's ``Approve`` command goes the way ``Submit`` then ``Approve`` would take it
+    (``O``/``R``/empty -> ``S`` -> ``A``; ``S`` -> ``A``) in one write; any other type's status field
+    is set to ``A`` directly. ``notes`` become ``approval_notes`` as on ``Approve``. All or nothing:
+    an unknown or deleted id, or an object the path cannot reach ``A`` from (already approved),
+    raises ``ProtocolError`` naming it and nothing is written.
+    """
+    items = [_Pending(index, {}, extra={"id": raw_id}) for index, raw_id in enumerate(ids)]
+    _with_existing(store, otype.name, items, p.UNKNOWN_ID)
+    for item in items:
+        if item.error or item.existing is None:
+            continue
+        current = _status(otype, item.existing)
+        if not _ui_approvable(otype, current):
+            item.fail(p.FAILURE, f"cannot approve {otype.name} {item.existing.id} in status {current!r}")
+            continue
+        item.fields = {otype.status_field: "A"}
+        if notes:
+            item.fields["approval_notes"] = notes
+    _raise_first_error(items)
+    updates = {item.existing.id: item for item in items if item.existing is not None}
+    _write(store, otype.name, [], updates)
+    return [item.result for item in updates.values() if item.result is not None]
+
+
+def _ui_approvable(otype: ObjectType, current: str) -> bool:
+    """Whether the UI's approval reaches ``A`` from ``current`` (never from ``A`` itself)."""
+    if current == "A":
+        return False
+    if "Approve" not in otype.approvals:
+        return True
+    state = current
+    for step in ("Submit", "Approve"):
+        allowed_from, target = APPROVAL_TRANSITIONS[step]
+        if step in otype.approvals and state in allowed_from:
+            state = target
+    return state == "A"
+
+
+def _raise_first_error(items: list[_Pending], label: str | None = None) -> None:
+    for item in items:
+        if item.error:
+            code, message = item.error
+            prefix = f"{label}[{item.index}]: " if label and len(items) > 1 else ""
+            raise p.ProtocolError(code, prefix + message)
 
 
 # -- server information ---------------------------------------------------------------------

@@ -64,6 +64,9 @@ NS_REF_TARGETS = {
     ("customerPayment", "customer"): "customer",
     ("contact", "company"): "customer",
     ("supportCase", "company"): "job",
+    ("purchaseRequisition", "entity"): "employee",
+    ("purchaseRequisition", "item"): "nonInventoryPurchaseItem",
+    ("purchaseRequisition", "poVendor"): "vendor",
 }
 NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType", "expenseAcct"}  # no subsidiaries or accounts are seeded;
 # recType names a custom record *type*
@@ -78,6 +81,9 @@ SPP_REF_TARGETS = {
     "itemid": "Item",
     "cost_centerid": "Costcenter",
     "invoiceid": "Invoice",
+    "purchaserequestid": "Purchaserequest",
+    "productid": "Product",
+    "vendorid": "Vendor",
 }
 
 
@@ -294,7 +300,13 @@ def test_every_netsuite_id_field_points_at_a_netsuite_record_of_the_paired_type(
 
 
 def test_exported_netsuite_transactions_name_their_spp_origin(seeded: Seeded) -> None:
-    origins = {"timeBill": "Task", "expenseReport": "Envelope", "invoice": "Invoice", "creditMemo": "Invoice"}
+    origins = {
+        "timeBill": "Task",
+        "expenseReport": "Envelope",
+        "invoice": "Invoice",
+        "creditMemo": "Invoice",
+        "purchaseRequisition": "Purchaserequest",
+    }
     for rtype, spp_type in origins.items():
         field = NETSUITE_ID_FIELDS[spp_type]
         assert seeded.ns_records[rtype], rtype
@@ -422,6 +434,7 @@ def test_about_sixty_percent_of_transactions_are_approved_and_half_of_those_expo
         "Task": lambda r: sheets[int(r.data["timesheetid"])].data["status"] == "A",
         "Envelope": lambda r: r.data["status"] == "A" and r.data["approved"] == "1",
         "Invoice": lambda r: r.data["status"] == "A",
+        "Purchaserequest": lambda r: r.data["approval_status"] == "A",
     }
     for spp_type, approved in kinds.items():
         records = list(seeded.spp_records[spp_type].values())
@@ -433,7 +446,7 @@ def test_about_sixty_percent_of_transactions_are_approved_and_half_of_those_expo
 
 
 def test_exports_happened_before_the_last_sync_and_approvals_since_are_pending(seeded: Seeded) -> None:
-    for spp_type in ("Task", "Envelope", "Invoice"):
+    for spp_type in ("Task", "Envelope", "Invoice", "Purchaserequest"):
         field = NETSUITE_ID_FIELDS[spp_type]
         for r in seeded.spp_records[spp_type].values():
             if r.data.get(field) not in (None, EXPORT_CLAIMED):

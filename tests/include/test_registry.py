@@ -92,6 +92,7 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "contact",
         "product",
         "support_case",
+        "purchase_request",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"

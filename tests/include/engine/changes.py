@@ -56,6 +56,7 @@ EXPORTS = [
     "expense_reports_export",
     "invoices_export",
     "credit_memos_export",
+    "purchase_requests_export",
 ]
 ALL_WORKFLOWS = IMPORTS + EXPORTS
 
@@ -267,6 +268,27 @@ def new_approved_credit(world: World) -> str:
     return new_approved_invoice(world, hours=(-3.0, -4.5))
 
 
+def new_approved_purchase_request(world: World) -> str:
+    """A new purchase request of an exported request's user for two items of its first line's product
+    and vendor, created and approved in SPP's UI (the XML API cannot add purchase requests)."""
+    like = _exported_example(world, "Purchaserequest", "netsuite_purchase_request_id__c")
+    item = next(world.spp.read("Purchase_item", equal_to_any={"purchaserequestid": [like["id"]]}))
+    day = like["date"][:10]
+    spp = world.spp_service
+    [request] = spp.ui_add(
+        "Purchaserequest",
+        [{"name": "PR-NEW", "date": day, "userid": like["userid"], "approval_status": "O", "total": "0.00"}],
+    )
+    line = {k: item[k] for k in ("productid", "vendorid", "name", "cost")}
+    total = f"{2 * float(item['cost']):.2f}"
+    spp.ui_add(
+        "Purchase_item",
+        [{**line, "purchaserequestid": request, "date": day, "quantity": "2.00", "total": total}],
+    )
+    spp.ui_approve("Purchaserequest", [request])
+    return request
+
+
 NEW_EXPORT_RECORD = {
     "customers_export": new_spp_customer,
     "projects_export": new_spp_project,
@@ -274,4 +296,5 @@ NEW_EXPORT_RECORD = {
     "expense_reports_export": new_approved_expense_report,
     "invoices_export": new_approved_invoice,
     "credit_memos_export": new_approved_credit,
+    "purchase_requests_export": new_approved_purchase_request,
 }

@@ -65,6 +65,18 @@ class Service:
     def reset_counters(self) -> None:
         requests.post(f"{self.url}/_emulator/reset", params={"data": "0"}, timeout=10).raise_for_status()
 
+    def ui_add(self, object_type: str, records: list[dict[str, Any]]) -> list[str]:
+        """SPP only: objects a user creates in SPP's web UI (also those the XML API cannot add)."""
+        body = {"type": object_type, "records": records}
+        answer = requests.post(f"{self.url}/_emulator/spp/ui/records", json=body, timeout=10)
+        answer.raise_for_status()
+        return [str(i) for i in answer.json()["ids"]]
+
+    def ui_approve(self, object_type: str, ids: list[str]) -> None:
+        """SPP only: a manager approves the objects in SPP's web UI."""
+        body = {"type": object_type, "ids": ids}
+        requests.post(f"{self.url}/_emulator/spp/ui/approve", json=body, timeout=10).raise_for_status()
+
 
 @dataclass
 class Services:

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from .changes import _added, _approve, new_approved_credit, new_approved_invoice, new_spp_customer
+from .changes import (
+    _added,
+    _approve,
+    new_approved_credit,
+    new_approved_invoice,
+    new_approved_purchase_request,
+    new_spp_customer,
+)
 from .conftest import World
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -189,3 +196,35 @@ def test_an_invoice_of_an_unlinked_customer_is_reported_and_exported_once_the_cu
     ]
     (record,) = world.netsuite.search("invoice", external_ids=[f"spp-invoice-{invoice}"])
     assert _ref(record["entity"]) == _netsuite_id(world, "customer", customer)
+
+
+def test_purchase_requisition_lines_are_the_requests_items(world: World) -> None:
+    world.run_upstream("purchase_requests_export")
+    field = world.workflow("purchase_requests_export").netsuite_id_field
+    before = {d["id"] for d in world.spp.read("Purchaserequest") if d.get(field) not in (None, "", "-1")}
+    new_request = new_approved_purchase_request(world)
+
+    summary = world.run("purchase_requests_export")
+
+    assert summary.status == "success" and summary.failed == 0, summary
+    created = _created_ids(world, "Purchaserequest", field, before)
+    assert new_request in created and len(created) == summary.created
+    requests = {d["id"]: d for d in world.spp.read("Purchaserequest", ids=created)}
+    exported = _exported(world, "Purchaserequest", field, created, "purchaseRequisition")
+    for spp_id, record in exported.items():
+        source = requests[spp_id]
+        assert source["approval_status"] == "A"
+        assert _ref(record["entity"]) == _netsuite_id(world, "employee", source["userid"])
+        assert str(record["tranDate"])[:10] == source["date"][:10]
+        assert record["memo"] == source["name"]
+        assert record["externalId"] == f"spp-purchaserequest-{spp_id}"
+        items = list(world.spp.read("Purchase_item", equal_to_any={"purchaserequestid": [spp_id]}))
+        lines = _lines(record, "itemList", "purchaseRequisitionItem")
+        assert len(lines) == len(items) > 0, (spp_id, lines)
+        for line, item in zip(lines, items, strict=True):
+            assert _ref(line["item"]) == _netsuite_id(world, "product", item["productid"])
+            assert _ref(line["poVendor"]) == _netsuite_id(world, "vendor", item["vendorid"])
+            assert line["description"] == item["name"]
+            assert _money(line["quantity"]) == _money(item["quantity"])
+            assert _money(line["estimatedRate"]) == _money(item["cost"])
+            assert _money(line["estimatedAmount"]) == _money(item["total"])

@@ -76,6 +76,13 @@ SHIPPED = {
         "Product",
     ),
     "support_cases_import": ("Tasks (Support Cases)", "import", "support_case", "supportCase", "Projecttask"),
+    "purchase_requests_export": (
+        "Purchase Requests (Purchase Requisitions)",
+        "export",
+        "purchase_request",
+        "Purchaserequest",
+        "purchaseRequisition",
+    ),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",
