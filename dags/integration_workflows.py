@@ -212,8 +212,8 @@ def build_broken_dag(workflow_id: str, error: Exception) -> DAG:
 
 
 def _member_tasks(workflows: dict[str, Any]) -> dict[str, Any]:
-    """One task per member that triggers its DAG and waits for it, in order: dependencies first,
-    imports before exports, both before OneView reports. A member already running (its schedule,
+    """One task per member that triggers its DAG and waits for it (deferred, in the triggerer), in order:
+    dependencies first, imports before exports, both before OneView reports. A member already running (its schedule,
     another group) is not run twice at once: workflow DAGs take one active run, the next waits."""
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 
@@ -224,6 +224,9 @@ def _member_tasks(workflows: dict[str, Any]) -> dict[str, Any]:
             trigger_dag_id=wf_id,
             conf="{{ params | tojson }}",  # type: ignore[arg-type]
             wait_for_completion=True,
+            # waits in the triggerer, holding no worker slot: a group of many members waiting on a
+            # worker each starved their own plan and load tasks of slots (a deadlock at 12 members)
+            deferrable=True,
             poke_interval=2,
             trigger_rule=TriggerRule.ALL_DONE,
             retries=0,

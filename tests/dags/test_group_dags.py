@@ -65,6 +65,7 @@ REPORT = textwrap.dedent(
                     "operator": type(t).__name__,
                     "trigger_dag_id": getattr(t, "trigger_dag_id", None),
                     "wait_for_completion": getattr(t, "wait_for_completion", None),
+                    "deferrable": getattr(t, "deferrable", None),
                     "trigger_rule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
                     "upstream": sorted(t.upstream_task_ids),
                     "retries": t.retries,
@@ -253,6 +254,7 @@ def _check_group_dag(report: dict, group: WorkflowGroup, workflows: dict[str, Wo
         assert task["operator"] == "TriggerDagRunOperator"
         assert task["trigger_dag_id"] == member and member in report["dags"]
         assert task["wait_for_completion"] is True
+        assert task["deferrable"] is True  # a waiting member holds no worker slot
         ancestors = _ancestors(tasks, f"run_{member}")
         # dependencies first
         for dependency in workflows[member].depends_on:
