@@ -213,8 +213,8 @@ def build_broken_dag(workflow_id: str, error: Exception) -> DAG:
 
 def _member_tasks(workflows: dict[str, Any]) -> dict[str, Any]:
     """One task per member that triggers its DAG and waits for it (deferred, in the triggerer), in order:
-    dependencies first, imports before exports, both before OneView reports. A member already running (its schedule,
-    another group) is not run twice at once: workflow DAGs take one active run, the next waits."""
+    dependencies first, imports before exports, both before OneView reports. A member already running (its
+    schedule, another group) is not run twice at once: workflow DAGs take one active run, the next waits."""
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 
     tasks = {}

@@ -643,6 +643,15 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 depends_on=("employee", "product", "vendor"),
                 description="SPP purchase request (Purchase_item lines) -> NetSuite purchase requisition",
             ),
+            Entity(
+                "revenue_transaction",
+                "journalEntry",
+                "Revenue_recognition_transaction",
+                import_workflow="revenue_recognition_export",
+                export_workflow="revenue_recognition_export",
+                depends_on=("project",),
+                description="SPP revenue recognition transaction -> NetSuite journal entry (balanced lines)",
+            ),
         )
     }
 )

@@ -91,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
             print("Press Ctrl-C to stop.", flush=True)
             while True:
-                stack.group.check()
+                for name in stack.group.revive():
+                    print(
+                        f"{name} exited; started it again (log: {VAR_DIR / 'logs' / (name + '.log')})",
+                        flush=True,
+                    )
                 time.sleep(2)
         print("Running every workflow once through the scheduler (DAG integration_all) ...", flush=True)
         run_id = api.trigger("integration_all", {"full_sync": False})

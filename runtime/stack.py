@@ -53,8 +53,11 @@ class ProcessGroup:
 
     log_dir: Path
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    launches: dict[str, tuple[list[str], dict[str, str], Path | None]] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
 
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        self.launches[name] = (argv, env, cwd)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.procs[name] = subprocess.Popen(
@@ -73,6 +76,24 @@ class ProcessGroup:
             if proc.poll() is not None:
                 tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{name} exited with {proc.returncode}; last log lines:\n{tail}")
+
+    def revive(self, max_restarts: int = 5) -> list[str]:
+        """Start again the processes that exited (what a process manager does for a real deployment):
+        e.g. Airflow 3.3's scheduler dies when a backfill created on SQLite is rolled back under it.
+        Returns the names restarted; a process that exited more than ``max_restarts`` times is an error
+        (``check``'s, with its log)."""
+        revived = []
+        for name, proc in list(self.procs.items()):
+            if proc.poll() is None:
+                continue
+            if self.restarts.get(name, 0) >= max_restarts:
+                self.check()
+            self.restarts[name] = self.restarts.get(name, 0) + 1
+            with open(self.log_dir / f"{name}.log", "ab") as log:
+                log.write(f"\n--- exited with {proc.returncode}: restarting ---\n".encode())
+            self.start(name, *self.launches[name])
+            revived.append(name)
+        return revived
 
     def stop(self, timeout_s: float = 20.0) -> None:
         for proc in self.procs.values():

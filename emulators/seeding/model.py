@@ -222,6 +222,20 @@ class PurchaseRequest:
         return round(sum(line.total for line in self.lines), 2)
 
 
+@dataclass(eq=False, slots=True)
+class RevenueTransaction:
+    """An SPP ``Revenue_recognition_transaction`` and, once exported, a NetSuite ``journalEntry``."""
+
+    project: Entity
+    date: dt.date
+    state: State
+    name: str
+    amount: float
+    stamps: Stamps
+    spp_id: int = 0
+    ns_id: int | None = None
+
+
 @dataclass(slots=True)
 class TimeEntry:
     """One SPP time entry (``Task``), generated on the fly: there are too many to keep in memory."""
@@ -260,6 +274,7 @@ class World:
     purchase_items: list[Entity] = field(default_factory=list)
     support_cases: list[Entity] = field(default_factory=list)  # NetSuite cases (parent: their project)
     purchase_requests: list[PurchaseRequest] = field(default_factory=list)
+    revenue_transactions: list[RevenueTransaction] = field(default_factory=list)
     # SPP projects that can take time: project -> its SPP tasks; user -> the projects they book to
     project_tasks: dict[Entity, list[Entity]] = field(default_factory=dict)
     user_projects: dict[Entity, list[Entity]] = field(default_factory=dict)

@@ -34,10 +34,12 @@ from emulators.seeding.model import (
     Invoice,
     Link,
     PurchaseRequest,
+    RevenueTransaction,
     TimeEntry,
     World,
 )
 from emulators.seeding.purchasing import PRODUCT_FLAG
+from emulators.seeding.revenue import DEFERRED_REVENUE_ACCOUNT, REVENUE_ACCOUNT
 from emulators.seeding.timeline import ns_datetime
 from emulators.seeding.world import NETSUITE_LOAD_ORDER
 
@@ -361,6 +363,39 @@ def _purchase_requisition_rows(world: World) -> Iterator[StoreRow]:
             yield _row("purchaseRequisition", purchase_requisition(request), stamp, stamp)
 
 
+def journal_entry(transaction: RevenueTransaction) -> dict[str, Any]:
+    """The NetSuite journal entry an exported SPP revenue recognition transaction became: deferred
+    revenue debited, revenue credited, both on the project."""
+    sides = (
+        (DEFERRED_REVENUE_ACCOUNT, "debit", "Deferred revenue released"),
+        (REVENUE_ACCOUNT, "credit", "Revenue recognised"),
+    )
+    lines = [
+        {
+            "account": {"internalId": account},
+            side: transaction.amount,
+            "entity": ref(transaction.project),
+            "memo": memo,
+        }
+        for account, side, memo in sides
+    ]
+    return {
+        "externalId": spp_external_id("Revenue_recognition_transaction", transaction.spp_id),
+        "tranDate": _midnight(transaction.date),
+        "memo": transaction.name,
+        "subsidiary": dict(SUBSIDIARY),
+        "lineList": {"line": lines},
+    }
+
+
+def _journal_entry_rows(world: World) -> Iterator[StoreRow]:
+    for transaction in world.revenue_transactions:
+        if transaction.state in IN_NETSUITE:
+            stamp = transaction.stamps.netsuite
+            assert stamp is not None
+            yield _row("journalEntry", journal_entry(transaction), stamp, stamp)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -382,6 +417,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "nonInventoryPurchaseItem": _purchase_item_rows,
         "supportCase": _support_case_rows,
         "purchaseRequisition": _purchase_requisition_rows,
+        "journalEntry": _journal_entry_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

@@ -321,6 +321,21 @@ def _purchase_item_rows(world: World) -> Iterator[StoreRow]:
             yield _row(doc, request.stamps.created, request.stamps.updated)
 
 
+def _revenue_transaction_rows(world: World) -> Iterator[StoreRow]:
+    for transaction in world.revenue_transactions:
+        assert transaction.project.parent is not None
+        doc = {
+            "name": transaction.name,
+            "date": spp_date(transaction.date),
+            "projectid": str(transaction.project.spp_id),
+            "customerid": str(transaction.project.parent.spp_id),
+            "total": _money(transaction.amount),
+            "status": spp_status(transaction.state),
+            **_transaction_ns_id("Revenue_recognition_transaction", transaction.state, transaction.ns_id),
+        }
+        yield _row(doc, transaction.stamps.created, transaction.stamps.updated)
+
+
 def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(object type, first id, rows) in load order; rows are generated lazily."""
     for spp_type in ("Costcenter", "Ratecard", "Category", "Item"):
@@ -343,6 +358,7 @@ def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
         "Product": _product_rows,
         "Purchaserequest": _purchase_request_rows,
         "Purchase_item": _purchase_item_rows,
+        "Revenue_recognition_transaction": _revenue_transaction_rows,
     }
     assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
     for spp_type, produce in producers.items():

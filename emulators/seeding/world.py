@@ -26,6 +26,7 @@ from emulators.seeding.purchasing import (
     build_vendors,
     plan_purchase_requests,
 )
+from emulators.seeding.revenue import plan_revenue_transactions
 from emulators.seeding.sales import plan_payments, plan_sales_orders
 from emulators.seeding.scales import Scale
 from emulators.seeding.support import build_support_cases
@@ -50,6 +51,7 @@ NETSUITE_LOAD_ORDER = (
     "nonInventoryPurchaseItem",
     "supportCase",
     "purchaseRequisition",
+    "journalEntry",  # revenue recognition transactions
 )
 SPP_LOAD_ORDER = (
     "Costcenter",
@@ -73,6 +75,7 @@ SPP_LOAD_ORDER = (
     "Product",
     "Purchaserequest",
     "Purchase_item",  # purchase request lines, after their requests
+    "Revenue_recognition_transaction",
 )
 
 
@@ -163,6 +166,13 @@ def _assign_ids(world: World) -> None:
     for offset, request in enumerate(requests):
         request.spp_id = first + offset
     spp.block("Purchase_item", sum(len(r.lines) for r in requests))
+    revenue = world.revenue_transactions
+    first = ns.block("journalEntry", sum(1 for r in revenue if r.state in IN_NETSUITE))
+    for transaction in (r for r in revenue if r.state in IN_NETSUITE):
+        transaction.ns_id, first = first, first + 1
+    first = spp.block("Revenue_recognition_transaction", len(revenue))
+    for offset, transaction in enumerate(revenue):
+        transaction.spp_id = first + offset
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -190,5 +200,6 @@ def build_world(scale: Scale) -> World:
     build_purchase_items(world, purchasing)
     build_support_cases(world, random.Random(scale.seed * 7 + 7))
     plan_purchase_requests(world, random.Random(scale.seed * 7 + 8))
+    plan_revenue_transactions(world, random.Random(scale.seed * 7 + 9))
     _assign_ids(world)
     return world

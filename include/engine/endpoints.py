@@ -318,6 +318,8 @@ class SppSource:
         for sub in self.workflow.sublists:
             if not docs:
                 return
+            if sub.built_from_record:  # its lines come from the record itself: nothing to read
+                continue
             parent_ids = [str(d["id"]) for d in docs]
             children: dict[str, list[dict[str, Any]]] = {}
             for child in self.client.read(sub.source_type, equal_to_any={sub.parent_field: parent_ids}):

@@ -616,7 +616,18 @@ class Builder:
             if raw["target"] in top_targets or raw["target"] in seen_targets:
                 raise self.fail(f"{where}.target", f"{raw['target']!r} is already mapped")
             seen_targets[raw["target"]] = index
-            self.known_type(source.system, raw["source_type"], f"{where}.source_type")
+            read_keys = [k for k in ("source", "source_type", "parent_field") if k in raw]
+            if "from_record" in raw:
+                if read_keys or "group_by" in raw:
+                    extra = read_keys[0] if read_keys else "group_by"
+                    raise self.fail(f"{where}.{extra}", "lines built from_record are not read: remove it")
+            elif len(read_keys) < 3:
+                missing = next(k for k in ("source", "source_type", "parent_field") if k not in raw)
+                raise self.fail(f"{where}.{missing}", "required (or build the lines with from_record)")
+            else:
+                self.known_type(source.system, raw["source_type"], f"{where}.source_type")
+            if "balance" in raw and len(set(raw["balance"])) != 2:
+                raise self.fail(f"{where}.balance", "two different target fields: [debit, credit]")
             line_target = TargetSpec(target.system, f"{target.type}.{raw['line']}")
             fields = self.fields(raw["fields"], f"{where}.fields", line_target)
             group_by = raw.get("group_by", {})
@@ -627,13 +638,18 @@ class Builder:
                 SublistSpec(
                     target=raw["target"],
                     line=raw["line"],
-                    source=raw["source"],
-                    source_type=raw["source_type"],
-                    parent_field=raw["parent_field"],
+                    source=raw.get("source", ""),
+                    source_type=raw.get("source_type", ""),
+                    parent_field=raw.get("parent_field", ""),
                     fields=fields,
                     required=raw.get("required", True),
                     group_by=keys,
                     sums=sums,
+                    from_record=tuple(
+                        tuple((str(k), str(v)) for k, v in entry.items())
+                        for entry in raw.get("from_record", ())
+                    ),
+                    balance=tuple(raw["balance"]) if "balance" in raw else None,
                 )
             )
         return tuple(specs)

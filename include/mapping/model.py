@@ -282,15 +282,50 @@ class SublistSpec:
 
     target: str  # target sublist field, e.g. "expenseList"
     line: str  # line element name inside it, e.g. "expense"
-    source: str  # key of the source document holding the line documents, e.g. "tickets"
-    source_type: str  # line record type in the source system, e.g. "Ticket"
-    parent_field: str  # line field pointing at the parent record, e.g. "envelopeid" (for the extractor)
+    source: str = ""  # key of the source document holding the line documents, e.g. "tickets"
+    source_type: str = ""  # line record type in the source system, e.g. "Ticket"
+    parent_field: str = ""  # line field pointing at the parent record, e.g. "envelopeid" (for the extractor)
     fields: tuple[FieldMapping, ...] = ()
     required: bool = True  # a record without lines is an error (NetSuite rejects empty expense reports)
     # The connector's INVOICE_LINE_*_GROUP_BY: lines equal in every ``group_by`` field become one line
     # whose ``sum`` fields are added up (e.g. one invoice line per service and rate, hours summed).
     group_by: tuple[str, ...] = ()
     sums: tuple[str, ...] = ()
+    # Lines built from the record itself instead of read (a journal's two sides): each entry's values are
+    # templates filled from the record, e.g. {"account": "1200", "debit": "{total}"}.
+    from_record: tuple[tuple[tuple[str, str], ...], ...] = ()
+    balance: tuple[str, str] | None = None  # target fields whose sums must be equal (debit, credit)
+
+    @property
+    def built_from_record(self) -> bool:
+        return bool(self.from_record)
+
+    @property
+    def line_keys(self) -> frozenset[str]:
+        """The fields ``from_record`` gives each line (what its mappings read besides the record's)."""
+        return frozenset(key for entry in self.from_record for key, _ in entry)
+
+    def lines_of(self, record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The line documents of ``record``: built from it (``from_record``, each line the record plus
+        its entry's filled templates) or read under ``source`` and grouped."""
+        if self.from_record:
+            return [
+                {**record, **{key: render_template(value, record) for key, value in entry}}
+                for entry in self.from_record
+            ]
+        return self.grouped(get_path(record, self.source) or ())
+
+    def unbalanced(self, lines: Sequence[Mapping[str, Any]]) -> str | None:
+        """Why the target ``lines`` do not balance (``balance`` fields' sums differ, or are both zero), or
+        None."""
+        if self.balance is None:
+            return None
+        sums = [sum(Decimal(str(line.get(f) or 0)) for line in lines) for f in self.balance]
+        if sums[0] == sums[1] == 0:
+            return f"lines carry no {self.balance[0]} or {self.balance[1]} amount"
+        if sums[0] == sums[1]:
+            return None
+        return f"lines do not balance: {self.balance[0]} {sums[0]:.2f}, {self.balance[1]} {sums[1]:.2f}"
 
     @property
     def name(self) -> str:
@@ -472,6 +507,20 @@ class Workflow:
         for mapping in self.fields:
             paths.extend(normalise(self.source.system, p) for p in mapping.fields_read(field_args))
         for sublist in self.sublists:
+            if sublist.built_from_record:  # its lines read the record itself (and its templates' fields)
+                paths.extend(
+                    normalise(self.source.system, p)
+                    for mapping in sublist.fields
+                    for p in mapping.fields_read(field_args)
+                    if p not in sublist.line_keys
+                )
+                paths.extend(
+                    normalise(self.source.system, p)
+                    for entry in sublist.from_record
+                    for _, template in entry
+                    for p in template_fields(template)
+                )
+                continue
             for mapping in sublist.fields:
                 paths.extend(
                     f"{sublist.source}[].{normalise(self.source.system, p)}"

@@ -133,10 +133,28 @@ _EXPECTATION = {
 _SUBLIST = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["target", "line", "source", "source_type", "parent_field", "fields"],
+    "required": ["target", "line", "fields"],
     "properties": {
         "target": _NAME,
         "line": _NAME,
+        "from_record": {
+            "type": "array",
+            "minItems": 1,
+            "description": "lines built from the record itself: per line, field -> template ({total})",
+            "items": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                "additionalProperties": {"type": ["string", "number"]},
+            },
+        },
+        "balance": {
+            "type": "array",
+            "items": _NAME,
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "two target line fields whose sums must be equal, e.g. [debit, credit]",
+        },
         "source": _NAME,
         "source_type": {"type": "string"},
         "parent_field": _NAME,

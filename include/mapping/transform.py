@@ -129,7 +129,7 @@ def transform(workflow: Workflow, records: Sequence[Mapping[str, Any]], resolve:
         parents, lines = [], []
         for position, record in enumerate(records):
             try:
-                record_lines = sublist.grouped(get_path(record, sublist.source) or ())
+                record_lines = sublist.lines_of(record)
             except ValueError as exc:  # a summed field that is not a number: this record fails, not the run
                 errors[position].append(f"{sublist.target}: {exc}")
                 continue
@@ -158,6 +158,9 @@ def transform(workflow: Workflow, records: Sequence[Mapping[str, Any]], resolve:
             per_parent[parent].append({**target, **create_only})
         for position in range(len(records)):
             found = per_parent.get(position, [])
+            problem = sublist.unbalanced(found) if found else None
+            if problem:
+                errors[position].append(f"{sublist.target}: {problem}")
             if found:
                 documents[position][0][sublist.target] = {sublist.line: found}
             elif sublist.required:

@@ -67,8 +67,14 @@ NS_REF_TARGETS = {
     ("purchaseRequisition", "entity"): "employee",
     ("purchaseRequisition", "item"): "nonInventoryPurchaseItem",
     ("purchaseRequisition", "poVendor"): "vendor",
+    ("journalEntry", "entity"): "job",
 }
-NS_REFS_WITHOUT_RECORDS = {"subsidiary", "recType", "expenseAcct"}  # no subsidiaries or accounts are seeded;
+NS_REFS_WITHOUT_RECORDS = {
+    "subsidiary",
+    "recType",
+    "expenseAcct",
+    "account",
+}  # no subsidiaries or accounts are seeded;
 # recType names a custom record *type*
 SPP_REF_TARGETS = {
     "customerid": "Customer",
@@ -306,6 +312,7 @@ def test_exported_netsuite_transactions_name_their_spp_origin(seeded: Seeded) ->
         "invoice": "Invoice",
         "creditMemo": "Invoice",
         "purchaseRequisition": "Purchaserequest",
+        "journalEntry": "Revenue_recognition_transaction",
     }
     for rtype, spp_type in origins.items():
         field = NETSUITE_ID_FIELDS[spp_type]
@@ -435,6 +442,7 @@ def test_about_sixty_percent_of_transactions_are_approved_and_half_of_those_expo
         "Envelope": lambda r: r.data["status"] == "A" and r.data["approved"] == "1",
         "Invoice": lambda r: r.data["status"] == "A",
         "Purchaserequest": lambda r: r.data["approval_status"] == "A",
+        "Revenue_recognition_transaction": lambda r: r.data["status"] == "A",
     }
     for spp_type, approved in kinds.items():
         records = list(seeded.spp_records[spp_type].values())
@@ -446,7 +454,7 @@ def test_about_sixty_percent_of_transactions_are_approved_and_half_of_those_expo
 
 
 def test_exports_happened_before_the_last_sync_and_approvals_since_are_pending(seeded: Seeded) -> None:
-    for spp_type in ("Task", "Envelope", "Invoice", "Purchaserequest"):
+    for spp_type in ("Task", "Envelope", "Invoice", "Purchaserequest", "Revenue_recognition_transaction"):
         field = NETSUITE_ID_FIELDS[spp_type]
         for r in seeded.spp_records[spp_type].values():
             if r.data.get(field) not in (None, EXPORT_CLAIMED):

@@ -93,6 +93,7 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "product",
         "support_case",
         "purchase_request",
+        "revenue_transaction",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"

@@ -57,6 +57,7 @@ EXPORTS = [
     "invoices_export",
     "credit_memos_export",
     "purchase_requests_export",
+    "revenue_recognition_export",
 ]
 ALL_WORKFLOWS = IMPORTS + EXPORTS
 
@@ -289,6 +290,19 @@ def new_approved_purchase_request(world: World) -> str:
     return request
 
 
+def new_approved_revenue_transaction(world: World) -> str:
+    """A new approved revenue recognition transaction on an exported one's project."""
+    like = _exported_example(
+        world, "Revenue_recognition_transaction", "netsuite_revenue_recognition_transaction_id"
+    )
+    fields = {k: like[k] for k in ("projectid", "customerid")}
+    return _added(
+        world,
+        "Revenue_recognition_transaction",
+        {**fields, "name": "Revenue new", "date": like["date"][:10], "total": "1250.00", "status": "A"},
+    )
+
+
 NEW_EXPORT_RECORD = {
     "customers_export": new_spp_customer,
     "projects_export": new_spp_project,
@@ -297,4 +311,5 @@ NEW_EXPORT_RECORD = {
     "invoices_export": new_approved_invoice,
     "credit_memos_export": new_approved_credit,
     "purchase_requests_export": new_approved_purchase_request,
+    "revenue_recognition_export": new_approved_revenue_transaction,
 }

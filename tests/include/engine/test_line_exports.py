@@ -19,6 +19,7 @@ from .changes import (
     new_approved_credit,
     new_approved_invoice,
     new_approved_purchase_request,
+    new_approved_revenue_transaction,
     new_spp_customer,
 )
 from .conftest import World
@@ -228,3 +229,27 @@ def test_purchase_requisition_lines_are_the_requests_items(world: World) -> None
             assert _money(line["quantity"]) == _money(item["quantity"])
             assert _money(line["estimatedRate"]) == _money(item["cost"])
             assert _money(line["estimatedAmount"]) == _money(item["total"])
+
+
+def test_journal_entries_are_balanced_and_carry_the_recognised_amount(world: World) -> None:
+    world.run_upstream("revenue_recognition_export")
+    field = world.workflow("revenue_recognition_export").netsuite_id_field
+    kind = "Revenue_recognition_transaction"
+    before = {d["id"] for d in world.spp.read(kind) if d.get(field) not in (None, "", "-1")}
+    new_transaction = new_approved_revenue_transaction(world)
+
+    summary = world.run("revenue_recognition_export")
+
+    assert summary.status == "success" and summary.failed == 0, summary
+    created = _created_ids(world, kind, field, before)
+    assert new_transaction in created and len(created) == summary.created
+    sources = {d["id"]: d for d in world.spp.read(kind, ids=created)}
+    for spp_id, record in _exported(world, kind, field, created, "journalEntry").items():
+        source = sources[spp_id]
+        assert str(record["tranDate"])[:10] == source["date"][:10] and record["memo"] == source["name"]
+        lines = _lines(record, "lineList", "line")
+        debit, credit = (sum(_money(line.get(side) or 0) for line in lines) for side in ("debit", "credit"))
+        assert debit == credit == _money(source["total"])  # balanced, by the recognised amount
+        assert [_ref(line["account"]) for line in lines] == ["1200", "4000"]  # deferred -> revenue
+        project = _netsuite_id(world, "project", source["projectid"])
+        assert [_ref(line["entity"]) for line in lines] == [project, project]

@@ -65,6 +65,7 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "invoices_export": (2, 0, 0),
     "credit_memos_export": (1, 0, 0),
     "purchase_requests_export": (3, 0, 0),
+    "revenue_recognition_export": (3, 0, 0),
 }
 
 # The SPP command that creates an import's records.

@@ -83,6 +83,13 @@ SHIPPED = {
         "Purchaserequest",
         "purchaseRequisition",
     ),
+    "revenue_recognition_export": (
+        "Recognition Transactions (Revenue Recognition Transactions)",
+        "export",
+        "revenue_transaction",
+        "Revenue_recognition_transaction",
+        "journalEntry",
+    ),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",
