@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from emulators.seeding.activity import (
     assign_projects,
@@ -99,6 +100,20 @@ def _number(ids: _Ids, rtype: str, entities: Iterable[Entity], attr: str) -> Non
         setattr(entity, attr, first + offset)
 
 
+def _number_exported(ns: _Ids, rtype: str, documents: Sequence[Any]) -> None:
+    """Number the NetSuite copies of the SPP transactions NetSuite holds (exported or claimed-and-made)."""
+    first = ns.block(rtype, sum(1 for d in documents if d.state in IN_NETSUITE))
+    for d in (d for d in documents if d.state in IN_NETSUITE):
+        d.ns_id, first = first, first + 1
+
+
+def _number_all(spp: _Ids, rtype: str, documents: Sequence[Any]) -> None:
+    """Number every SPP transaction of ``documents``, in order."""
+    first = spp.block(rtype, len(documents))
+    for offset, d in enumerate(documents):
+        d.spp_id = first + offset
+
+
 def _assign_ids(world: World) -> None:
     ns, spp = _Ids(), _Ids()
     for rtype, entities in (
@@ -119,9 +134,7 @@ def _assign_ids(world: World) -> None:
         ("invoice", invoices),
         ("creditMemo", credits),
     ):
-        first = ns.block(rtype, sum(1 for d in documents if d.state in IN_NETSUITE))
-        for d in (d for d in documents if d.state in IN_NETSUITE):
-            d.ns_id, first = first, first + 1
+        _number_exported(ns, rtype, documents)
 
     _number(spp, "Costcenter", world.cost_centers, "spp_id")
     _number(spp, "Ratecard", world.rate_cards, "spp_id")
@@ -134,17 +147,11 @@ def _assign_ids(world: World) -> None:
         ("Projecttask", world.tasks + world.support_cases),  # support cases: tasks too, after the rest
     ):
         _number(spp, rtype, (e for e in entities if e.in_spp), "spp_id")
-    first = spp.block("Timesheet", len(world.timesheets))
-    for offset, sheet in enumerate(world.timesheets):
-        sheet.spp_id = first + offset
+    _number_all(spp, "Timesheet", world.timesheets)
     spp.block("Task", sum(s.entries for s in world.timesheets))
-    first = spp.block("Envelope", len(world.expense_reports))
-    for offset, report in enumerate(world.expense_reports):
-        report.spp_id = first + offset
+    _number_all(spp, "Envelope", world.expense_reports)
     spp.block("Ticket", sum(len(r.lines) for r in world.expense_reports))
-    first = spp.block("Invoice", len(world.invoices))
-    for offset, invoice in enumerate(world.invoices):
-        invoice.spp_id = first + offset
+    _number_all(spp, "Invoice", world.invoices)
     spp.block("Slip", sum(len(i.lines) for i in world.invoices))
     _number(ns, "salesOrder", world.sales_orders, "ns_id")
     _number(ns, "customerPayment", (p.entity for p in world.payments), "ns_id")
@@ -158,21 +165,11 @@ def _assign_ids(world: World) -> None:
         _number(ns, ns_type, entities, "ns_id")
         _number(spp, spp_type, (e for e in entities if e.in_spp), "spp_id")
     _number(ns, "supportCase", world.support_cases, "ns_id")
-    requests = world.purchase_requests
-    first = ns.block("purchaseRequisition", sum(1 for r in requests if r.state in IN_NETSUITE))
-    for request in (r for r in requests if r.state in IN_NETSUITE):
-        request.ns_id, first = first, first + 1
-    first = spp.block("Purchaserequest", len(requests))
-    for offset, request in enumerate(requests):
-        request.spp_id = first + offset
-    spp.block("Purchase_item", sum(len(r.lines) for r in requests))
-    revenue = world.revenue_transactions
-    first = ns.block("journalEntry", sum(1 for r in revenue if r.state in IN_NETSUITE))
-    for transaction in (r for r in revenue if r.state in IN_NETSUITE):
-        transaction.ns_id, first = first, first + 1
-    first = spp.block("Revenue_recognition_transaction", len(revenue))
-    for offset, transaction in enumerate(revenue):
-        transaction.spp_id = first + offset
+    _number_exported(ns, "purchaseRequisition", world.purchase_requests)
+    _number_all(spp, "Purchaserequest", world.purchase_requests)
+    spp.block("Purchase_item", sum(len(r.lines) for r in world.purchase_requests))
+    _number_exported(ns, "journalEntry", world.revenue_transactions)
+    _number_all(spp, "Revenue_recognition_transaction", world.revenue_transactions)
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
