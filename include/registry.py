@@ -652,6 +652,18 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 depends_on=("project",),
                 description="SPP revenue recognition transaction -> NetSuite journal entry (balanced lines)",
             ),
+            Entity(
+                "other_charge_item",
+                "otherChargeSaleItem",
+                "Item",
+                import_workflow="other_charge_items_import",
+                export_workflow="other_charge_items_import",
+                # SPP expense items hold expense categories too: their own externalid and NetSuite ID field
+                import_external_id="charge-{internalId}",
+                export_external_id="spp-charge-item-{id}",
+                own_netsuite_id_field="netsuite_other_charge_id__c",
+                description="NetSuite other charge item -> SPP expense item (Item)",
+            ),
         )
     }
 )

@@ -23,14 +23,17 @@ SUPPORT_CASE_ID_FIELD = SUPPORT_CASE.netsuite_id_field
 """Support cases are SPP project tasks too, with their own externalid (``case-<internalId>``) and NetSuite
 ID field (the registry's), apart from the project tasks'."""
 
+SECOND_ENTITIES = (CREDIT, SUPPORT_CASE, ENTITIES["other_charge_item"])
+"""Entities sharing an SPP type with an earlier one (Invoice, Projecttask, Item): not the type's pairing."""
+
 NETSUITE_RECORD_TYPES: dict[str, str] = {
-    e.spp_type: e.netsuite_type for e in ENTITIES.values() if e not in (CREDIT, SUPPORT_CASE)
+    e.spp_type: e.netsuite_type for e in ENTITIES.values() if e not in SECOND_ENTITIES
 }
 """SPP object type -> the NetSuite record type its "NetSuite ID" field points at (Invoice: invoice; a
 credit's points at a creditMemo, see :func:`exported_as`)."""
 
 NETSUITE_ID_FIELDS: dict[str, str] = {
-    e.spp_type: e.netsuite_id_field for e in ENTITIES.values() if e is not SUPPORT_CASE
+    e.spp_type: e.netsuite_id_field for e in ENTITIES.values() if e not in SECOND_ENTITIES
 }
 """SPP object type -> its "NetSuite ID" custom field (declared in the registry)."""
 
@@ -49,7 +52,7 @@ def exported_as(spp_type: str, doc: Mapping[str, Any]) -> Entity:
     """The registry entity SPP record ``doc`` of ``spp_type`` is exported as (a negative Invoice: credit)."""
     if spp_type == CREDIT.spp_type and str(doc.get("total", "")).startswith("-"):
         return CREDIT
-    return next(e for e in entities_for("spp", spp_type) if e is not CREDIT)
+    return next(e for e in entities_for("spp", spp_type) if e not in SECOND_ENTITIES)
 
 
 def spp_external_id(spp_type: str, spp_id: int | str, entity: Entity | None = None) -> str:

@@ -396,6 +396,11 @@ def _journal_entry_rows(world: World) -> Iterator[StoreRow]:
             yield _row("journalEntry", journal_entry(transaction), stamp, stamp)
 
 
+def _other_charge_item_rows(world: World) -> Iterator[StoreRow]:
+    for e in world.other_charge_items:
+        yield _entity_row("otherChargeSaleItem", e, {**e.fields, "isInactive": False})
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -418,6 +423,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "supportCase": _support_case_rows,
         "purchaseRequisition": _purchase_requisition_rows,
         "journalEntry": _journal_entry_rows,
+        "otherChargeSaleItem": _other_charge_item_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_ORDER
     for rtype, produce in producers.items():

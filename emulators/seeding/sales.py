@@ -7,6 +7,9 @@
   full by one payment applied to it. Payments dated before the last sync were imported; later ones (and
   the latest invoice's) are new.
 
+* Other charge items (NetSuite ``otherChargeSaleItem``, SPP ``Item``): fees billed beside time (travel
+  surcharge, licence fee...), set up since the last sync: none is in SPP yet.
+
 Drawn from their own random stream, so adding them changed no earlier record of the seed.
 """
 
@@ -15,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from emulators.seeding import names
+from emulators.seeding.entities import stamp
 from emulators.seeding.model import IN_BOTH, Entity, Link, Payment, State, World
 from emulators.seeding.quotas import shuffled_labels
 from emulators.seeding.timeline import DAY, HOUR, LAST_SYNC, after_last_sync, duration_between
@@ -70,3 +75,20 @@ def plan_payments(world: World, rng: random.Random) -> None:
             entity.spp_created = entity.spp_updated = received + duration_between(rng, HOUR, 2 * DAY)
         entity.fields["tranDate"] = entity.ns_created.replace(hour=0, minute=0, second=0)
         world.payments.append(Payment(entity, invoice))
+
+
+CHARGES = ("Travel surcharge", "Licence fee", "Hosting fee", "Training materials", "Rush delivery")
+
+
+def build_other_charge_items(world: World, rng: random.Random) -> None:
+    for i in range(len(CHARGES)):
+        name = names.catalog_name(CHARGES, i)
+        fields = {
+            "itemId": f"CHG-{i + 1:03d}",
+            "displayName": name,
+            "salesDescription": f"{name}, billed at cost",
+            "rate": float(rng.randrange(25, 900, 5)),
+        }
+        item = Entity("other_charge_item", Link.NEW, fields)
+        stamp(item, rng)
+        world.other_charge_items.append(item)

@@ -28,7 +28,7 @@ from emulators.seeding.purchasing import (
     plan_purchase_requests,
 )
 from emulators.seeding.revenue import plan_revenue_transactions
-from emulators.seeding.sales import plan_payments, plan_sales_orders
+from emulators.seeding.sales import build_other_charge_items, plan_payments, plan_sales_orders
 from emulators.seeding.scales import Scale
 from emulators.seeding.support import build_support_cases
 
@@ -53,6 +53,7 @@ NETSUITE_LOAD_ORDER = (
     "supportCase",
     "purchaseRequisition",
     "journalEntry",  # revenue recognition transactions
+    "otherChargeSaleItem",
 )
 SPP_LOAD_ORDER = (
     "Costcenter",
@@ -170,6 +171,7 @@ def _assign_ids(world: World) -> None:
     spp.block("Purchase_item", sum(len(r.lines) for r in world.purchase_requests))
     _number_exported(ns, "journalEntry", world.revenue_transactions)
     _number_all(spp, "Revenue_recognition_transaction", world.revenue_transactions)
+    _number(ns, "otherChargeSaleItem", world.other_charge_items, "ns_id")  # new: none in SPP yet
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -191,6 +193,7 @@ def build_world(scale: Scale) -> World:
     sales = random.Random(scale.seed * 7 + 5)  # its own stream: the records above stay as they were
     plan_sales_orders(world, sales)
     plan_payments(world, sales)
+    build_other_charge_items(world, sales)
     purchasing = random.Random(scale.seed * 7 + 6)
     build_vendors(world, purchasing)
     build_contacts(world, purchasing)

@@ -46,6 +46,7 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
     "contacts_import": ImportChange("title", "Chief Buyer", "job_title", "Chief Buyer"),
     "products_import": ImportChange("displayName", "Renamed Product", "name", "Renamed Product"),
     "support_cases_import": ImportChange("title", "Printer on fire", "name", "Printer on fire"),
+    "other_charge_items_import": ImportChange("displayName", "Renamed Charge", "name", "Renamed Charge"),
 }
 
 IMPORTS = list(IMPORT_CHANGES)

@@ -90,6 +90,13 @@ SHIPPED = {
         "Revenue_recognition_transaction",
         "journalEntry",
     ),
+    "other_charge_items_import": (
+        "Expense Items (Other Charge Items)",
+        "import",
+        "other_charge_item",
+        "otherChargeSaleItem",
+        "Item",
+    ),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",
