@@ -664,6 +664,18 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 own_netsuite_id_field="netsuite_other_charge_id__c",
                 description="NetSuite other charge item -> SPP expense item (Item)",
             ),
+            Entity(
+                "vendor_user",
+                "vendor",
+                "User",
+                import_workflow="vendor_users_import",
+                export_workflow="vendor_users_import",
+                # SPP users hold employees too: their own externalid and NetSuite ID field
+                import_external_id="vendor-{internalId}",
+                export_external_id="spp-vendor-user-{id}",
+                own_netsuite_id_field="netsuite_vendor_id__c",
+                description="NetSuite vendor (individual contractor) -> SPP user (Employees (Vendors))",
+            ),
         )
     }
 )

@@ -23,8 +23,9 @@ SUPPORT_CASE_ID_FIELD = SUPPORT_CASE.netsuite_id_field
 """Support cases are SPP project tasks too, with their own externalid (``case-<internalId>``) and NetSuite
 ID field (the registry's), apart from the project tasks'."""
 
-SECOND_ENTITIES = (CREDIT, SUPPORT_CASE, ENTITIES["other_charge_item"])
-"""Entities sharing an SPP type with an earlier one (Invoice, Projecttask, Item): not the type's pairing."""
+SECOND_ENTITIES = (CREDIT, SUPPORT_CASE, ENTITIES["other_charge_item"], ENTITIES["vendor_user"])
+"""Entities sharing an SPP type with an earlier one (Invoice, Projecttask, Item, User): not the type's
+pairing."""
 
 NETSUITE_RECORD_TYPES: dict[str, str] = {
     e.spp_type: e.netsuite_type for e in ENTITIES.values() if e not in SECOND_ENTITIES

@@ -3,7 +3,8 @@ Products).
 
 * Vendors (SPP ``Vendor``): half as many as employees; 72% imported by the last sync, 8% imported and
   renamed in NetSuite since, 15% new, 5% inactive (the connector's vendor import has no filter, so those
-  are imported too, inactive).
+  are imported too, inactive). Every third is an individual contractor (``isPerson``), whom Employees
+  (Vendors) makes an SPP user; none is one yet.
 * Contacts (SPP ``Contact``): one for every other NetSuite customer and a second for every fifth. A
   linked customer's contacts were mostly imported; those of customers SPP does not have yet are new and
   wait for their customer (or fail naming it, if the customer is never imported).
@@ -40,6 +41,7 @@ PRODUCT_FLAG = "custitem_oa_export_to_openair_product"
 VENDOR_SHARES = {Link.LINKED: 0.72, Link.CHANGED: 0.08, Link.NEW: 0.15, Link.INACTIVE: 0.05}
 CONTACT_SHARES = {Link.LINKED: 0.72, Link.CHANGED: 0.08, Link.NEW: 0.20}
 PRODUCT_SHARES = {Link.LINKED: 0.72, Link.CHANGED: 0.08, Link.NEW: 0.10, Link.NO_FLAG: 0.10}
+CONTRACTORS = (("Ada", "Quill"), ("Bo", "Renner"), ("Cy", "Stroud"), ("Di", "Tarrant"))
 PRODUCTS = ("Laptop", "Monitor", "Software licence", "Travel adapter", "Headset", "Docking station")
 
 
@@ -50,6 +52,9 @@ def build_vendors(world: World, rng: random.Random) -> None:
         company = unique(f"{names.company_name(rng)} Supplies")
         slug = company.lower().replace(" ", "")
         fields = {"entityId": f"VEND-{i + 1:05d}", "companyName": company, "email": f"orders@{slug}.example"}
+        if i % 3 == 0:  # an individual contractor: also an SPP user (Employees (Vendors)), none yet
+            first, last = CONTRACTORS[(i // 3) % len(CONTRACTORS)]
+            fields |= {"isPerson": True, "firstName": first, "lastName": last}
         vendor = Entity("vendor", link, fields)
         if link is Link.CHANGED:
             vendor.ns_changes = {"companyName": f"{company} International"}

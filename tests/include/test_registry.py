@@ -95,6 +95,7 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "purchase_request",
         "revenue_transaction",
         "other_charge_item",
+        "vendor_user",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"
@@ -210,11 +211,11 @@ def test_the_seeds_pair_the_registrys_entities() -> None:
         spp_external_id,
     )
 
-    # an SPP type's entity, not the second ones sharing it (credits of Invoice, support cases of Projecttask)
+    # an SPP type's entity, not the second ones sharing it (credits, support cases, charge items, contractors)
     entities = [
         e
         for e in registry.ENTITIES.values()
-        if e.name not in ("credit_memo", "support_case", "other_charge_item")
+        if e.name not in ("credit_memo", "support_case", "other_charge_item", "vendor_user")
     ]
     assert NETSUITE_RECORD_TYPES == {e.spp_type: e.netsuite_type for e in entities}
     assert NETSUITE_ID_FIELDS == {e.spp_type: e.netsuite_id_field for e in entities}

@@ -47,6 +47,7 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
     "products_import": ImportChange("displayName", "Renamed Product", "name", "Renamed Product"),
     "support_cases_import": ImportChange("title", "Printer on fire", "name", "Printer on fire"),
     "other_charge_items_import": ImportChange("displayName", "Renamed Charge", "name", "Renamed Charge"),
+    "vendor_users_import": ImportChange("firstName", "Zora", "addr.first", "Zora"),
 }
 
 IMPORTS = list(IMPORT_CHANGES)

@@ -97,6 +97,7 @@ SHIPPED = {
         "otherChargeSaleItem",
         "Item",
     ),
+    "vendor_users_import": ("Employees (Vendors)", "import", "vendor_user", "vendor", "User"),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",
