@@ -120,7 +120,7 @@ class EmbeddedStack:
         start_airflow(self.group, self.env)
         api = self.api
         if wait_for_dags:
-            api.wait_for_dags(wait_for_dags)
+            api.wait_for_dags(wait_for_dags, on_poll=self.group.check)
         return api
 
     def stop(self) -> None:

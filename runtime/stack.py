@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,10 +257,17 @@ class AirflowApi:
         resp.raise_for_status()
         return resp.json()
 
-    def wait_for_dags(self, dag_ids: list[str], timeout_s: float = 180.0) -> None:
+    def wait_for_dags(
+        self, dag_ids: list[str], timeout_s: float = 180.0, on_poll: Callable[[], None] | None = None
+    ) -> None:
+        """Until the API lists ``dag_ids``; ``on_poll`` (e.g. the process group's ``check``) may raise
+        to stop early, e.g. when the API server exited (a port another process took) instead of waiting
+        out the timeout against whatever answers on that port."""
         deadline = time.monotonic() + timeout_s
         missing = set(dag_ids)
         while time.monotonic() < deadline:
+            if on_poll is not None:
+                on_poll()
             try:
                 known = {d["dag_id"] for d in self.get("/dags", limit=1000)["dags"]}
                 missing = set(dag_ids) - known

@@ -23,9 +23,12 @@ SUPPORT_CASE_ID_FIELD = SUPPORT_CASE.netsuite_id_field
 """Support cases are SPP project tasks too, with their own externalid (``case-<internalId>``) and NetSuite
 ID field (the registry's), apart from the project tasks'."""
 
-SECOND_ENTITIES = (CREDIT, SUPPORT_CASE, ENTITIES["other_charge_item"], ENTITIES["vendor_user"])
-"""Entities sharing an SPP type with an earlier one (Invoice, Projecttask, Item, User): not the type's
-pairing."""
+_FIRST_OF_TYPE: dict[str, Entity] = {}
+for _entity in ENTITIES.values():
+    _FIRST_OF_TYPE.setdefault(_entity.spp_type, _entity)
+SECOND_ENTITIES = tuple(e for e in ENTITIES.values() if _FIRST_OF_TYPE[e.spp_type] is not e)
+"""Entities declared after another of the same SPP type (credits, support cases, other charge items,
+contractors): not the type's pairing."""
 
 NETSUITE_RECORD_TYPES: dict[str, str] = {
     e.spp_type: e.netsuite_type for e in ENTITIES.values() if e not in SECOND_ENTITIES

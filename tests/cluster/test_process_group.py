@@ -47,3 +47,19 @@ def test_a_process_that_keeps_exiting_is_reported_with_its_log(tmp_path: Path) -
             group.revive(max_restarts=2)
     finally:
         group.stop()
+
+
+def test_waiting_for_dags_stops_at_once_when_a_started_process_has_exited(tmp_path: Path) -> None:
+    from runtime.stack import AirflowApi
+
+    group = ProcessGroup(tmp_path)
+    group.start(
+        "api-server", [sys.executable, "-c", "print('address already in use'); raise SystemExit(1)"], {}
+    )
+    try:
+        _wait_exited(group, "api-server")
+        # the process's own error, not the TimeoutError of waiting out the minute
+        with pytest.raises(RuntimeError, match="api-server exited with 1(.|\n)*address already in use"):
+            AirflowApi("http://127.0.0.1:9").wait_for_dags(["any"], timeout_s=60, on_poll=group.check)
+    finally:
+        group.stop()
