@@ -353,6 +353,7 @@ SPP_OBJECT_TYPES: Mapping[str, SppObjectType] = MappingProxyType(
             _spp("Slip", name_field="date"),  # a charge
             _spp("Payment", "netsuite_payment_id__c"),
             _spp("Revenue_recognition_transaction", "netsuite_revenue_recognition_transaction_id"),
+            _spp("Revenue_recognition_rule", "netsuite_sales_order_id__c"),  # from a sales order
             _spp("Purchaserequest", "netsuite_purchase_request_id__c"),
             _spp("Purchase_item"),
             _spp("Category", "netsuite_service_id__c"),  # a service
@@ -675,6 +676,18 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 export_external_id="spp-vendor-user-{id}",
                 own_netsuite_id_field="netsuite_vendor_id__c",
                 description="NetSuite vendor (individual contractor) -> SPP user (Employees (Vendors))",
+            ),
+            Entity(
+                "revenue_rule",
+                "salesOrder",
+                "Revenue_recognition_rule",
+                import_workflow="revenue_rules_import",
+                export_workflow="revenue_rules_import",
+                depends_on=("project",),
+                # a sales order is an SPP customer PO too: the rule's externalid must differ from the PO's
+                import_external_id="revrec-{internalId}",
+                export_external_id="spp-revenue-rule-{id}",
+                description="NetSuite sales order -> SPP revenue recognition rule of its project",
             ),
         )
     }

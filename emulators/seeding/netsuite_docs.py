@@ -40,6 +40,7 @@ from emulators.seeding.model import (
 )
 from emulators.seeding.purchasing import PRODUCT_FLAG
 from emulators.seeding.revenue import DEFERRED_REVENUE_ACCOUNT, REVENUE_ACCOUNT
+from emulators.seeding.sales import REVENUE_RULE_FIELD, revenue_rule
 from emulators.seeding.timeline import ns_datetime
 from emulators.seeding.world import NETSUITE_LOAD_ORDER
 
@@ -247,7 +248,7 @@ def _credit_memo_rows(world: World) -> Iterator[StoreRow]:
 
 
 def _sales_order_rows(world: World) -> Iterator[StoreRow]:
-    for order in world.sales_orders:
+    for number, order in enumerate(world.sales_orders, start=1):
         project = order.parent
         assert project is not None and project.parent is not None
         f = order.netsuite_fields()
@@ -259,6 +260,7 @@ def _sales_order_rows(world: World) -> Iterator[StoreRow]:
             "total": f["total"],
             "memo": f["memo"],
             "subsidiary": dict(SUBSIDIARY),
+            "customFieldList": {REVENUE_RULE_FIELD: revenue_rule(number)},
         }
         yield _entity_row("salesOrder", order, doc)
 

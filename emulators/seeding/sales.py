@@ -7,6 +7,9 @@
   full by one payment applied to it. Payments dated before the last sync were imported; later ones (and
   the latest invoice's) are new.
 
+* Revenue recognition rules (SPP ``Revenue_recognition_rule``): every sales order names one of the
+  connector's four rule kinds in a body field; SPP has none of the rules yet.
+
 * Other charge items (NetSuite ``otherChargeSaleItem``, SPP ``Item``): fees billed beside time (travel
   surcharge, licence fee...), set up since the last sync: none is in SPP yet.
 
@@ -25,6 +28,15 @@ from emulators.seeding.quotas import shuffled_labels
 from emulators.seeding.timeline import DAY, HOUR, LAST_SYNC, after_last_sync, duration_between
 
 LINKED_ORDER_SHARES = {Link.LINKED: 0.8, Link.CHANGED: 0.1, Link.NEW: 0.1}
+
+# The sales order body field naming its SPP revenue recognition rule, and the connector's four rule kinds.
+REVENUE_RULE_FIELD = "custbody_oa_revenue_rule"
+REVENUE_RULES = ("FF_DATE", "PERCENT_COMPLETE", "AS_BILLED", "TIME")
+
+
+def revenue_rule(number: int) -> str:
+    """The rule of the ``number``-th sales order (from 1): the four kinds in turn."""
+    return REVENUE_RULES[(number - 1) % len(REVENUE_RULES)]
 
 
 def _stamp_after(entity: Entity, rng: random.Random, floor: dt.datetime) -> None:

@@ -151,6 +151,7 @@ _RULES: dict[str, ObjectType] = {
             "Revenue_recognition_transaction",
             foreign_keys={"projectid": "Project"},
         ),
+        ObjectType("Revenue_recognition_rule", foreign_keys={"projectid": "Project"}),
         ObjectType(
             "Purchaserequest",
             foreign_keys={"userid": "User"},

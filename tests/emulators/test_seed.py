@@ -292,7 +292,7 @@ def test_time_entries_agree_with_their_timesheet_and_task(seeded: Seeded) -> Non
 
 def test_every_netsuite_id_field_points_at_a_netsuite_record_of_the_paired_type(seeded: Seeded) -> None:
     for spp_type, field in NETSUITE_ID_FIELDS.items():
-        for record in seeded.spp_records[spp_type].values():
+        for record in seeded.spp_records.get(spp_type, {}).values():  # a type seeded with none: skip
             value = record.data.get(field)
             if value is None or value == EXPORT_CLAIMED:
                 continue

@@ -96,6 +96,7 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "revenue_transaction",
         "other_charge_item",
         "vendor_user",
+        "revenue_rule",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"

@@ -98,6 +98,13 @@ SHIPPED = {
         "Item",
     ),
     "vendor_users_import": ("Employees (Vendors)", "import", "vendor_user", "vendor", "User"),
+    "revenue_rules_import": (
+        "Revenue Recognition Rules (Sales Orders)",
+        "import",
+        "revenue_rule",
+        "salesOrder",
+        "Revenue_recognition_rule",
+    ),
     "credit_memos_export": (
         "Send SPP Credits (Negative Invoices) as NetSuite Credit Memos",
         "export",
