@@ -553,11 +553,13 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 "credit_memo",
                 "creditMemo",
                 "Invoice",
-                import_workflow="credit_memos_export",
+                import_workflow="credit_memos_import",  # credit memos raised in NetSuite
                 export_workflow="credit_memos_export",
                 depends_on=("customer", "project"),
+                # SPP invoices hold NetSuite invoices too: a credit memo's externalid must never equal one's
+                import_external_id="creditmemo-{internalId}",
                 export_external_id="spp-credit-{id}",
-                description="SPP credit (negative invoice) -> NetSuite credit memo",
+                description="SPP credit (negative invoice) <-> NetSuite credit memo",
             ),
             Entity(
                 "cost_center",

@@ -276,6 +276,8 @@ class World:
     purchase_requests: list[PurchaseRequest] = field(default_factory=list)
     revenue_transactions: list[RevenueTransaction] = field(default_factory=list)
     other_charge_items: list[Entity] = field(default_factory=list)
+    # credit memos raised in NetSuite (parent: the project), not SPP credits exported there
+    netsuite_credit_memos: list[Entity] = field(default_factory=list)
     # SPP projects that can take time: project -> its SPP tasks; user -> the projects they book to
     project_tasks: dict[Entity, list[Entity]] = field(default_factory=dict)
     user_projects: dict[Entity, list[Entity]] = field(default_factory=dict)

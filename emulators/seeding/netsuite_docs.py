@@ -42,7 +42,7 @@ from emulators.seeding.purchasing import PRODUCT_FLAG
 from emulators.seeding.revenue import DEFERRED_REVENUE_ACCOUNT, REVENUE_ACCOUNT
 from emulators.seeding.sales import REVENUE_RULE_FIELD, revenue_rule
 from emulators.seeding.timeline import ns_datetime
-from emulators.seeding.world import NETSUITE_LOAD_ORDER
+from emulators.seeding.world import NETSUITE_LOAD_STEPS
 
 SUBSIDIARY = {"internalId": "1"}  # the seed is subsidiary-free; "1" is the parent company
 EXPENSE_ACCOUNT = {"internalId": "1"}  # expense categories must name an account; the seed has no accounts
@@ -403,6 +403,24 @@ def _other_charge_item_rows(world: World) -> Iterator[StoreRow]:
         yield _entity_row("otherChargeSaleItem", e, {**e.fields, "isInactive": False})
 
 
+def _netsuite_credit_memo_rows(world: World) -> Iterator[StoreRow]:
+    """Credit memos raised in NetSuite: no externalId (SPP did not send them), one item-less total."""
+    for memo in world.netsuite_credit_memos:
+        project = memo.parent
+        assert project is not None and project.parent is not None
+        f = memo.netsuite_fields()
+        doc = {
+            "entity": ref(project.parent),
+            "job": ref(project),
+            "tranId": f["tranId"],
+            "tranDate": ns_datetime(f["tranDate"]),
+            "total": f["total"],
+            "memo": f["memo"],
+            "subsidiary": dict(SUBSIDIARY),
+        }
+        yield _entity_row("creditMemo", memo, doc)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -426,7 +444,8 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "purchaseRequisition": _purchase_requisition_rows,
         "journalEntry": _journal_entry_rows,
         "otherChargeSaleItem": _other_charge_item_rows,
+        "creditMemo:netsuite": _netsuite_credit_memo_rows,
     }
-    assert tuple(producers) == NETSUITE_LOAD_ORDER
-    for rtype, produce in producers.items():
-        yield rtype, world.first_ns_id[rtype], produce(world)
+    assert tuple(producers) == NETSUITE_LOAD_STEPS
+    for step, produce in producers.items():
+        yield step.split(":")[0], world.first_ns_id[step], produce(world)

@@ -10,6 +10,10 @@
 * Revenue recognition rules (SPP ``Revenue_recognition_rule``): every sales order names one of the
   connector's four rule kinds in a body field; SPP has none of the rules yet.
 
+* Credit memos raised in NetSuite (SPP credits, negative ``Invoice``s): one for every fourth linked
+  project (a goodwill or rate correction), all since the last sync, so SPP has none yet. Credit memos
+  SPP exported keep their ``spp-credit-<id>`` externalId and stay out of this import.
+
 * Other charge items (NetSuite ``otherChargeSaleItem``, SPP ``Item``): fees billed beside time (travel
   surcharge, licence fee...), set up since the last sync: none is in SPP yet.
 
@@ -104,3 +108,22 @@ def build_other_charge_items(world: World, rng: random.Random) -> None:
         item = Entity("other_charge_item", Link.NEW, fields)
         stamp(item, rng)
         world.other_charge_items.append(item)
+
+
+CREDIT_REASONS = ("Goodwill credit", "Rate correction", "Service level credit")
+
+
+def plan_netsuite_credit_memos(world: World, rng: random.Random) -> None:
+    """A credit memo raised in NetSuite for every fourth linked project, billed to its customer."""
+    projects = [p for p in world.projects if p.link in IN_BOTH][::4]
+    for number, project in enumerate(projects, start=1):
+        fields = {
+            "tranId": f"CM-{number:05d}",
+            "total": float(rng.randrange(100, 5_000, 50)),
+            "memo": CREDIT_REASONS[(number - 1) % len(CREDIT_REASONS)],
+        }
+        memo = Entity("netsuite_credit_memo", Link.NEW, fields, parent=project)
+        assert project.ns_created is not None
+        memo.ns_created = memo.ns_updated = after_last_sync(rng, project.ns_created)
+        memo.fields["tranDate"] = memo.ns_created.replace(hour=0, minute=0, second=0)
+        world.netsuite_credit_memos.append(memo)

@@ -28,11 +28,16 @@ from emulators.seeding.purchasing import (
     plan_purchase_requests,
 )
 from emulators.seeding.revenue import plan_revenue_transactions
-from emulators.seeding.sales import build_other_charge_items, plan_payments, plan_sales_orders
+from emulators.seeding.sales import (
+    build_other_charge_items,
+    plan_netsuite_credit_memos,
+    plan_payments,
+    plan_sales_orders,
+)
 from emulators.seeding.scales import Scale
 from emulators.seeding.support import build_support_cases
 
-NETSUITE_LOAD_ORDER = (
+NETSUITE_LOAD_STEPS = (
     # entities before the catalog, unlike SPP, so the two systems' ids never coincide by construction
     "employee",
     "customer",
@@ -54,7 +59,11 @@ NETSUITE_LOAD_ORDER = (
     "purchaseRequisition",
     "journalEntry",  # revenue recognition transactions
     "otherChargeSaleItem",
+    "creditMemo:netsuite",  # credit memos raised in NetSuite (a second block of the type)
 )
+"""The NetSuite load, step by step: a record type, or ``type:label`` for a later block of one."""
+NETSUITE_LOAD_ORDER = tuple(dict.fromkeys(step.split(":")[0] for step in NETSUITE_LOAD_STEPS))
+"""The NetSuite record types the seed loads, each once."""
 SPP_LOAD_ORDER = (
     "Costcenter",
     "Ratecard",
@@ -172,6 +181,7 @@ def _assign_ids(world: World) -> None:
     _number_exported(ns, "journalEntry", world.revenue_transactions)
     _number_all(spp, "Revenue_recognition_transaction", world.revenue_transactions)
     _number(ns, "otherChargeSaleItem", world.other_charge_items, "ns_id")  # new: none in SPP yet
+    _number(ns, "creditMemo:netsuite", world.netsuite_credit_memos, "ns_id")  # new: none in SPP yet
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -201,5 +211,6 @@ def build_world(scale: Scale) -> World:
     build_support_cases(world, random.Random(scale.seed * 7 + 7))
     plan_purchase_requests(world, random.Random(scale.seed * 7 + 8))
     plan_revenue_transactions(world, random.Random(scale.seed * 7 + 9))
+    plan_netsuite_credit_memos(world, random.Random(scale.seed * 7 + 10))
     _assign_ids(world)
     return world

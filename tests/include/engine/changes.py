@@ -48,6 +48,7 @@ IMPORT_CHANGES: dict[str, ImportChange] = {
     "support_cases_import": ImportChange("title", "Printer on fire", "name", "Printer on fire"),
     "other_charge_items_import": ImportChange("displayName", "Renamed Charge", "name", "Renamed Charge"),
     "vendor_users_import": ImportChange("firstName", "Zora", "addr.first", "Zora"),
+    "credit_memos_import": ImportChange("memo", "Credit for an outage", "notes", "Credit for an outage"),
     "revenue_rules_import": ImportChange("memo", "Milestone 2 signed", "notes", "Milestone 2 signed"),
 }
 

@@ -61,6 +61,7 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "other_charge_items_import": (5, 0, 0),  # set up since the last sync: none in SPP yet
     "vendor_users_import": (2, 0, 0),  # the active contractors among the vendors: none a user yet
     "revenue_rules_import": (8, 0, 2),  # none in SPP yet; two orders' projects are never imported
+    "credit_memos_import": (4, 0, 0),  # raised in NetSuite since the last sync; SPP's own credits stay out
     "customers_export": (1, 0, 0),
     "projects_export": (1, 0, 0),
     "time_entries_export": (61, 0, 0),

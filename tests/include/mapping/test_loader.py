@@ -98,6 +98,7 @@ SHIPPED = {
         "Item",
     ),
     "vendor_users_import": ("Employees (Vendors)", "import", "vendor_user", "vendor", "User"),
+    "credit_memos_import": ("Credit Memos (Credit Memos)", "import", "credit_memo", "creditMemo", "Invoice"),
     "revenue_rules_import": (
         "Revenue Recognition Rules (Sales Orders)",
         "import",
