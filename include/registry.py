@@ -517,7 +517,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 "expense_report",
                 "expenseReport",
                 "Envelope",
-                import_workflow="expense_reports_export",
+                import_workflow="reimbursements_import",  # marks exported envelopes reimbursed
                 export_workflow="expense_reports_export",
                 depends_on=("employee", "expense_item", "project"),
                 description="SPP expense report (Envelope, Ticket lines) -> NetSuite expense report",

@@ -35,6 +35,7 @@ from emulators.seeding.model import (
     Link,
     PurchaseRequest,
     RevenueTransaction,
+    State,
     TimeEntry,
     World,
 )
@@ -197,12 +198,21 @@ def expense_report(report: ExpenseReport) -> dict[str, Any]:
     }
 
 
+PAID_IN_FULL = "Paid In Full"  # an expense report NetSuite reimbursed (Reimbursements import)
+
+
 def _expense_report_rows(world: World) -> Iterator[StoreRow]:
+    """Exported expense reports; every other one of those SPP holds the id of is paid (reimbursed)."""
+    exported = 0
     for report in world.expense_reports:
         if report.state in IN_NETSUITE:
             stamp = report.stamps.netsuite
             assert stamp is not None
-            yield _row("expenseReport", expense_report(report), stamp, stamp)
+            doc = expense_report(report)
+            if report.state is State.EXPORTED:
+                exported += 1
+                doc["status"] = PAID_IN_FULL if exported % 2 else "Approved by Accounting"
+            yield _row("expenseReport", doc, stamp, stamp)
 
 
 def invoice(inv: Invoice) -> dict[str, Any]:

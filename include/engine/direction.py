@@ -77,6 +77,10 @@ class Direction(ABC):
         """The target id the source record itself says it has (an exported SPP record's NetSuite ID)."""
         return None
 
+    def written_external_id(self, workflow: Workflow, source_id: str) -> str | None:
+        """The external id a write stamps on the target record (None: the record keeps its own)."""
+        return workflow.external_id_for(source_id)
+
     def needs_lookup(self, workflow: Workflow, rule: MatchRule) -> bool:
         """Whether first-time matching must ask the target about this match rule."""
         return True
@@ -126,11 +130,18 @@ class Import(Direction):
             entity=entity, netsuite_id=source_id, spp_id=target_id, spp_external_id=external_id
         )
 
+    def written_external_id(self, workflow: Workflow, source_id: str) -> str | None:
+        # An update-only import writes onto records made elsewhere (an envelope SPP exported, marked
+        # reimbursed): it needs no create key, and their externalid is not its to change.
+        return workflow.external_id_for(source_id) if workflow.policy.create else None
+
     def identity(
         self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
     ) -> dict[str, Any]:
         out = dict(target)
-        out["externalid"] = workflow.external_id_for(source_id)
+        external_id = self.written_external_id(workflow, source_id)
+        if external_id is not None:
+            out["externalid"] = external_id
         if target_id:
             out["id"] = target_id
         return out

@@ -689,7 +689,7 @@ class WorkflowRunner:
                 entity,
                 rec.source_id,
                 str(res.id or rec.target_id or ""),
-                self.workflow.external_id_for(rec.source_id),
+                self.direction.written_external_id(self.workflow, rec.source_id),
             )
             for rec, res in successes
         ]

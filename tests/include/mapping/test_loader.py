@@ -99,6 +99,13 @@ SHIPPED = {
     ),
     "vendor_users_import": ("Employees (Vendors)", "import", "vendor_user", "vendor", "User"),
     "credit_memos_import": ("Credit Memos (Credit Memos)", "import", "credit_memo", "creditMemo", "Invoice"),
+    "reimbursements_import": (
+        "Reimbursements (Expense Report Reimbursements)",
+        "import",
+        "expense_report",
+        "expenseReport",
+        "Envelope",
+    ),
     "revenue_rules_import": (
         "Revenue Recognition Rules (Sales Orders)",
         "import",
@@ -148,9 +155,10 @@ def test_shipped_mapping_declares_its_connector_workflow(mappings_dir: Path, wor
 
 def test_imports_create_and_update_while_exports_are_create_only(mappings_dir: Path) -> None:
     workflows, _ = load_workflows(mappings_dir)
-    updates_only = {"projects_update_export", "project_tasks_update_export"}
+    # "Update NetSuite Projects / Tasks with SPP data"; reimbursements mark envelopes SPP exported
+    updates_only = {"projects_update_export", "project_tasks_update_export", "reimbursements_import"}
     for workflow in workflows.values():
-        if workflow.id in updates_only:  # "Update NetSuite Projects / Tasks with SPP data"
+        if workflow.id in updates_only:
             assert (workflow.policy.create, workflow.policy.update) == (False, True), workflow.id
             continue
         assert workflow.policy.create
@@ -193,12 +201,14 @@ def test_dependencies_put_entities_before_their_children(mappings_dir: Path) -> 
     assert (
         order.index("customers_export") < order.index("projects_export") < order.index("time_entries_export")
     )
-    # imports first, except one that needs an export's links: payments are of invoices exported from SPP
+    # imports first, except those that need an export's links: payments are of invoices exported from
+    # SPP, reimbursements of its expense reports
     assert order.index("invoices_export") < order.index("payments_import")
+    assert order.index("expense_reports_export") < order.index("reimbursements_import")
     assert all(
         order.index(w) < order.index("customers_export")
         for w in workflows
-        if workflows[w].is_import and w != "payments_import"
+        if workflows[w].is_import and w not in ("payments_import", "reimbursements_import")
     )
 
 
