@@ -413,6 +413,9 @@ class Entity:
     custom_record_type: str | None = None
     # its own "NetSuite ID" field, where its SPP type's holds another entity's (support cases as tasks)
     own_netsuite_id_field: str | None = None
+    # its SPP records are another entity's export too (a project is a job and a WBS opportunity): SPP's
+    # exported mark (ImportExport, one per object) belongs to that one, so this export sets none
+    shares_source_records: bool = False
 
     @property
     def netsuite(self) -> RecordTypeInfo:
@@ -678,6 +681,18 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 export_external_id="spp-vendor-user-{id}",
                 own_netsuite_id_field="netsuite_vendor_id__c",
                 description="NetSuite vendor (individual contractor) -> SPP user (Employees (Vendors))",
+            ),
+            Entity(
+                "wbs",
+                "opportunity",
+                "Project",
+                import_workflow="wbs_export",
+                export_workflow="wbs_export",
+                depends_on=("customer", "project", "service"),
+                export_external_id="spp-wbs-{id}",
+                own_netsuite_id_field="netsuite_opportunity_id__c",
+                shares_source_records=True,
+                description="SPP project and its task structure -> NetSuite opportunity (WBS (Opportunity))",
             ),
             Entity(
                 "revenue_rule",

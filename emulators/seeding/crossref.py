@@ -23,6 +23,10 @@ SUPPORT_CASE_ID_FIELD = SUPPORT_CASE.netsuite_id_field
 """Support cases are SPP project tasks too, with their own externalid (``case-<internalId>``) and NetSuite
 ID field (the registry's), apart from the project tasks'."""
 
+WBS = ENTITIES["wbs"]
+"""An SPP project flagged for WBS export is a NetSuite opportunity too, with its own NetSuite ID field and
+``externalId`` (``spp-wbs-<id>``), apart from the job it is exported as."""
+
 _FIRST_OF_TYPE: dict[str, Entity] = {}
 for _entity in ENTITIES.values():
     _FIRST_OF_TYPE.setdefault(_entity.spp_type, _entity)

@@ -276,6 +276,12 @@ class World:
     purchase_requests: list[PurchaseRequest] = field(default_factory=list)
     revenue_transactions: list[RevenueTransaction] = field(default_factory=list)
     other_charge_items: list[Entity] = field(default_factory=list)
+    # SPP projects flagged to send their task structure to a NetSuite opportunity (WBS (Opportunity)),
+    # the service each of their tasks is planned as, and those a previous sync sent (with the ids of
+    # their opportunities)
+    wbs_projects: list[Entity] = field(default_factory=list)
+    wbs_task_services: dict[Entity, Entity] = field(default_factory=dict)
+    wbs_opportunities: dict[Entity, int] = field(default_factory=dict)
     # credit memos raised in NetSuite (parent: the project), not SPP credits exported there
     netsuite_credit_memos: list[Entity] = field(default_factory=list)
     # SPP projects that can take time: project -> its SPP tasks; user -> the projects they book to

@@ -24,6 +24,7 @@ from emulators.seeding.crossref import (
     CREDIT,
     EXPORT_FLAG,
     RATE_CARD_RECORD_TYPE,
+    WBS,
     spp_external_id,
 )
 from emulators.seeding.loader import StoreRow
@@ -41,7 +42,7 @@ from emulators.seeding.model import (
 )
 from emulators.seeding.purchasing import PRODUCT_FLAG
 from emulators.seeding.revenue import DEFERRED_REVENUE_ACCOUNT, REVENUE_ACCOUNT
-from emulators.seeding.sales import REVENUE_RULE_FIELD, revenue_rule
+from emulators.seeding.sales import REVENUE_RULE_FIELD, revenue_rule, wbs_tasks
 from emulators.seeding.timeline import ns_datetime
 from emulators.seeding.world import NETSUITE_LOAD_STEPS
 
@@ -431,6 +432,30 @@ def _netsuite_credit_memo_rows(world: World) -> Iterator[StoreRow]:
         yield _entity_row("creditMemo", memo, doc)
 
 
+def _opportunity_rows(world: World) -> Iterator[StoreRow]:
+    """The opportunities the last sync made of WBS projects: one item line per task, its service."""
+    for project, _ in sorted(world.wbs_opportunities.items(), key=lambda pair: pair[1]):
+        assert project.parent is not None and project.spp_created is not None
+        items = [
+            {
+                "item": ref(world.wbs_task_services[task]),
+                "description": task.fields["title"],
+                "quantity": float(task.fields["plannedWork"]),
+            }
+            for task in wbs_tasks(world, project)
+        ]
+        doc = {
+            "externalId": spp_external_id("Project", project.spp_id, WBS),
+            "entity": ref(project.parent),
+            "job": ref(project),
+            "title": project.fields["companyName"][:99],
+            "tranDate": project.fields["startDate"],
+            "subsidiary": dict(SUBSIDIARY),
+            "itemList": {"item": items},
+        }
+        yield _row("opportunity", doc, project.spp_created, project.spp_created)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -455,6 +480,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "journalEntry": _journal_entry_rows,
         "otherChargeSaleItem": _other_charge_item_rows,
         "creditMemo:netsuite": _netsuite_credit_memo_rows,
+        "opportunity": _opportunity_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_STEPS
     for step, produce in producers.items():

@@ -14,6 +14,11 @@
   project (a goodwill or rate correction), all since the last sync, so SPP has none yet. Credit memos
   SPP exported keep their ``spp-credit-<id>`` externalId and stay out of this import.
 
+* WBS projects (SPP ``Project`` with ``netsuite_export_wbs__c``): every fourth SPP project with tasks in
+  SPP; their tasks name a service (``categoryid``), one of the catalog's in turn. Every other linked one
+  was sent by the last sync: a NetSuite ``opportunity`` (``spp-wbs-<id>``, one item line per task) whose
+  internalId the project holds in ``netsuite_opportunity_id__c``.
+
 * Other charge items (NetSuite ``otherChargeSaleItem``, SPP ``Item``): fees billed beside time (travel
   surcharge, licence fee...), set up since the last sync: none is in SPP yet.
 
@@ -127,3 +132,27 @@ def plan_netsuite_credit_memos(world: World, rng: random.Random) -> None:
         memo.ns_created = memo.ns_updated = after_last_sync(rng, project.ns_created)
         memo.fields["tranDate"] = memo.ns_created.replace(hour=0, minute=0, second=0)
         world.netsuite_credit_memos.append(memo)
+
+
+WBS_FLAG = "netsuite_export_wbs__c"  # SPP project custom field: "Export WBS to NetSuite"
+
+
+def plan_wbs_projects(world: World) -> None:
+    """Every fourth SPP project with tasks in SPP sends its task structure to an opportunity; its tasks
+    are planned as the catalog's services in turn."""
+    with_tasks = {t.parent for t in world.tasks if t.in_spp and t.parent is not None}
+    world.wbs_projects = [p for p in world.projects if p.in_spp and p in with_tasks][::4]
+    flagged = set(world.wbs_projects)
+    tasks = [t for t in world.tasks if t.in_spp and t.parent in flagged]
+    services = world.service_items
+    world.wbs_task_services = {task: services[n % len(services)] for n, task in enumerate(tasks)}
+
+
+def wbs_sent(world: World) -> list[Entity]:
+    """The WBS projects the last sync sent to NetSuite: every other linked one."""
+    return [p for p in world.wbs_projects if p.linked][::2]
+
+
+def wbs_tasks(world: World, project: Entity) -> list[Entity]:
+    """The SPP tasks of a WBS project, in task order."""
+    return [t for t in world.wbs_task_services if t.parent is project]

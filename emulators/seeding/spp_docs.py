@@ -14,9 +14,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from emulators.seeding.activity import iter_time_entries
-from emulators.seeding.crossref import EXPORT_CLAIMED, NETSUITE_ID_FIELDS, SUPPORT_CASE, SUPPORT_CASE_ID_FIELD
+from emulators.seeding.crossref import (
+    EXPORT_CLAIMED,
+    NETSUITE_ID_FIELDS,
+    SUPPORT_CASE,
+    SUPPORT_CASE_ID_FIELD,
+    WBS,
+)
 from emulators.seeding.loader import StoreRow
 from emulators.seeding.model import EXPORT_ATTEMPTED, Entity, Link, State, World, spp_status
+from emulators.seeding.sales import WBS_FLAG
 from emulators.seeding.timeline import spp_date, spp_number
 from emulators.seeding.world import SPP_LOAD_ORDER
 
@@ -96,6 +103,7 @@ def _customer_rows(world: World) -> Iterator[StoreRow]:
 
 
 def _project_rows(world: World) -> Iterator[StoreRow]:
+    wbs = set(world.wbs_projects)
     for e in world.projects:
         if e.in_spp:
             assert e.parent is not None and e.owner is not None
@@ -105,6 +113,10 @@ def _project_rows(world: World) -> Iterator[StoreRow]:
                 "userid": str(e.owner.spp_id),
                 "start_date": spp_date(e.fields["startDate"].date()),
             }
+            if e in wbs:
+                doc[WBS_FLAG] = "1"
+            if e in world.wbs_opportunities:  # sent by the last sync
+                doc[WBS.netsuite_id_field] = str(world.wbs_opportunities[e])
             yield _imported("Project", e, doc)
 
 
@@ -118,6 +130,8 @@ def _project_task_rows(world: World) -> Iterator[StoreRow]:
                 "planned_hours": spp_number(e.fields["plannedWork"]),
                 "starts": spp_date(e.fields["startDate"].date()),
             }
+            if e in world.wbs_task_services:  # a WBS line: the service the task is planned as
+                doc["categoryid"] = str(world.wbs_task_services[e].spp_id)
             yield _imported("Projecttask", e, doc, active=False)  # tasks have no active flag
     for case in world.support_cases:  # imported support cases: tasks of their project
         if case.in_spp:

@@ -33,6 +33,8 @@ from emulators.seeding.sales import (
     plan_netsuite_credit_memos,
     plan_payments,
     plan_sales_orders,
+    plan_wbs_projects,
+    wbs_sent,
 )
 from emulators.seeding.scales import Scale
 from emulators.seeding.support import build_support_cases
@@ -60,6 +62,7 @@ NETSUITE_LOAD_STEPS = (
     "journalEntry",  # revenue recognition transactions
     "otherChargeSaleItem",
     "creditMemo:netsuite",  # credit memos raised in NetSuite (a second block of the type)
+    "opportunity",  # the WBS of SPP projects the last sync sent
 )
 """The NetSuite load, step by step: a record type, or ``type:label`` for a later block of one."""
 NETSUITE_LOAD_ORDER = tuple(dict.fromkeys(step.split(":")[0] for step in NETSUITE_LOAD_STEPS))
@@ -182,6 +185,9 @@ def _assign_ids(world: World) -> None:
     _number_all(spp, "Revenue_recognition_transaction", world.revenue_transactions)
     _number(ns, "otherChargeSaleItem", world.other_charge_items, "ns_id")  # new: none in SPP yet
     _number(ns, "creditMemo:netsuite", world.netsuite_credit_memos, "ns_id")  # new: none in SPP yet
+    sent = wbs_sent(world)
+    first = ns.block("opportunity", len(sent))
+    world.wbs_opportunities = {project: first + n for n, project in enumerate(sent)}
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -212,5 +218,6 @@ def build_world(scale: Scale) -> World:
     plan_purchase_requests(world, random.Random(scale.seed * 7 + 8))
     plan_revenue_transactions(world, random.Random(scale.seed * 7 + 9))
     plan_netsuite_credit_memos(world, random.Random(scale.seed * 7 + 10))
+    plan_wbs_projects(world)
     _assign_ids(world)
     return world

@@ -14,6 +14,7 @@ import os
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from include import registry
 from include.registry import CLAIMED_SENTINEL  # "export started, outcome unknown": never an id
 
 if TYPE_CHECKING:
@@ -207,6 +208,8 @@ class Export(Direction):
         return bool(workflow.netsuite_id_field)
 
     def marks_exports(self, workflow: Workflow) -> bool:
+        if registry.entity(workflow.entity).shares_source_records:  # the mark is another export's
+            return False
         return bool(workflow.netsuite_id_field) and not workflow.policy.update
 
 

@@ -259,6 +259,8 @@ class SppSource:
         # pullback of the previous run moved its records' `updated`, and the ImportExport marks
         # keep them out (full windows read everything, to link records exported by others).
         fresh_only = window.mode == "incremental" and self._create_only()
+        # Without the marks (another export owns them) the records' own NetSuite ID field tells the same.
+        skip_exported = window.mode == "incremental" and self._create_only_unmarked()
         window_read: Iterable[dict[str, Any]] = ()
         if window.mode != "records":
             # the related types' changes and the first page of the window travel in one request
@@ -305,6 +307,7 @@ class SppSource:
                     d,
                     {via.type: related[via.type].get(str(d.get(via.key)), {}) for _, via in relations},
                 )
+                and not (skip_exported and EXPORT.recorded_target_id(self.workflow, d))
             ]
             self._attach_children(kept)
             if kept:
@@ -313,6 +316,12 @@ class SppSource:
     def _create_only(self) -> bool:
         """Records are written once and marked exported by the pullback (``Export.marks_exports``)."""
         return EXPORT.marks_exports(self.workflow)
+
+    def _create_only_unmarked(self) -> bool:
+        """Records are written once, but the exported mark belongs to another export of theirs."""
+        wf = self.workflow
+        shared = registry.entity(wf.entity).shares_source_records
+        return shared and bool(wf.netsuite_id_field) and not wf.policy.update
 
     def _attach_children(self, docs: list[dict[str, Any]]) -> None:
         for sub in self.workflow.sublists:

@@ -514,6 +514,12 @@ class Builder:
         value = raw[ops[0]]
         return Filter(raw["field"], ops[0], tuple(value) if ops[0] in ("in", "not_in") else value, via)
 
+    def line_filter(self, raw: Mapping[str, Any], key: str) -> Filter:
+        """A condition on a line record; ``via`` is for source records only."""
+        if "via" in raw:
+            raise self.fail(f"{key}.via", "line filters test the line itself: remove via")
+        return self.filter(raw, key)
+
     def fields(
         self, items: Sequence[Mapping[str, Any]], key: str, target: TargetSpec
     ) -> tuple[FieldMapping, ...]:
@@ -626,6 +632,12 @@ class Builder:
                 raise self.fail(f"{where}.{missing}", "required (or build the lines with from_record)")
             else:
                 self.known_type(source.system, raw["source_type"], f"{where}.source_type")
+            if "filters" in raw and "from_record" in raw:
+                raise self.fail(f"{where}.filters", "lines built from_record are not read: remove it")
+            raw_filters = raw.get("filters", ())
+            line_filters = tuple(
+                self.line_filter(item, f"{where}.filters[{i}]") for i, item in enumerate(raw_filters)
+            )
             if "balance" in raw and len(set(raw["balance"])) != 2:
                 raise self.fail(f"{where}.balance", "two different target fields: [debit, credit]")
             line_target = TargetSpec(target.system, f"{target.type}.{raw['line']}")
@@ -642,6 +654,7 @@ class Builder:
                     source_type=raw.get("source_type", ""),
                     parent_field=raw.get("parent_field", ""),
                     fields=fields,
+                    filters=line_filters,
                     required=raw.get("required", True),
                     group_by=keys,
                     sums=sums,

@@ -286,6 +286,8 @@ class SublistSpec:
     source_type: str = ""  # line record type in the source system, e.g. "Ticket"
     parent_field: str = ""  # line field pointing at the parent record, e.g. "envelopeid" (for the extractor)
     fields: tuple[FieldMapping, ...] = ()
+    # conditions a read line must meet to be sent (a project's tasks without a service are no WBS line)
+    filters: tuple[Filter, ...] = ()
     required: bool = True  # a record without lines is an error (NetSuite rejects empty expense reports)
     # The connector's INVOICE_LINE_*_GROUP_BY: lines equal in every ``group_by`` field become one line
     # whose ``sum`` fields are added up (e.g. one invoice line per service and rate, hours summed).
@@ -313,7 +315,8 @@ class SublistSpec:
                 {**record, **{key: render_template(value, record) for key, value in entry}}
                 for entry in self.from_record
             ]
-        return self.grouped(get_path(record, self.source) or ())
+        lines = get_path(record, self.source) or ()
+        return self.grouped([line for line in lines if all(f.matches(line) for f in self.filters)])
 
     def unbalanced(self, lines: Sequence[Mapping[str, Any]]) -> str | None:
         """Why the target ``lines`` do not balance (``balance`` fields' sums differ, or are both zero), or
@@ -562,6 +565,7 @@ class Workflow:
         prefix = f"{sublist.source}[]."
         paths = [p[len(prefix) :] for p in self.monitored_fields if p.startswith(prefix)]
         paths.extend(p[len(prefix) :] for p in self.mapped_source_paths() if p.startswith(prefix))
+        paths.extend(f.field for f in sublist.filters)
         paths += ["id", sublist.parent_field]
         return tuple(sorted({root_field(p) for p in paths}))
 

@@ -158,6 +158,11 @@ _SUBLIST = {
         "source": _NAME,
         "source_type": {"type": "string"},
         "parent_field": _NAME,
+        "filters": {
+            "type": "array",
+            "items": _FILTER,
+            "description": "conditions a line must meet to be sent (others are left out)",
+        },
         "required": {"type": "boolean", "default": True},
         "fields": {"type": "array", "items": _FIELD, "minItems": 1},
         "group_by": {

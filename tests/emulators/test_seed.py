@@ -68,6 +68,9 @@ NS_REF_TARGETS = {
     ("purchaseRequisition", "item"): "nonInventoryPurchaseItem",
     ("purchaseRequisition", "poVendor"): "vendor",
     ("journalEntry", "entity"): "job",
+    ("opportunity", "entity"): "customer",
+    ("opportunity", "job"): "job",
+    ("opportunity", "item"): "serviceSaleItem",
 }
 NS_REFS_WITHOUT_RECORDS = {
     "subsidiary",

@@ -62,6 +62,7 @@ EXPORTS = [
     "credit_memos_export",
     "purchase_requests_export",
     "revenue_recognition_export",
+    "wbs_export",
 ]
 ALL_WORKFLOWS = IMPORTS + EXPORTS
 
@@ -307,6 +308,29 @@ def new_approved_revenue_transaction(world: World) -> str:
     )
 
 
+def new_wbs_project(world: World) -> str:
+    """A new SPP project flagged for WBS export, of a seeded WBS project's customer, with two tasks."""
+    like = next(world.spp.read("Project", equal_to={"netsuite_export_wbs__c": "1"}))
+    task = next(t for t in world.spp.read("Projecttask", equal_to_any={"projectid": [like["id"]]}))
+    project = _added(
+        world,
+        "Project",
+        {
+            "name": "Brand New Plan",
+            "customerid": like["customerid"],
+            "active": "1",
+            "netsuite_export_wbs__c": "1",
+        },
+    )
+    for name, hours in (("Discovery", "16"), ("Build", "120")):
+        _added(
+            world,
+            "Projecttask",
+            {"name": name, "projectid": project, "categoryid": task["categoryid"], "planned_hours": hours},
+        )
+    return project
+
+
 NEW_EXPORT_RECORD = {
     "customers_export": new_spp_customer,
     "projects_export": new_spp_project,
@@ -316,4 +340,5 @@ NEW_EXPORT_RECORD = {
     "credit_memos_export": new_approved_credit,
     "purchase_requests_export": new_approved_purchase_request,
     "revenue_recognition_export": new_approved_revenue_transaction,
+    "wbs_export": new_wbs_project,
 }

@@ -21,6 +21,7 @@ from .changes import (
     new_approved_purchase_request,
     new_approved_revenue_transaction,
     new_spp_customer,
+    new_wbs_project,
 )
 from .conftest import World
 
@@ -253,3 +254,41 @@ def test_journal_entries_are_balanced_and_carry_the_recognised_amount(world: Wor
         assert [_ref(line["account"]) for line in lines] == ["1200", "4000"]  # deferred -> revenue
         project = _netsuite_id(world, "project", source["projectid"])
         assert [_ref(line["entity"]) for line in lines] == [project, project]
+
+
+def test_opportunity_lines_are_the_projects_tasks_planned_as_services(world: World) -> None:
+    world.run_upstream("wbs_export")
+    wf = world.workflow("wbs_export")
+    field = wf.netsuite_id_field
+    before = {d["id"] for d in world.spp.read("Project") if d.get(field) not in (None, "", "-1")}
+    new_project = new_wbs_project(world)
+    # a task planned as no service is no priced line: left out, not failed
+    _added(world, "Projecttask", {"name": "Internal kickoff", "projectid": new_project, "planned_hours": "2"})
+
+    summary = world.run("wbs_export")
+
+    assert summary.status == "success" and summary.failed == 0, summary
+    created = _created_ids(world, "Project", field, before)
+    assert new_project in created and len(created) == summary.created
+    projects = {d["id"]: d for d in world.spp.read("Project", ids=created)}
+    exported = _exported(world, "Project", field, created, "opportunity")
+    for spp_id, record in exported.items():
+        source = projects[spp_id]
+        assert source["netsuite_export_wbs__c"] == "1"
+        assert _ref(record["entity"]) == _netsuite_id(world, "customer", source["customerid"])
+        assert _ref(record.get("job")) == _netsuite_id(world, "project", spp_id)
+        assert record["title"] == source["name"][:99]
+        assert record["externalId"] == f"spp-wbs-{spp_id}"
+        tasks = [
+            t
+            for t in world.spp.read("Projecttask", equal_to_any={"projectid": [spp_id]})
+            if t.get("categoryid")
+        ]
+        lines = _lines(record, "itemList", "item")
+        assert len(lines) == len(tasks) > 0, (spp_id, lines)
+        for line, task in zip(lines, tasks, strict=True):
+            assert _ref(line["item"]) == _netsuite_id(world, "service", task["categoryid"])
+            assert line["description"] == task["name"]
+            assert _money(line["quantity"]) == _money(task["planned_hours"])
+    # the job the project is exported as keeps its own NetSuite ID field
+    assert all(projects[i].get("netsuite_project_id__c") != exported[i]["internalId"] for i in exported)

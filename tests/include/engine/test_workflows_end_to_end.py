@@ -70,6 +70,7 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "credit_memos_export": (1, 0, 0),
     "purchase_requests_export": (3, 0, 0),
     "revenue_recognition_export": (3, 0, 0),
+    "wbs_export": (2, 0, 0),  # the flagged projects the last sync did not send
 }
 
 # The SPP command that creates an import's records.

@@ -98,6 +98,7 @@ SHIPPED = {
         "Item",
     ),
     "vendor_users_import": ("Employees (Vendors)", "import", "vendor_user", "vendor", "User"),
+    "wbs_export": ("WBS (Opportunity)", "export", "wbs", "Project", "opportunity"),
     "credit_memos_import": ("Credit Memos (Credit Memos)", "import", "credit_memo", "creditMemo", "Invoice"),
     "reimbursements_import": (
         "Reimbursements (Expense Report Reimbursements)",
