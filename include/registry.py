@@ -683,6 +683,18 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 description="NetSuite vendor (individual contractor) -> SPP user (Employees (Vendors))",
             ),
             Entity(
+                "vendor_bill",
+                "vendorBill",
+                "Envelope",
+                import_workflow="vendor_bills_export",
+                export_workflow="vendor_bills_export",
+                depends_on=("vendor_user", "expense_item", "project"),
+                # SPP envelopes of employees are expense reports: a bill's externalId and id field differ
+                export_external_id="spp-vendorbill-{id}",
+                own_netsuite_id_field="netsuite_vendor_bill_id__c",
+                description="SPP expense report of a vendor (contractor) -> NetSuite vendor bill",
+            ),
+            Entity(
                 "wbs",
                 "opportunity",
                 "Project",

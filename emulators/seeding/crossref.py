@@ -23,6 +23,11 @@ SUPPORT_CASE_ID_FIELD = SUPPORT_CASE.netsuite_id_field
 """Support cases are SPP project tasks too, with their own externalid (``case-<internalId>``) and NetSuite
 ID field (the registry's), apart from the project tasks'."""
 
+VENDOR_USER = ENTITIES["vendor_user"]
+VENDOR_BILL = ENTITIES["vendor_bill"]
+"""Contractors are SPP users (``vendor-<id>``, ``netsuite_vendor_id__c``); their envelopes are vendor
+bills (``spp-vendorbill-<id>``, ``netsuite_vendor_bill_id__c``), apart from employees' expense reports."""
+
 WBS = ENTITIES["wbs"]
 """An SPP project flagged for WBS export is a NetSuite opportunity too, with its own NetSuite ID field and
 ``externalId`` (``spp-wbs-<id>``), apart from the job it is exported as."""

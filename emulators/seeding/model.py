@@ -276,6 +276,10 @@ class World:
     purchase_requests: list[PurchaseRequest] = field(default_factory=list)
     revenue_transactions: list[RevenueTransaction] = field(default_factory=list)
     other_charge_items: list[Entity] = field(default_factory=list)
+    # contractors (vendors with isPerson) the last sync made SPP users (parent: the vendor), and their
+    # expense reports (SPP envelopes; NetSuite vendor bills once exported)
+    vendor_users: list[Entity] = field(default_factory=list)
+    vendor_expense_reports: list[ExpenseReport] = field(default_factory=list)
     # SPP projects flagged to send their task structure to a NetSuite opportunity (WBS (Opportunity)),
     # the service each of their tasks is planned as, and those a previous sync sent (with the ids of
     # their opportunities)

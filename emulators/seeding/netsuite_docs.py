@@ -24,6 +24,7 @@ from emulators.seeding.crossref import (
     CREDIT,
     EXPORT_FLAG,
     RATE_CARD_RECORD_TYPE,
+    VENDOR_BILL,
     WBS,
     spp_external_id,
 )
@@ -456,6 +457,33 @@ def _opportunity_rows(world: World) -> Iterator[StoreRow]:
         yield _row("opportunity", doc, project.spp_created, project.spp_created)
 
 
+def _vendor_bill_rows(world: World) -> Iterator[StoreRow]:
+    """Contractors' expense reports the last sync sent: bills owed to the vendor, one line per receipt."""
+    for report in world.vendor_expense_reports:
+        if report.state in IN_NETSUITE:
+            vendor, stamp = report.user.parent, report.stamps.netsuite
+            assert vendor is not None and stamp is not None
+            lines = []
+            for line in report.lines:
+                expense: dict[str, Any] = {
+                    "category": ref(line.item),
+                    "amount": line.total,
+                    "memo": line.notes,
+                }
+                if line.project is not None:
+                    expense["customer"] = ref(line.project)
+                lines.append(expense)
+            doc = {
+                "externalId": spp_external_id("Envelope", report.spp_id, VENDOR_BILL),
+                "entity": ref(vendor),
+                "tranDate": _midnight(report.date),
+                "memo": f"Expenses {report.date:%Y-%m-%d}",
+                "subsidiary": dict(SUBSIDIARY),
+                "expenseList": {"expense": lines},
+            }
+            yield _row("vendorBill", doc, stamp, stamp)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -481,6 +509,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "otherChargeSaleItem": _other_charge_item_rows,
         "creditMemo:netsuite": _netsuite_credit_memo_rows,
         "opportunity": _opportunity_rows,
+        "vendorBill": _vendor_bill_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_STEPS
     for step, produce in producers.items():

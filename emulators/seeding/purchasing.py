@@ -4,7 +4,11 @@ Products).
 * Vendors (SPP ``Vendor``): half as many as employees; 72% imported by the last sync, 8% imported and
   renamed in NetSuite since, 15% new, 5% inactive (the connector's vendor import has no filter, so those
   are imported too, inactive). Every third is an individual contractor (``isPerson``), whom Employees
-  (Vendors) makes an SPP user; none is one yet.
+  (Vendors) makes an SPP user: every other contractor in both systems became one at the last sync
+  (``externalid`` ``vendor-<id>``, ``netsuite_vendor_id__c``), the rest are not users yet.
+* Contractors' expense reports (SPP ``Envelope`` + ``Ticket``s of those users): two each, one the last sync
+  sent as a NetSuite ``vendorBill`` (``spp-vendorbill-<id>``, ``netsuite_vendor_bill_id__c``) and one
+  approved since, waiting for Expense Reports (Vendor Bills).
 * Contacts (SPP ``Contact``): one for every other NetSuite customer and a second for every fifth. A
   linked customer's contacts were mostly imported; those of customers SPP does not have yet are new and
   wait for their customer (or fail naming it, if the customer is never imported).
@@ -22,11 +26,20 @@ from __future__ import annotations
 import random
 
 from emulators.seeding import names
-from emulators.seeding.activity import RARE_STATES, STATE_SHARES, created_on, stamps_for, transaction_dates
+from emulators.seeding.activity import (
+    RARE_STATES,
+    STATE_SHARES,
+    created_on,
+    stamps_for,
+    transaction_dates,
+)
 from emulators.seeding.entities import stamp
 from emulators.seeding.model import (
     EXPORT_ATTEMPTED,
+    IN_BOTH,
     Entity,
+    ExpenseLine,
+    ExpenseReport,
     Link,
     PurchaseLine,
     PurchaseRequest,
@@ -34,6 +47,7 @@ from emulators.seeding.model import (
     World,
 )
 from emulators.seeding.quotas import ordered_labels, shuffled_labels
+from emulators.seeding.timeline import DAY, FIRST_WEEK
 
 PRODUCT_FLAG = "custitem_oa_export_to_openair_product"
 """NetSuite item checkbox "Export to SuiteProjects Pro product" (suiteprojects-xml-api.md §9, Product)."""
@@ -121,3 +135,34 @@ def plan_purchase_requests(world: World, rng: random.Random) -> None:
         ]
         stamps = stamps_for(state, created_on(rng, day), rng)
         world.purchase_requests.append(PurchaseRequest(user, day, state, f"PR-{i + 1:05d}", lines, stamps))
+
+
+def plan_contractor_expenses(world: World, rng: random.Random) -> None:
+    """The contractors the last sync made SPP users, each with an expense report that sync sent as a
+    vendor bill and one approved since."""
+    contractors = [v for v in world.vendors if v.fields.get("isPerson") and v.link in IN_BOTH][::2]
+    projects = [p for p in world.projects if p.linked]
+    for vendor in contractors:
+        user = Entity("vendor_user", Link.LINKED, dict(vendor.fields), parent=vendor)
+        user.ns_created, user.ns_updated = vendor.ns_created, vendor.ns_updated
+        user.spp_created, user.spp_updated = vendor.spp_created, vendor.spp_updated
+        world.vendor_users.append(user)
+        for state in (State.EXPORTED, State.APPROVED):
+            day = (
+                (FIRST_WEEK + rng.randrange(21) * DAY).date()
+                if state is State.EXPORTED
+                else (transaction_dates(rng, 1)[0])
+            )
+            lines = [
+                ExpenseLine(
+                    day - rng.randrange(5) * DAY,
+                    rng.choice(world.expense_categories),
+                    1.0,
+                    round(rng.uniform(40, 1_500), 2),
+                    rng.choice(projects) if projects and rng.random() < 0.6 else None,
+                    rng.choice(names.ENTRY_NOTES),
+                )
+                for _ in range(rng.randint(1, 2))
+            ]
+            stamps = stamps_for(state, created_on(rng, day), rng)
+            world.vendor_expense_reports.append(ExpenseReport(user, day, state, lines, stamps))

@@ -19,13 +19,15 @@ from emulators.seeding.crossref import (
     NETSUITE_ID_FIELDS,
     SUPPORT_CASE,
     SUPPORT_CASE_ID_FIELD,
+    VENDOR_BILL,
+    VENDOR_USER,
     WBS,
 )
 from emulators.seeding.loader import StoreRow
-from emulators.seeding.model import EXPORT_ATTEMPTED, Entity, Link, State, World, spp_status
+from emulators.seeding.model import EXPORT_ATTEMPTED, Entity, ExpenseReport, Link, State, World, spp_status
 from emulators.seeding.sales import WBS_FLAG
 from emulators.seeding.timeline import spp_date, spp_number
-from emulators.seeding.world import SPP_LOAD_ORDER
+from emulators.seeding.world import SPP_LOAD_STEPS
 
 
 def _money(value: float) -> str:
@@ -171,8 +173,10 @@ def _time_entry_rows(world: World) -> Iterator[StoreRow]:
         yield _row(doc, sheet.stamps.created, sheet.stamps.updated)
 
 
-def _envelope_rows(world: World) -> Iterator[StoreRow]:
-    for report in world.expense_reports:
+def _envelope_rows(world: World, reports: list[ExpenseReport] | None = None) -> Iterator[StoreRow]:
+    """Envelopes: employees' expense reports, or (``reports``) contractors', with the vendor bill id field."""
+    contractors = reports is not None
+    for report in world.expense_reports if reports is None else reports:
         doc = {
             "name": f"Expenses {report.date:%Y-%m-%d}",
             "date": spp_date(report.date),
@@ -180,13 +184,34 @@ def _envelope_rows(world: World) -> Iterator[StoreRow]:
             "status": spp_status(report.state),
             "approved": "1" if spp_status(report.state) == "A" else "0",
             "total": _money(report.total),
-            **_transaction_ns_id("Envelope", report.state, report.ns_id),
         }
+        if contractors and report.state is State.EXPORTED:
+            doc[VENDOR_BILL.netsuite_id_field] = str(report.ns_id)
+        elif not contractors:
+            doc |= _transaction_ns_id("Envelope", report.state, report.ns_id)
         yield _row(doc, report.stamps.created, report.stamps.updated)
 
 
-def _ticket_rows(world: World) -> Iterator[StoreRow]:
-    for report in world.expense_reports:
+def _vendor_user_rows(world: World) -> Iterator[StoreRow]:
+    """Contractors as the last Employees (Vendors) import left them: their own externalid and id field."""
+    for user in world.vendor_users:
+        vendor, f = user.parent, user.fields
+        assert vendor is not None and user.spp_created is not None and user.spp_updated is not None
+        doc = {
+            "nickname": f["entityId"],
+            "name": f"{f['lastName']}, {f['firstName']}",
+            "addr.first": f["firstName"],
+            "addr.last": f["lastName"],
+            "addr.email": f["email"],
+            "active": "1",
+            "externalid": VENDOR_USER.import_external_id.replace("{internalId}", str(vendor.ns_id)),
+            VENDOR_USER.netsuite_id_field: str(vendor.ns_id),
+        }
+        yield _row(doc, user.spp_created, user.spp_updated)
+
+
+def _ticket_rows(world: World, reports: list[ExpenseReport] | None = None) -> Iterator[StoreRow]:
+    for report in world.expense_reports if reports is None else reports:
         for line in report.lines:
             doc = {
                 "date": spp_date(line.date),
@@ -373,7 +398,10 @@ def spp_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
         "Purchaserequest": _purchase_request_rows,
         "Purchase_item": _purchase_item_rows,
         "Revenue_recognition_transaction": _revenue_transaction_rows,
+        "User:vendor": _vendor_user_rows,
+        "Envelope:vendor": lambda w: _envelope_rows(w, w.vendor_expense_reports),
+        "Ticket:vendor": lambda w: _ticket_rows(w, w.vendor_expense_reports),
     }
-    assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_ORDER
-    for spp_type, produce in producers.items():
-        yield spp_type, world.first_spp_id[spp_type], produce(world)
+    assert ("Costcenter", "Ratecard", "Category", "Item", *producers) == SPP_LOAD_STEPS
+    for step, produce in producers.items():
+        yield step.split(":")[0], world.first_spp_id[step], produce(world)

@@ -25,6 +25,7 @@ from emulators.seeding.purchasing import (
     build_contacts,
     build_purchase_items,
     build_vendors,
+    plan_contractor_expenses,
     plan_purchase_requests,
 )
 from emulators.seeding.revenue import plan_revenue_transactions
@@ -63,11 +64,12 @@ NETSUITE_LOAD_STEPS = (
     "otherChargeSaleItem",
     "creditMemo:netsuite",  # credit memos raised in NetSuite (a second block of the type)
     "opportunity",  # the WBS of SPP projects the last sync sent
+    "vendorBill",  # contractors' expense reports the last sync sent
 )
 """The NetSuite load, step by step: a record type, or ``type:label`` for a later block of one."""
 NETSUITE_LOAD_ORDER = tuple(dict.fromkeys(step.split(":")[0] for step in NETSUITE_LOAD_STEPS))
 """The NetSuite record types the seed loads, each once."""
-SPP_LOAD_ORDER = (
+SPP_LOAD_STEPS = (
     "Costcenter",
     "Ratecard",
     "Category",
@@ -90,7 +92,13 @@ SPP_LOAD_ORDER = (
     "Purchaserequest",
     "Purchase_item",  # purchase request lines, after their requests
     "Revenue_recognition_transaction",
+    "User:vendor",  # contractors the last sync made users (a second block of the type)
+    "Envelope:vendor",  # their expense reports
+    "Ticket:vendor",
 )
+"""The SPP load, step by step: an object type, or ``type:label`` for a later block of one."""
+SPP_LOAD_ORDER = tuple(dict.fromkeys(step.split(":")[0] for step in SPP_LOAD_STEPS))
+"""The SPP object types the seed loads, each once."""
 
 
 class _Ids:
@@ -188,6 +196,10 @@ def _assign_ids(world: World) -> None:
     sent = wbs_sent(world)
     first = ns.block("opportunity", len(sent))
     world.wbs_opportunities = {project: first + n for n, project in enumerate(sent)}
+    _number_exported(ns, "vendorBill", world.vendor_expense_reports)
+    _number(spp, "User:vendor", world.vendor_users, "spp_id")
+    _number_all(spp, "Envelope:vendor", world.vendor_expense_reports)
+    spp.block("Ticket:vendor", sum(len(r.lines) for r in world.vendor_expense_reports))
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 
@@ -219,5 +231,6 @@ def build_world(scale: Scale) -> World:
     plan_revenue_transactions(world, random.Random(scale.seed * 7 + 9))
     plan_netsuite_credit_memos(world, random.Random(scale.seed * 7 + 10))
     plan_wbs_projects(world)
+    plan_contractor_expenses(world, random.Random(scale.seed * 7 + 11))
     _assign_ids(world)
     return world

@@ -71,6 +71,9 @@ NS_REF_TARGETS = {
     ("opportunity", "entity"): "customer",
     ("opportunity", "job"): "job",
     ("opportunity", "item"): "serviceSaleItem",
+    ("vendorBill", "entity"): "vendor",
+    ("vendorBill", "category"): "expenseCategory",
+    ("vendorBill", "customer"): "job",
 }
 NS_REFS_WITHOUT_RECORDS = {
     "subsidiary",
@@ -223,9 +226,12 @@ def test_counts_follow_the_scale(seeded: Seeded) -> None:
     assert ns["job"] == scale.jobs
     assert ns["projectTask"] == scale.tasks
     assert spp["Task"] == scale.time_entries
-    assert spp["Envelope"] == scale.expense_reports
+    # employees' expense reports, and two of each contractor the last sync made a user
+    contractors = sum(1 for u in seeded.spp_records["User"].values() if u.data.get("netsuite_vendor_id__c"))
+    assert contractors > 0
+    assert spp["Envelope"] == scale.expense_reports + 2 * contractors
     assert spp["Invoice"] == scale.invoices
-    assert scale.expense_reports <= spp["Ticket"] <= 4 * scale.expense_reports
+    assert scale.expense_reports <= spp["Ticket"] <= 4 * scale.expense_reports + 4 * contractors
     # NetSuite holds only what was exported: about 30% (+1.5% interrupted exports) of SPP's transactions
     assert 0.2 * scale.time_entries <= ns["timeBill"] <= 0.45 * scale.time_entries
     assert 0.2 * scale.expense_reports <= ns["expenseReport"] <= 0.4 * scale.expense_reports
@@ -655,7 +661,13 @@ def test_the_spp_service_serves_the_seed_to_the_spp_client(services: Services) -
     ) as client:
         users = list(client.read("User"))
         assert len(users) == services.counts["spp"]["User"]
-        assert all(u["netsuite_user_id__c"] == u["externalid"] and "@" in u["addr.email"] for u in users)
+        # employees (netsuite_user_id__c) and contractors (netsuite_vendor_id__c, externalid vendor-<id>)
+        for u in users:
+            if "netsuite_vendor_id__c" in u:
+                assert u["externalid"] == f"vendor-{u['netsuite_vendor_id__c']}"
+            else:
+                assert u["netsuite_user_id__c"] == u["externalid"]
+            assert "@" in u["addr.email"]
         pending = list(client.read("Envelope", updated_after=LAST_SYNC, equal_to={"status": "A"}))
         assert pending and all(
             e.get("netsuite_expense_report_id__c") in (None, EXPORT_CLAIMED) for e in pending

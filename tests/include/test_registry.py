@@ -98,6 +98,7 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "vendor_user",
         "revenue_rule",
         "wbs",
+        "vendor_bill",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"
@@ -217,7 +218,8 @@ def test_the_seeds_pair_the_registrys_entities() -> None:
     entities = [
         e
         for e in registry.ENTITIES.values()
-        if e.name not in ("credit_memo", "support_case", "other_charge_item", "vendor_user", "wbs")
+        if e.name
+        not in ("credit_memo", "support_case", "other_charge_item", "vendor_user", "wbs", "vendor_bill")
     ]
     assert NETSUITE_RECORD_TYPES == {e.spp_type: e.netsuite_type for e in entities}
     assert NETSUITE_ID_FIELDS == {e.spp_type: e.netsuite_id_field for e in entities}

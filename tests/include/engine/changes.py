@@ -63,6 +63,7 @@ EXPORTS = [
     "purchase_requests_export",
     "revenue_recognition_export",
     "wbs_export",
+    "vendor_bills_export",
 ]
 ALL_WORKFLOWS = IMPORTS + EXPORTS
 
@@ -234,6 +235,18 @@ def new_approved_expense_report(world: World) -> str:
     return envelope
 
 
+def new_approved_vendor_bill_envelope(world: World) -> str:
+    """A new approved envelope of a contractor whose earlier one became a vendor bill; returns its id."""
+    like = _exported_example(world, "Envelope", "netsuite_vendor_bill_id__c")
+    ticket = next(world.spp.read("Ticket", equal_to_any={"envelopeid": [like["id"]]}))
+    day = like["date"][:10]
+    envelope = _added(world, "Envelope", {"userid": like["userid"], "name": "New site visit", "date": day})
+    fields = {k: ticket[k] for k in ("itemid", "projectid", "quantity", "cost", "total") if ticket.get(k)}
+    _added(world, "Ticket", {**fields, "envelopeid": envelope, "userid": like["userid"], "date": day})
+    _approve(world, "Envelope", envelope)
+    return envelope
+
+
 def new_approved_invoice(world: World, hours: tuple[float, ...] = (3.0, 4.5)) -> str:
     """A new invoice of an exported invoice's customer and project with one time charge per ``hours``
     (same service and rate: one NetSuite line), approved. Negative hours make it a credit."""
@@ -341,4 +354,5 @@ NEW_EXPORT_RECORD = {
     "purchase_requests_export": new_approved_purchase_request,
     "revenue_recognition_export": new_approved_revenue_transaction,
     "wbs_export": new_wbs_project,
+    "vendor_bills_export": new_approved_vendor_bill_envelope,
 }

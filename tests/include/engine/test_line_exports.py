@@ -20,6 +20,7 @@ from .changes import (
     new_approved_invoice,
     new_approved_purchase_request,
     new_approved_revenue_transaction,
+    new_approved_vendor_bill_envelope,
     new_spp_customer,
     new_wbs_project,
 )
@@ -151,6 +152,44 @@ def test_expense_report_lines_are_the_envelope_receipts(world: World) -> None:
             assert _money(line["rate"]) == _money(ticket["cost"])
             assert _money(line["amount"]) == _money(ticket["total"])
             assert _ref(line.get("customer")) == _netsuite_id(world, "project", ticket.get("projectid"))
+    # a contractor's approved envelope is a vendor bill's to send, never an employee expense report
+    contractors = {u["id"] for u in world.spp.read("User") if u.get("netsuite_vendor_id__c")}
+    theirs = [d for d in world.spp.read("Envelope") if d["userid"] in contractors and d.get("status") == "A"]
+    assert theirs and not any(d.get(field) for d in theirs)
+
+
+def test_vendor_bill_lines_are_the_contractors_receipts_and_employees_envelopes_stay_out(
+    world: World,
+) -> None:
+    world.run_upstream("vendor_bills_export")
+    field = world.workflow("vendor_bills_export").netsuite_id_field
+    before = {d["id"] for d in world.spp.read("Envelope") if d.get(field) not in (None, "", "-1")}
+    new_envelope = new_approved_vendor_bill_envelope(world)
+
+    summary = world.run("vendor_bills_export")
+
+    assert summary.status == "success" and summary.failed == 0, summary
+    created = _created_ids(world, "Envelope", field, before)
+    assert new_envelope in created and len(created) == summary.created
+    envelopes = {d["id"]: d for d in world.spp.read("Envelope", ids=created)}
+    for spp_id, record in _exported(world, "Envelope", field, created, "vendorBill").items():
+        source = envelopes[spp_id]
+        # a contractor: the bill is owed to the NetSuite vendor the SPP user was imported from
+        assert _ref(record["entity"]) == _netsuite_id(world, "vendor_user", source["userid"])
+        assert not source.get("netsuite_expense_report_id__c")  # not an employee's expense report too
+        assert str(record["tranDate"])[:10] == source["date"][:10]
+        assert record["externalId"] == f"spp-vendorbill-{spp_id}"
+        tickets = list(world.spp.read("Ticket", equal_to_any={"envelopeid": [spp_id]}))
+        lines = _lines(record, "expenseList", "expense")
+        assert len(lines) == len(tickets) > 0
+        for line, ticket in zip(lines, tickets, strict=True):
+            assert _ref(line["category"]) == _netsuite_id(world, "expense_item", ticket["itemid"])
+            assert _money(line["amount"]) == _money(ticket["total"])
+            assert _ref(line.get("customer")) == _netsuite_id(world, "project", ticket.get("projectid"))
+    # no employee's envelope became a bill
+    users = {u["id"]: u for u in world.spp.read("User")}
+    billed = [d for d in world.spp.read("Envelope") if d.get(field) not in (None, "", "-1")]
+    assert billed and all(users[d["userid"]].get("netsuite_vendor_id__c") for d in billed)
 
 
 def test_an_invoice_of_an_unlinked_customer_is_reported_and_exported_once_the_customer_is(

@@ -59,7 +59,7 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "products_import": (1, 4, 0),
     "support_cases_import": (1, 3, 0),
     "other_charge_items_import": (5, 0, 0),  # set up since the last sync: none in SPP yet
-    "vendor_users_import": (2, 0, 0),  # the active contractors among the vendors: none a user yet
+    "vendor_users_import": (1, 1, 0),  # one active contractor became a user at the last sync, one not yet
     "revenue_rules_import": (8, 0, 2),  # none in SPP yet; two orders' projects are never imported
     "credit_memos_import": (4, 0, 0),  # raised in NetSuite since the last sync; SPP's own credits stay out
     "customers_export": (1, 0, 0),
@@ -71,6 +71,7 @@ FIRST_RUN: dict[str, tuple[int, int, int]] = {
     "purchase_requests_export": (3, 0, 0),
     "revenue_recognition_export": (3, 0, 0),
     "wbs_export": (2, 0, 0),  # the flagged projects the last sync did not send
+    "vendor_bills_export": (1, 0, 0),  # the contractor's envelope approved since the last sync
 }
 
 # The SPP command that creates an import's records.

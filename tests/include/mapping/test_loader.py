@@ -98,6 +98,13 @@ SHIPPED = {
         "Item",
     ),
     "vendor_users_import": ("Employees (Vendors)", "import", "vendor_user", "vendor", "User"),
+    "vendor_bills_export": (
+        "Expense Reports (Vendor Bills)",
+        "export",
+        "vendor_bill",
+        "Envelope",
+        "vendorBill",
+    ),
     "wbs_export": ("WBS (Opportunity)", "export", "wbs", "Project", "opportunity"),
     "credit_memos_import": ("Credit Memos (Credit Memos)", "import", "credit_memo", "creditMemo", "Invoice"),
     "reimbursements_import": (
@@ -178,7 +185,16 @@ def test_entity_imports_filter_on_active_records_flagged_for_export(mappings_dir
 
 def test_exports_take_approved_records_only(mappings_dir: Path) -> None:
     workflows, _ = load_workflows(mappings_dir)
-    assert workflows["expense_reports_export"].source.filters == (Filter("status", "equals", "A"),)
+    # employees' envelopes as expense reports, contractors' (users who are vendors) as vendor bills
+    contractor = Via("User", "userid")
+    assert workflows["expense_reports_export"].source.filters == (
+        Filter("status", "equals", "A"),
+        Filter("netsuite_vendor_id__c", "empty", True, contractor),
+    )
+    assert workflows["vendor_bills_export"].source.filters == (
+        Filter("status", "equals", "A"),
+        Filter("netsuite_vendor_id__c", "empty", False, contractor),
+    )
     assert workflows["time_entries_export"].source.filters == (
         Filter("status", "equals", "A", Via("Timesheet", "timesheetid")),
     )
