@@ -1617,7 +1617,7 @@ _RECORDS += [
             " approvalStatus:ref postingPeriod:ref tranDate:dateTime exchangeRate:double terms:ref"
             " dueDate:dateTime tranId:string userTotal:double memo:string currency:ref class:ref"
             " department:ref location:ref status:string expenseList:sublist itemList:sublist"
-            " customFieldList:customFieldList",
+            " purchaseOrderList:recordRefList customFieldList:customFieldList",
             sublists={
                 "expenseList": _sublist(
                     "VendorBillExpenseList",

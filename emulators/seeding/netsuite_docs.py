@@ -41,10 +41,10 @@ from emulators.seeding.model import (
     TimeEntry,
     World,
 )
-from emulators.seeding.purchasing import PRODUCT_FLAG
+from emulators.seeding.purchasing import PRODUCT_FLAG, purchase_bills, purchase_orders, vendor_credits
 from emulators.seeding.revenue import DEFERRED_REVENUE_ACCOUNT, REVENUE_ACCOUNT
 from emulators.seeding.sales import REVENUE_RULE_FIELD, revenue_rule, wbs_tasks
-from emulators.seeding.timeline import ns_datetime
+from emulators.seeding.timeline import HOUR, LAST_SYNC, ns_datetime
 from emulators.seeding.world import NETSUITE_LOAD_STEPS
 
 SUBSIDIARY = {"internalId": "1"}  # the seed is subsidiary-free; "1" is the parent company
@@ -484,6 +484,65 @@ def _vendor_bill_rows(world: World) -> Iterator[StoreRow]:
             yield _row("vendorBill", doc, stamp, stamp)
 
 
+def _purchase_lines(request: PurchaseRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "item": ref(line.product),
+            "quantity": line.quantity,
+            "rate": f"{line.cost:.2f}",
+            "amount": line.total,
+        }
+        for line in request.lines
+    ]
+
+
+def _fulfilment_row(rtype: str, number: int, doc: dict[str, Any]) -> StoreRow:
+    """A purchase order, bill or credit NetSuite made since the last sync (the ``number``-th, from 0)."""
+    made = LAST_SYNC + (number + 1) * HOUR
+    doc = {**doc, "tranDate": _midnight(made.date()), "subsidiary": dict(SUBSIDIARY)}
+    return _row(rtype, doc, made, made)
+
+
+def _purchase_order_rows(world: World) -> Iterator[StoreRow]:
+    """Purchase orders made from requisitions SPP sent, to the vendor of the request's first line."""
+    for n, request in enumerate(purchase_orders(world)):
+        doc = {
+            "entity": ref(request.lines[0].vendor),
+            "createdFrom": {"internalId": str(request.ns_id)},
+            "tranId": f"PO-{n + 1:05d}",
+            "total": request.total,
+            "itemList": {"item": _purchase_lines(request)},
+        }
+        yield _fulfilment_row("purchaseOrder", n, doc)
+
+
+def _purchase_bill_rows(world: World) -> Iterator[StoreRow]:
+    """Vendor bills of those purchase orders (``purchaseOrderList``), for the ordered amount."""
+    orders = {id(r): world.first_ns_id["purchaseOrder"] + n for n, r in enumerate(purchase_orders(world))}
+    for n, request in enumerate(purchase_bills(world)):
+        doc = {
+            "entity": ref(request.lines[0].vendor),
+            "purchaseOrderList": {"recordRef": [{"internalId": str(orders[id(request)])}]},
+            "tranId": f"VB-{n + 1:05d}",
+            "userTotal": request.total,
+            "itemList": {"item": _purchase_lines(request)},
+        }
+        yield _fulfilment_row("vendorBill", n, doc)
+
+
+def _vendor_credit_rows(world: World) -> Iterator[StoreRow]:
+    """Vendor credits against those bills (``createdFrom``): a tenth of the bill back."""
+    bills = {id(r): world.first_ns_id["vendorBill:purchase"] + n for n, r in enumerate(purchase_bills(world))}
+    for n, request in enumerate(vendor_credits(world)):
+        doc = {
+            "entity": ref(request.lines[0].vendor),
+            "createdFrom": {"internalId": str(bills[id(request)])},
+            "tranId": f"VC-{n + 1:05d}",
+            "total": round(request.total / 10, 2),
+        }
+        yield _fulfilment_row("vendorCredit", n, doc)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -510,6 +569,9 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "creditMemo:netsuite": _netsuite_credit_memo_rows,
         "opportunity": _opportunity_rows,
         "vendorBill": _vendor_bill_rows,
+        "purchaseOrder": _purchase_order_rows,
+        "vendorBill:purchase": _purchase_bill_rows,
+        "vendorCredit": _vendor_credit_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_STEPS
     for step, produce in producers.items():

@@ -6,6 +6,10 @@ Products).
   are imported too, inactive). Every third is an individual contractor (``isPerson``), whom Employees
   (Vendors) makes an SPP user: every other contractor in both systems became one at the last sync
   (``externalid`` ``vendor-<id>``, ``netsuite_vendor_id__c``), the rest are not users yet.
+* Purchase fulfilment (NetSuite ``purchaseOrder``, ``vendorBill``, ``vendorCredit``; recorded on the SPP
+  ``Purchaserequest``): every other requisition SPP exported became a purchase order (``createdFrom``) to
+  its first line's vendor, every other order was billed (``purchaseOrderList``) and the first bill credited
+  (``createdFrom``), all since the last sync: no SPP request records any of them yet.
 * Contractors' expense reports (SPP ``Envelope`` + ``Ticket``s of those users): two each, one the last sync
   sent as a NetSuite ``vendorBill`` (``spp-vendorbill-<id>``, ``netsuite_vendor_bill_id__c``) and one
   approved since, waiting for Expense Reports (Vendor Bills).
@@ -166,3 +170,18 @@ def plan_contractor_expenses(world: World, rng: random.Random) -> None:
             ]
             stamps = stamps_for(state, created_on(rng, day), rng)
             world.vendor_expense_reports.append(ExpenseReport(user, day, state, lines, stamps))
+
+
+def purchase_orders(world: World) -> list[PurchaseRequest]:
+    """The requests whose exported requisition NetSuite made a purchase order of: every other one."""
+    return [r for r in world.purchase_requests if r.state is State.EXPORTED][::2]
+
+
+def purchase_bills(world: World) -> list[PurchaseRequest]:
+    """The requests whose purchase order NetSuite billed: every other one."""
+    return purchase_orders(world)[::2]
+
+
+def vendor_credits(world: World) -> list[PurchaseRequest]:
+    """The requests whose bill NetSuite credited: the first."""
+    return purchase_bills(world)[:1]

@@ -27,6 +27,9 @@ from emulators.seeding.purchasing import (
     build_vendors,
     plan_contractor_expenses,
     plan_purchase_requests,
+    purchase_bills,
+    purchase_orders,
+    vendor_credits,
 )
 from emulators.seeding.revenue import plan_revenue_transactions
 from emulators.seeding.sales import (
@@ -65,6 +68,9 @@ NETSUITE_LOAD_STEPS = (
     "creditMemo:netsuite",  # credit memos raised in NetSuite (a second block of the type)
     "opportunity",  # the WBS of SPP projects the last sync sent
     "vendorBill",  # contractors' expense reports the last sync sent
+    "purchaseOrder",  # purchase fulfilment of requisitions SPP sent: orders, their bills, credits
+    "vendorBill:purchase",
+    "vendorCredit",
 )
 """The NetSuite load, step by step: a record type, or ``type:label`` for a later block of one."""
 NETSUITE_LOAD_ORDER = tuple(dict.fromkeys(step.split(":")[0] for step in NETSUITE_LOAD_STEPS))
@@ -200,6 +206,12 @@ def _assign_ids(world: World) -> None:
     _number(spp, "User:vendor", world.vendor_users, "spp_id")
     _number_all(spp, "Envelope:vendor", world.vendor_expense_reports)
     spp.block("Ticket:vendor", sum(len(r.lines) for r in world.vendor_expense_reports))
+    for rtype, requests in (
+        ("purchaseOrder", purchase_orders(world)),
+        ("vendorBill:purchase", purchase_bills(world)),
+        ("vendorCredit", vendor_credits(world)),
+    ):
+        ns.block(rtype, len(requests))  # purchase fulfilment, numbered in request order
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 

@@ -109,7 +109,7 @@ _MATCH_RULE = {
             **_NAME,
             "description": "target field compared (NetSuite-ID field, external id or natural key)",
         },
-        "source": {**_NAME, "description": "source field whose value the target field must equal"},
+        "source": {**_SOURCE_PATH, "description": "source field whose value the target field must equal"},
         "template": {"type": "string", "description": "or a {field} template giving that value"},
     },
 }

@@ -74,6 +74,13 @@ NS_REF_TARGETS = {
     ("vendorBill", "entity"): "vendor",
     ("vendorBill", "category"): "expenseCategory",
     ("vendorBill", "customer"): "job",
+    ("vendorBill", "recordRef"): "purchaseOrder",  # purchaseOrderList: the orders a bill pays
+    ("vendorBill", "item"): "nonInventoryPurchaseItem",
+    ("purchaseOrder", "entity"): "vendor",
+    ("purchaseOrder", "createdFrom"): "purchaseRequisition",
+    ("purchaseOrder", "item"): "nonInventoryPurchaseItem",
+    ("vendorCredit", "entity"): "vendor",
+    ("vendorCredit", "createdFrom"): "vendorBill",
 }
 NS_REFS_WITHOUT_RECORDS = {
     "subsidiary",

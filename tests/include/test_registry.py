@@ -99,6 +99,9 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "revenue_rule",
         "wbs",
         "vendor_bill",
+        "purchase_order",
+        "purchase_bill",
+        "vendor_credit",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"
@@ -206,6 +209,20 @@ def test_the_local_spp_service_knows_every_declared_object_type() -> None:
         assert otype.netsuite_id_field == registry.spp_object_type(name).netsuite_id_field
 
 
+# entities declared after another of the same SPP type, with their own NetSuite ID field
+SECOND = (
+    "credit_memo",
+    "support_case",
+    "other_charge_item",
+    "vendor_user",
+    "wbs",
+    "vendor_bill",
+    "purchase_order",
+    "purchase_bill",
+    "vendor_credit",
+)
+
+
 def test_the_seeds_pair_the_registrys_entities() -> None:
     from emulators.seeding.crossref import (
         NETSUITE_ID_FIELDS,
@@ -215,12 +232,7 @@ def test_the_seeds_pair_the_registrys_entities() -> None:
     )
 
     # an SPP type's entity, not the second ones sharing it (credits, support cases, charge items, contractors)
-    entities = [
-        e
-        for e in registry.ENTITIES.values()
-        if e.name
-        not in ("credit_memo", "support_case", "other_charge_item", "vendor_user", "wbs", "vendor_bill")
-    ]
+    entities = [e for e in registry.ENTITIES.values() if e.name not in SECOND]
     assert NETSUITE_RECORD_TYPES == {e.spp_type: e.netsuite_type for e in entities}
     assert NETSUITE_ID_FIELDS == {e.spp_type: e.netsuite_id_field for e in entities}
     assert spp_external_id("Task", 7) == "spp-task-7"

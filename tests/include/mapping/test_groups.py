@@ -561,10 +561,12 @@ def test_the_shipped_schedules(workflows: dict[str, Workflow]) -> None:
         "sat": 1,
     }
     assert groups["billing"].crons() == ["0 19 * * 1,2,3,4,5"]
+    assert groups["purchasing"].crons() == ["0 10,16 * * 1,2,3,4,5"]
     assert scheduled_members(groups) == (
         set(groups["oneview_reports"].workflows)
         | set(groups["time_and_expenses"].workflows)
         | set(groups["billing"].workflows)
+        | set(groups["purchasing"].workflows)
     )
 
 

@@ -107,6 +107,27 @@ SHIPPED = {
     ),
     "wbs_export": ("WBS (Opportunity)", "export", "wbs", "Project", "opportunity"),
     "credit_memos_import": ("Credit Memos (Credit Memos)", "import", "credit_memo", "creditMemo", "Invoice"),
+    "purchase_orders_import": (
+        "POs (Purchase Orders)",
+        "import",
+        "purchase_order",
+        "purchaseOrder",
+        "Purchaserequest",
+    ),
+    "purchase_bills_import": (
+        "POs (Vendor Bills)",
+        "import",
+        "purchase_bill",
+        "vendorBill",
+        "Purchaserequest",
+    ),
+    "vendor_credits_import": (
+        "Vendor Credits (Vendor Credits)",
+        "import",
+        "vendor_credit",
+        "vendorCredit",
+        "Purchaserequest",
+    ),
     "reimbursements_import": (
         "Reimbursements (Expense Report Reimbursements)",
         "import",
@@ -144,6 +165,16 @@ SHIPPED = {
 ONEVIEW_SHIPPED = {"oneview_project_profitability", "oneview_utilisation", "oneview_backlog"}
 
 
+# imports of what NetSuite did with records SPP exported: they run after those exports
+IMPORTS_AFTER_EXPORTS = {
+    "payments_import",
+    "reimbursements_import",
+    "purchase_orders_import",
+    "purchase_bills_import",
+    "vendor_credits_import",
+}
+
+
 def test_every_shipped_mapping_loads_without_errors(mappings_dir: Path) -> None:
     workflows, errors = load_workflows(mappings_dir)
     assert errors == {}
@@ -164,7 +195,11 @@ def test_shipped_mapping_declares_its_connector_workflow(mappings_dir: Path, wor
 def test_imports_create_and_update_while_exports_are_create_only(mappings_dir: Path) -> None:
     workflows, _ = load_workflows(mappings_dir)
     # "Update NetSuite Projects / Tasks with SPP data"; reimbursements mark envelopes SPP exported
-    updates_only = {"projects_update_export", "project_tasks_update_export", "reimbursements_import"}
+    updates_only = {
+        "projects_update_export",
+        "project_tasks_update_export",
+        *IMPORTS_AFTER_EXPORTS,
+    } - {"payments_import"}
     for workflow in workflows.values():
         if workflow.id in updates_only:
             assert (workflow.policy.create, workflow.policy.update) == (False, True), workflow.id
@@ -222,10 +257,16 @@ def test_dependencies_put_entities_before_their_children(mappings_dir: Path) -> 
     # SPP, reimbursements of its expense reports
     assert order.index("invoices_export") < order.index("payments_import")
     assert order.index("expense_reports_export") < order.index("reimbursements_import")
+    assert (
+        order.index("purchase_requests_export")
+        < order.index("purchase_orders_import")
+        < order.index("purchase_bills_import")
+        < order.index("vendor_credits_import")
+    )
     assert all(
         order.index(w) < order.index("customers_export")
         for w in workflows
-        if workflows[w].is_import and w not in ("payments_import", "reimbursements_import")
+        if workflows[w].is_import and w not in IMPORTS_AFTER_EXPORTS
     )
 
 

@@ -236,6 +236,14 @@ def test_external_id_fields_are_spelt_as_the_target_system_spells_them(write_map
     assert "'externalId'" in _error(write_mapping("widgets_export", wrong)).message
 
 
+# update-only imports that find their SPP record through the NetSuite record theirs was made from
+THROUGH_PARENT = {
+    "purchase_orders_import": ("netsuite_purchase_request_id__c", "createdFrom.internalId"),
+    "purchase_bills_import": ("netsuite_purchase_order_id__c", "purchaseOrderList.recordRef.0.internalId"),
+    "vendor_credits_import": ("netsuite_purchase_bill_id__c", "createdFrom.internalId"),
+}
+
+
 def test_shipped_mappings_match_by_natural_key_last(mappings_dir: Path) -> None:
     expected = {
         "customers_import": ("company", "companyName"),
@@ -252,8 +260,10 @@ def test_shipped_mappings_match_by_natural_key_last(mappings_dir: Path) -> None:
         if workflow.is_oneview:  # report rows are found by their externalId upsert alone
             assert kinds == [], workflow_id
             continue
-        if not workflow.policy.create:  # update-only: the record's own NetSuite id, nothing else
-            assert kinds == ["netsuite_id"], workflow_id
+        if not workflow.policy.create:  # update-only: the record's own NetSuite id, or the step before's
+            natural = [(r.target, r.source) for r in workflow.match if r.kind == "natural_key"]
+            assert kinds[0] == "netsuite_id", workflow_id
+            assert natural == ([THROUGH_PARENT[workflow_id]] if workflow_id in THROUGH_PARENT else [])
             continue
         assert kinds[:2] == ["netsuite_id", "external_id"], workflow_id
         natural = [(r.target, r.source) for r in workflow.match if r.kind == "natural_key"]
