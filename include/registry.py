@@ -730,6 +730,20 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
                 description="NetSuite vendor credit against that bill -> credited on the SPP request",
             ),
             Entity(
+                "arm_revenue_transaction",
+                "customRecord",
+                "Revenue_recognition_transaction",
+                import_workflow="arm_revenue_transactions_export",
+                export_workflow="arm_revenue_transactions_export",
+                depends_on=("project",),
+                export_external_id="spp-arm-revenue-{id}",
+                own_netsuite_id_field="netsuite_arm_revenue_transaction_id__c",
+                # the same transactions may go to journal entries too (revenue_recognition_export)
+                shares_source_records=True,
+                custom_record_type="customrecord_oa_arm_revenue_transaction",
+                description='SPP revenue recognition transaction -> "Revenue Transactions for ARM" record',
+            ),
+            Entity(
                 "wbs",
                 "opportunity",
                 "Project",
@@ -860,6 +874,19 @@ CUSTOM_RECORD_TYPES: Mapping[str, CustomRecordTypeInfo] = MappingProxyType(
                     _field("custrecord_spp_bl_open_tasks", "integer"),
                     _field("custrecord_spp_bl_status", "text"),
                     _field("custrecord_spp_bl_at_risk", "checkbox"),
+                ),
+            ),
+            # SuiteProjects Pro's bundle for Advanced Revenue Management: what NetSuite's revenue
+            # arrangements and plans are built from (written by the ARM export workflow)
+            CustomRecordTypeInfo(
+                "customrecord_oa_arm_revenue_transaction",
+                "3",
+                "SuiteProjects Pro: Revenue Transactions for ARM",
+                (
+                    _field("custrecord_oa_arm_project", "select", required=True, references="job"),
+                    _field("custrecord_oa_arm_date", "date", required=True),
+                    _field("custrecord_oa_arm_amount", "decimal", required=True),
+                    _field("custrecord_oa_arm_spp_id", "text"),
                 ),
             ),
             # One row of any report kept as it is: what the benchmark and the tests write the local

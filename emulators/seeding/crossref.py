@@ -28,6 +28,10 @@ VENDOR_BILL = ENTITIES["vendor_bill"]
 """Contractors are SPP users (``vendor-<id>``, ``netsuite_vendor_id__c``); their envelopes are vendor
 bills (``spp-vendorbill-<id>``, ``netsuite_vendor_bill_id__c``), apart from employees' expense reports."""
 
+ARM = ENTITIES["arm_revenue_transaction"]
+"""Revenue recognition transactions may also be "Revenue Transactions for ARM" custom records
+(``spp-arm-revenue-<id>``, ``netsuite_arm_revenue_transaction_id__c``), apart from their journal entries."""
+
 WBS = ENTITIES["wbs"]
 """An SPP project flagged for WBS export is a NetSuite opportunity too, with its own NetSuite ID field and
 ``externalId`` (``spp-wbs-<id>``), apart from the job it is exported as."""

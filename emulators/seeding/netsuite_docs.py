@@ -20,6 +20,7 @@ from emulators.netsuite.schema import RECORD_TYPES
 from emulators.netsuite.storage import to_stored
 from emulators.seeding.activity import iter_time_entries
 from emulators.seeding.crossref import (
+    ARM,
     COST_CENTER_RECORD_TYPE,
     CREDIT,
     EXPORT_FLAG,
@@ -42,10 +43,11 @@ from emulators.seeding.model import (
     World,
 )
 from emulators.seeding.purchasing import PRODUCT_FLAG, purchase_bills, purchase_orders, vendor_credits
-from emulators.seeding.revenue import DEFERRED_REVENUE_ACCOUNT, REVENUE_ACCOUNT
+from emulators.seeding.revenue import DEFERRED_REVENUE_ACCOUNT, REVENUE_ACCOUNT, arm_sent
 from emulators.seeding.sales import REVENUE_RULE_FIELD, revenue_rule, wbs_tasks
 from emulators.seeding.timeline import HOUR, LAST_SYNC, ns_datetime
 from emulators.seeding.world import NETSUITE_LOAD_STEPS
+from include.registry import custom_record_type
 
 SUBSIDIARY = {"internalId": "1"}  # the seed is subsidiary-free; "1" is the parent company
 EXPENSE_ACCOUNT = {"internalId": "1"}  # expense categories must name an account; the seed has no accounts
@@ -543,6 +545,27 @@ def _vendor_credit_rows(world: World) -> Iterator[StoreRow]:
         yield _fulfilment_row("vendorCredit", n, doc)
 
 
+def _arm_rows(world: World) -> Iterator[StoreRow]:
+    """ "Revenue Transactions for ARM" records of transactions the last sync sent there too."""
+    record_type = custom_record_type(ARM.custom_record_type or "")
+    for transaction in arm_sent(world):
+        stamp = transaction.stamps.netsuite
+        assert stamp is not None
+        doc = {
+            "recType": {"internalId": record_type.internal_id, "name": record_type.name},
+            "externalId": spp_external_id("Revenue_recognition_transaction", transaction.spp_id, ARM),
+            "name": transaction.name,
+            "isInactive": False,
+            "customFieldList": {
+                "custrecord_oa_arm_project": ref(transaction.project),
+                "custrecord_oa_arm_date": _midnight(transaction.date),
+                "custrecord_oa_arm_amount": transaction.amount,
+                "custrecord_oa_arm_spp_id": str(transaction.spp_id),
+            },
+        }
+        yield _row("customRecord", doc, stamp, stamp)
+
+
 def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow]]]:
     """(record type, first id, rows) in load order; rows are generated lazily."""
     producers = {
@@ -572,6 +595,7 @@ def netsuite_batches(world: World) -> Iterator[tuple[str, int, Iterable[StoreRow
         "purchaseOrder": _purchase_order_rows,
         "vendorBill:purchase": _purchase_bill_rows,
         "vendorCredit": _vendor_credit_rows,
+        "customRecord:arm": _arm_rows,
     }
     assert tuple(producers) == NETSUITE_LOAD_STEPS
     for step, produce in producers.items():

@@ -5,6 +5,10 @@ As many as invoices, on SPP projects, in the transactions' states (see :mod:`.ac
 exported before the last sync are NetSuite ``journalEntry`` records of two balanced lines (deferred
 revenue debited, revenue credited) on linked projects. Drawn from their own random stream, so adding
 them changed no earlier record of the seed.
+
+Every other exported transaction was also sent to a "Revenue Transactions for ARM" custom record
+(``spp-arm-revenue-<id>``, ``netsuite_arm_revenue_transaction_id__c``) by the last sync; the rest wait for
+the ARM export.
 """
 
 from __future__ import annotations
@@ -34,3 +38,14 @@ def plan_revenue_transactions(world: World, rng: random.Random) -> None:
         world.revenue_transactions.append(
             RevenueTransaction(project, day, state, f"Revenue {day:%Y-%m} #{i + 1}", amount, stamps)
         )
+
+
+def arm_sent(world: World) -> list[RevenueTransaction]:
+    """The transactions the last sync also sent to ARM custom records: every other exported one."""
+    return [t for t in world.revenue_transactions if t.state is State.EXPORTED][::2]
+
+
+def arm_ids(world: World) -> dict[int, int]:
+    """SPP id -> internalId of the ARM record the last sync made of the transaction (once numbered)."""
+    first = world.first_ns_id["customRecord:arm"]
+    return {t.spp_id: first + n for n, t in enumerate(arm_sent(world))}

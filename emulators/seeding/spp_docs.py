@@ -15,6 +15,7 @@ from typing import Any
 
 from emulators.seeding.activity import iter_time_entries
 from emulators.seeding.crossref import (
+    ARM,
     EXPORT_CLAIMED,
     NETSUITE_ID_FIELDS,
     SUPPORT_CASE,
@@ -25,6 +26,7 @@ from emulators.seeding.crossref import (
 )
 from emulators.seeding.loader import StoreRow
 from emulators.seeding.model import EXPORT_ATTEMPTED, Entity, ExpenseReport, Link, State, World, spp_status
+from emulators.seeding.revenue import arm_ids
 from emulators.seeding.sales import WBS_FLAG
 from emulators.seeding.timeline import spp_date, spp_number
 from emulators.seeding.world import SPP_LOAD_STEPS
@@ -361,6 +363,7 @@ def _purchase_item_rows(world: World) -> Iterator[StoreRow]:
 
 
 def _revenue_transaction_rows(world: World) -> Iterator[StoreRow]:
+    arm = arm_ids(world)
     for transaction in world.revenue_transactions:
         assert transaction.project.parent is not None
         doc = {
@@ -372,6 +375,8 @@ def _revenue_transaction_rows(world: World) -> Iterator[StoreRow]:
             "status": spp_status(transaction.state),
             **_transaction_ns_id("Revenue_recognition_transaction", transaction.state, transaction.ns_id),
         }
+        if transaction.spp_id in arm:  # sent to ARM too
+            doc[ARM.netsuite_id_field] = str(arm[transaction.spp_id])
         yield _row(doc, transaction.stamps.created, transaction.stamps.updated)
 
 

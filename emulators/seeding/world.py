@@ -31,7 +31,7 @@ from emulators.seeding.purchasing import (
     purchase_orders,
     vendor_credits,
 )
-from emulators.seeding.revenue import plan_revenue_transactions
+from emulators.seeding.revenue import arm_sent, plan_revenue_transactions
 from emulators.seeding.sales import (
     build_other_charge_items,
     plan_netsuite_credit_memos,
@@ -71,6 +71,7 @@ NETSUITE_LOAD_STEPS = (
     "purchaseOrder",  # purchase fulfilment of requisitions SPP sent: orders, their bills, credits
     "vendorBill:purchase",
     "vendorCredit",
+    "customRecord:arm",  # revenue transactions the last sync sent to ARM custom records
 )
 """The NetSuite load, step by step: a record type, or ``type:label`` for a later block of one."""
 NETSUITE_LOAD_ORDER = tuple(dict.fromkeys(step.split(":")[0] for step in NETSUITE_LOAD_STEPS))
@@ -212,6 +213,7 @@ def _assign_ids(world: World) -> None:
         ("vendorCredit", vendor_credits(world)),
     ):
         ns.block(rtype, len(requests))  # purchase fulfilment, numbered in request order
+    ns.block("customRecord:arm", len(arm_sent(world)))  # ARM revenue transaction records
     world.first_ns_id, world.first_spp_id = ns.first, spp.first
 
 

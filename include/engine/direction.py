@@ -179,7 +179,7 @@ class Export(Direction):
     def identity(
         self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
     ) -> dict[str, Any]:
-        out = dict(target)
+        out = self._typed(workflow, dict(target))
         if target_id:
             # A linked record is updated where it is, by its internalId, whoever created it: an
             # upsert by this workflow's externalId would create a twin of a record NetSuite made.
@@ -189,6 +189,14 @@ class Export(Direction):
         out["externalId"] = workflow.external_id_for(source_id)  # the upsert key
         out.pop("internalId", None)
         return out
+
+    def _typed(self, workflow: Workflow, doc: dict[str, Any]) -> dict[str, Any]:
+        """A custom record names its type (``recType``) in every write; the entity declares which."""
+        declared = registry.ENTITIES.get(workflow.entity)  # OneView rows are no registry entity
+        type_name = declared.custom_record_type if declared is not None else None
+        if type_name is not None and workflow.target.type == "customRecord":
+            doc["recType"] = {"internalId": registry.custom_record_type(type_name).internal_id}
+        return doc
 
     def recorded_target_id(self, workflow: Workflow, doc: dict[str, Any]) -> str | None:
         if not workflow.netsuite_id_field:
@@ -208,7 +216,8 @@ class Export(Direction):
         return bool(workflow.netsuite_id_field)
 
     def marks_exports(self, workflow: Workflow) -> bool:
-        if registry.entity(workflow.entity).shares_source_records:  # the mark is another export's
+        declared = registry.ENTITIES.get(workflow.entity)  # OneView rows are no registry entity
+        if declared is not None and declared.shares_source_records:  # the mark is another export's
             return False
         return bool(workflow.netsuite_id_field) and not workflow.policy.update
 

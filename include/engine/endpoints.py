@@ -166,6 +166,14 @@ class NetSuiteTarget:
         self.workflow = workflow
         self.record_type: str = workflow.target.type
         self._natural: dict[str, dict[str, list[str]]] = {}  # field -> normalised value -> ids
+        # custom records are searched within their type (the entity's, e.g. the ARM transactions')
+        declared = registry.ENTITIES.get(workflow.entity)  # OneView rows are no registry entity
+        type_name = declared.custom_record_type if declared is not None else None
+        self._scope: dict[str, Any] = (
+            {"custom_record_type_id": registry.custom_record_type(type_name).internal_id}
+            if type_name and self.record_type == "customRecord"
+            else {}
+        )
 
     def lookup(self, field: str, values: list[str], *, natural: bool) -> dict[str, list[str]]:
         """NetSuite records holding ``values`` in ``field``: ids by search, natural keys from one
@@ -181,13 +189,14 @@ class NetSuiteTarget:
                 body_fields_only=True,
                 internal_ids=values if by_internal else None,
                 external_ids=None if by_internal else values,
+                **self._scope,
             )
             for doc in hits:
                 found.setdefault(str(doc.get(field) or ""), []).append(str(doc["internalId"]))
             return found
         if field not in self._natural:
             index: dict[str, list[str]] = {}
-            for doc in self.client.search(self.record_type, body_fields_only=True):
+            for doc in self.client.search(self.record_type, body_fields_only=True, **self._scope):
                 value = get_path(doc, field)
                 if value not in (None, ""):
                     index.setdefault(normalise(value, natural=natural), []).append(str(doc["internalId"]))
@@ -320,7 +329,8 @@ class SppSource:
     def _create_only_unmarked(self) -> bool:
         """Records are written once, but the exported mark belongs to another export of theirs."""
         wf = self.workflow
-        shared = registry.entity(wf.entity).shares_source_records
+        declared = registry.ENTITIES.get(wf.entity)
+        shared = declared is not None and declared.shares_source_records
         return shared and bool(wf.netsuite_id_field) and not wf.policy.update
 
     def _attach_children(self, docs: list[dict[str, Any]]) -> None:

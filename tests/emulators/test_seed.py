@@ -81,6 +81,7 @@ NS_REF_TARGETS = {
     ("purchaseOrder", "item"): "nonInventoryPurchaseItem",
     ("vendorCredit", "entity"): "vendor",
     ("vendorCredit", "createdFrom"): "vendorBill",
+    ("customRecord", "custrecord_oa_arm_project"): "job",  # ARM revenue transactions
 }
 NS_REFS_WITHOUT_RECORDS = {
     "subsidiary",

@@ -102,6 +102,7 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "purchase_order",
         "purchase_bill",
         "vendor_credit",
+        "arm_revenue_transaction",
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"
@@ -149,7 +150,11 @@ def test_record_types_of_both_systems() -> None:
         "netsuite_revenue_recognition_transaction_id"  # the one confirmed name without __c
     )
     assert registry.netsuite_types_with_export_flag() == ("customer", "job", "employee")
-    assert [e.name for e in registry.entities_for("netsuite", "customRecord")] == ["cost_center", "rate_card"]
+    assert [e.name for e in registry.entities_for("netsuite", "customRecord")] == [
+        "cost_center",
+        "rate_card",
+        "arm_revenue_transaction",
+    ]
     assert registry.entities_for("spp", "Timesheet") == ()
     with pytest.raises(UnknownRecordType):
         registry.entities_for("spp", "Timesheets")
@@ -220,6 +225,7 @@ SECOND = (
     "purchase_order",
     "purchase_bill",
     "vendor_credit",
+    "arm_revenue_transaction",
 )
 
 

@@ -8,12 +8,15 @@ approvable ones). Every helper returns the id of what it touched in the source s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from include import registry
 from include.engine.direction import direction_of
 from include.engine.endpoints import source_id_of
 from include.engine.window import SyncWindow
+from include.mapping.model import Workflow
 
 from .conftest import World
 
@@ -64,6 +67,7 @@ EXPORTS = [
     "revenue_recognition_export",
     "wbs_export",
     "vendor_bills_export",
+    "arm_revenue_transactions_export",
 ]
 ALL_WORKFLOWS = IMPORTS + EXPORTS
 
@@ -96,12 +100,24 @@ def spp_by_external_id(world: World, object_type: str, external_id: str) -> list
     return list(world.spp.read(object_type, equal_to_any={"externalid": [external_id]}))
 
 
-def netsuite_by_external_id(world: World, record_type: str, external_id: str) -> list[dict[str, Any]]:
-    return list(world.netsuite.search(record_type, external_ids=[external_id]))
+def netsuite_search(world: World, target: str | Workflow, **criteria: Any) -> Iterator[dict[str, Any]]:
+    """Search a NetSuite record type, or a workflow's target (a custom record type within its type)."""
+    if isinstance(target, str):
+        return world.netsuite.search(target, **criteria)
+    declared = registry.ENTITIES.get(target.entity)
+    if target.target.type == "customRecord" and declared is not None and declared.custom_record_type:
+        criteria["custom_record_type_id"] = registry.custom_record_type(
+            declared.custom_record_type
+        ).internal_id
+    return world.netsuite.search(target.target.type, **criteria)
 
 
-def netsuite_count(world: World, record_type: str) -> int:
-    return sum(1 for _ in world.netsuite.search(record_type, body_fields_only=True))
+def netsuite_by_external_id(world: World, target: str | Workflow, external_id: str) -> list[dict[str, Any]]:
+    return list(netsuite_search(world, target, external_ids=[external_id]))
+
+
+def netsuite_count(world: World, target: str | Workflow) -> int:
+    return sum(1 for _ in netsuite_search(world, target, body_fields_only=True))
 
 
 # -- imports: NetSuite side ---------------------------------------------------------------------
@@ -355,4 +371,5 @@ NEW_EXPORT_RECORD = {
     "revenue_recognition_export": new_approved_revenue_transaction,
     "wbs_export": new_wbs_project,
     "vendor_bills_export": new_approved_vendor_bill_envelope,
+    "arm_revenue_transactions_export": new_approved_revenue_transaction,
 }

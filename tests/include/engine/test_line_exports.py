@@ -331,3 +331,39 @@ def test_opportunity_lines_are_the_projects_tasks_planned_as_services(world: Wor
             assert _money(line["quantity"]) == _money(task["planned_hours"])
     # the job the project is exported as keeps its own NetSuite ID field
     assert all(projects[i].get("netsuite_project_id__c") != exported[i]["internalId"] for i in exported)
+
+
+def test_arm_records_carry_the_recognised_amount_on_the_linked_project(world: World) -> None:
+    workflow_id = "arm_revenue_transactions_export"
+    world.run_upstream(workflow_id)
+    wf = world.workflow(workflow_id)
+    field = wf.netsuite_id_field
+    before = {
+        d["id"]
+        for d in world.spp.read("Revenue_recognition_transaction")
+        if d.get(field) not in (None, "", "-1")
+    }
+    new_transaction = new_approved_revenue_transaction(world)
+
+    summary = world.run(workflow_id)
+
+    assert summary.status == "success" and summary.failed == 0, summary
+    created = _created_ids(world, "Revenue_recognition_transaction", field, before)
+    assert new_transaction in created and len(created) == summary.created
+    sources = {d["id"]: d for d in world.spp.read("Revenue_recognition_transaction", ids=created)}
+    ids = {spp_id: sources[spp_id][field] for spp_id in created}
+    records = world.netsuite.get_list(
+        "customRecord", internal_ids=list(ids.values()), custom_record_type_id="3"
+    )
+    for (spp_id, netsuite_id), record in zip(ids.items(), records, strict=True):
+        assert record is not None and record["internalId"] == netsuite_id
+        source = sources[spp_id]
+        custom = record["customFieldList"]
+        assert record["externalId"] == f"spp-arm-revenue-{spp_id}"
+        assert record["name"] == source["name"]
+        assert _ref(custom["custrecord_oa_arm_project"]) == _netsuite_id(
+            world, "project", source["projectid"]
+        )
+        assert _money(custom["custrecord_oa_arm_amount"]) == _money(source["total"])
+        assert str(custom["custrecord_oa_arm_date"])[:10] == source["date"][:10]
+        assert custom["custrecord_oa_arm_spp_id"] == spp_id

@@ -105,6 +105,13 @@ SHIPPED = {
         "Envelope",
         "vendorBill",
     ),
+    "arm_revenue_transactions_export": (
+        "Recognition Transactions (Custom Record: Revenue Transactions for ARM)",
+        "export",
+        "arm_revenue_transaction",
+        "Revenue_recognition_transaction",
+        "customRecord",
+    ),
     "wbs_export": ("WBS (Opportunity)", "export", "wbs", "Project", "opportunity"),
     "credit_memos_import": ("Credit Memos (Credit Memos)", "import", "credit_memo", "creditMemo", "Invoice"),
     "purchase_orders_import": (
