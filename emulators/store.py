@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,13 +156,22 @@ class RecordStore:
         return self.insert_many(rtype, [(data, external_id)])[0]
 
     def insert_many(
-        self, rtype: str, items: Iterable[tuple[dict[str, Any], str | None]], *, at: dt.datetime | None = None
+        self,
+        rtype: str,
+        items: Iterable[tuple[dict[str, Any], str | None]],
+        *,
+        at: dt.datetime | None = None,
+        stamp: Callable[[int, dict[str, Any]], None] | None = None,
     ) -> list[StoredRecord]:
-        """Insert many records in one transaction (the seed generator's fast path)."""
+        """Insert many records in one transaction (the seed generator's fast path); ``stamp`` may
+        complete each document from its new id first (a transaction's generated number)."""
         items = list(items)
         if not items:
             return []
         ids = self.next_ids(len(items))
+        if stamp is not None:
+            for i, (data, _) in zip(ids, items, strict=True):
+                stamp(i, data)
         ts = at or self.tick()
         rows = [
             {

@@ -128,6 +128,34 @@ def _record_error(rules: Sequence[FaultRule], record_type: str, doc: dict[str, A
     return None
 
 
+# Transactions NetSuite numbers itself when the request gives no tranId ("auto-generated numbers", on by
+# default). Assumption: prefix + internalId; real accounts set their own prefixes and counters.
+DOCUMENT_PREFIXES = {
+    "invoice": "INV",
+    "creditMemo": "CM",
+    "salesOrder": "SO",
+    "customerPayment": "PYMT",
+    "journalEntry": "JE",
+    "expenseReport": "EXP",
+    "purchaseOrder": "PO",
+    "purchaseRequisition": "REQ",
+    "opportunity": "OPP",
+}
+
+
+def _document_number(record_type: str) -> Callable[[int, dict[str, Any]], None] | None:
+    """What fills in a new transaction's tranId from its internalId, if NetSuite numbers the type."""
+    prefix = DOCUMENT_PREFIXES.get(record_type)
+    if prefix is None:
+        return None
+
+    def number(internal_id: int, data: dict[str, Any]) -> None:
+        if not data.get("tranId"):
+            data["tranId"] = f"{prefix}{internal_id}"
+
+    return number
+
+
 def _decode(record: StoredRecord) -> dict[str, Any]:
     info = RECORD_TYPES.get(record.rtype)
     doc = from_stored(record, info.modified_field if info else None)
@@ -382,7 +410,9 @@ class SuiteTalkService:
         for record_type, group in _group([p for p in plans if p.existing is None]).items():
             modified = RECORD_TYPES[record_type].modified_field
             stored = self.store.insert_many(
-                record_type, [(to_stored(p.merged, modified), p.external_id) for p in group]
+                record_type,
+                [(to_stored(p.merged, modified), p.external_id) for p in group],
+                stamp=_document_number(record_type),
             )
             for plan, record in zip(group, stored, strict=True):
                 outcomes[plan.index] = _success(record_type, record)

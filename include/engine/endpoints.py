@@ -61,6 +61,10 @@ class Target(Protocol):
 
     def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]: ...
 
+    def read(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        """The target records ``ids`` as stored, in order (None where none is): what pullbacks read."""
+        ...
+
     def retire(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         """Inactivate or delete records whose source vanished (OneView report rows)."""
         ...
@@ -206,6 +210,10 @@ class NetSuiteTarget:
 
     def create(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         return self.client.upsert_list(self.record_type, docs)
+
+    def read(self, internal_ids: list[str]) -> list[dict[str, Any] | None]:
+        """The records ``internal_ids`` as NetSuite holds them (``getList``), in order (pullbacks)."""
+        return self.client.get_list(self.record_type, internal_ids=internal_ids, **self._scope)
 
     def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         """Linked records, by internalId (``updateList``: never a new record)."""
@@ -409,6 +417,10 @@ class SppTarget:
 
     def update(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         return self.client.modify(self.record_type, [_spp_wire_form(d) for d in docs])
+
+    def read(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        found = {str(d["id"]): d for d in self.client.read(self.record_type, ids=ids)}
+        return [found.get(i) for i in ids]
 
     def retire(self, docs: list[dict[str, Any]]) -> list[WriteResult]:
         raise NotImplementedError(f"{self.workflow.id}: only OneView workflows retire records")

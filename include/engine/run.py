@@ -32,6 +32,7 @@ from include.engine.direction import direction_of, linked_ids
 from include.engine.endpoints import source_id_of
 from include.engine.matching import AMBIGUOUS, match_existing
 from include.engine.window import SyncWindow, resolve_window
+from include.mapping.paths import get_path
 from include.results import WriteResult
 
 if TYPE_CHECKING:
@@ -666,6 +667,7 @@ class WorkflowRunner:
         if not field_name:
             return
         updates = [{"id": rec.source_id, field_name: str(res.id)} for rec, res in successes if res.id]
+        self._pull_values(updates)
         try:
             if self.direction.marks_exports(self.workflow):
                 results = self.spp.modify_and_mark_exported(self.workflow.source.type, updates)
@@ -677,6 +679,25 @@ class WorkflowRunner:
         for upd, res in zip(updates, results, strict=True):
             if not res.ok:
                 log.warning("%s: pullback to SPP %s failed: %s", self.name, upd["id"], res.message)
+
+    def _pull_values(self, updates: list[dict[str, Any]]) -> None:
+        """Add the mapping's ``pullbacks`` (values NetSuite made, such as the document number) to the
+        pullback ``updates``, read from the new records in one request. A failed read costs only
+        these values: the internalIds still go back."""
+        pullbacks, field_name = self.workflow.pullbacks, self.workflow.netsuite_id_field
+        if not pullbacks or not updates:
+            return
+        ids = [str(u[field_name]) for u in updates]
+        try:
+            records = self.target.read(ids)
+        except Exception as exc:  # noqa: BLE001 - the ids go back regardless
+            log.warning("%s: reading %d new records for their pullbacks failed: %s", self.name, len(ids), exc)
+            return
+        for update, record in zip(updates, records, strict=True):
+            for source, target in pullbacks:
+                value = get_path(record or {}, source)
+                if value not in (None, ""):
+                    update[target] = str(value.get("internalId") if isinstance(value, dict) else value)
 
     def _commit(
         self,

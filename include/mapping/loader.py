@@ -420,6 +420,7 @@ class Builder:
                 "records per write",
             )
         monitored = self.monitored(source)
+        pullbacks = self.pullbacks(direction, netsuite_id_field)
         workflow = Workflow(
             id=workflow_id,
             title=data["title"],
@@ -442,11 +443,25 @@ class Builder:
             own_schedule=data.get("own_schedule", False),
             description=data.get("description", ""),
             path=self.path,
+            pullbacks=pullbacks,
         )
         expectations = self.expectations(workflow)
         return replace(workflow, expectations=expectations)
 
     # --- sections -----------------------------------------------------------------------------------
+    def pullbacks(self, direction: str, netsuite_id_field: str) -> tuple[tuple[str, str], ...]:
+        items = self.data.get("pullbacks", [])
+        if items and direction != "export":
+            raise self.fail("pullbacks", "pullbacks write NetSuite values back to SPP: export workflows only")
+        out: list[tuple[str, str]] = []
+        for index, raw in enumerate(items):
+            where = f"pullbacks[{index}]"
+            if raw["target"] == netsuite_id_field or raw["target"] in ("id", "externalid"):
+                raise self.fail(f"{where}.target", f"{raw['target']!r} is written by the engine itself")
+            if raw["target"] in {t for _, t in out}:
+                raise self.fail(f"{where}.target", f"{raw['target']!r} is already pulled back")
+            out.append((raw["source"], raw["target"]))
+        return tuple(out)
 
     def entity(self, name: str, key: str) -> registry.Entity:
         """The registry entity ``name``; an unknown one is an error at ``key`` with the close matches."""

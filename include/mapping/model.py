@@ -480,6 +480,9 @@ class Workflow:
     description: str = ""
     path: Path | None = None
     report: ReportSpec | None = None  # OneView workflows: the report read and the rows' keys
+    # Exports: NetSuite fields written back into the SPP record after a create, beside the internalId
+    # (NetSuite field path, SPP field), e.g. the invoice number NetSuite generated
+    pullbacks: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_oneview(self) -> bool:

@@ -221,6 +221,20 @@ WORKFLOW_SCHEMA: dict[str, Any] = {
         "fields": {"type": "array", "items": _FIELD, "minItems": 1},
         "sublists": {"type": "array", "items": _SUBLIST},
         "monitored_fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "pullbacks": {
+            "type": "array",
+            "minItems": 1,
+            "description": "NetSuite fields written back into the SPP record after a create (exports)",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["source", "target"],
+                "properties": {
+                    "source": {**_SOURCE_PATH, "description": "NetSuite field of the created record"},
+                    "target": {**_NAME, "description": "SPP field it is written to"},
+                },
+            },
+        },
         "depends_on": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
         "expectations": {"type": "array", "items": _EXPECTATION},
         "schedule": {"type": ["string", "null"]},

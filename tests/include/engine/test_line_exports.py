@@ -110,6 +110,8 @@ def test_invoice_lines_are_the_spp_charges_grouped_by_service_and_rate(
         assert str(record["tranDate"])[:10] == source["date"][:10]
         assert record[number_field] == source["number"]
         assert record["externalId"] == wf.external_id.replace("{id}", spp_id)
+        # the document number NetSuite generated came back with the internalId (pullback)
+        assert record["tranId"] and source["netsuite_invoice_number__c"] == record["tranId"]
 
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for charge in world.spp.read("Slip", equal_to_any={"invoiceid": [spp_id]}):
