@@ -77,6 +77,9 @@ def cluster_config(tmp_path_factory: pytest.TempPathFactory, mappings_dir: Path)
         extra_env={
             "INTEGRATION_MAPPINGS_DIR": str(mappings_dir),
             "INTEGRATION_NETSUITE_THREADS": str(POOL_SLOTS),
+            # one slot per load task: three loads at once, more than one worker's two slots, so both
+            # workers run some (one task of three slots landed on one worker by chance, or not)
+            "INTEGRATION_SLOTS_PER_LOAD_TASK": "1",
             "INTEGRATION_USE_EMULATORS": "1",
             # writes slow enough that loads overlap: the pool, not luck, keeps concurrency down
             "NETSUITE_LATENCY_MS": "400",
