@@ -518,13 +518,18 @@ def _purchase_order_rows(world: World) -> Iterator[StoreRow]:
         yield _fulfilment_row("purchaseOrder", n, doc)
 
 
+def _step_ids(world: World, step: str, requests: list[PurchaseRequest]) -> dict[int, str]:
+    """The internalIds a fulfilment load step gave the records it made of ``requests`` (by request)."""
+    return {id(r): str(world.first_ns_id[step] + n) for n, r in enumerate(requests)}
+
+
 def _purchase_bill_rows(world: World) -> Iterator[StoreRow]:
     """Vendor bills of those purchase orders (``purchaseOrderList``), for the ordered amount."""
-    orders = {id(r): world.first_ns_id["purchaseOrder"] + n for n, r in enumerate(purchase_orders(world))}
+    orders = _step_ids(world, "purchaseOrder", purchase_orders(world))
     for n, request in enumerate(purchase_bills(world)):
         doc = {
             "entity": ref(request.lines[0].vendor),
-            "purchaseOrderList": {"recordRef": [{"internalId": str(orders[id(request)])}]},
+            "purchaseOrderList": {"recordRef": [{"internalId": orders[id(request)]}]},
             "tranId": f"VB-{n + 1:05d}",
             "userTotal": request.total,
             "itemList": {"item": _purchase_lines(request)},
@@ -534,11 +539,11 @@ def _purchase_bill_rows(world: World) -> Iterator[StoreRow]:
 
 def _vendor_credit_rows(world: World) -> Iterator[StoreRow]:
     """Vendor credits against those bills (``createdFrom``): a tenth of the bill back."""
-    bills = {id(r): world.first_ns_id["vendorBill:purchase"] + n for n, r in enumerate(purchase_bills(world))}
+    bills = _step_ids(world, "vendorBill:purchase", purchase_bills(world))
     for n, request in enumerate(vendor_credits(world)):
         doc = {
             "entity": ref(request.lines[0].vendor),
-            "createdFrom": {"internalId": str(bills[id(request)])},
+            "createdFrom": {"internalId": bills[id(request)]},
             "tranId": f"VC-{n + 1:05d}",
             "total": round(request.total / 10, 2),
         }

@@ -83,16 +83,20 @@ def _catalog_rows(world: World, spp_type: str) -> Iterator[StoreRow]:
             )
 
 
+def _person(f: dict[str, Any]) -> dict[str, str]:
+    """An SPP user's login, name and address, from an employee's or a contractor's NetSuite fields."""
+    return {
+        "nickname": f["entityId"],
+        "name": f"{f['lastName']}, {f['firstName']}",
+        "addr.first": f["firstName"],
+        "addr.last": f["lastName"],
+        "addr.email": f["email"],
+    }
+
+
 def _user_rows(world: World) -> Iterator[StoreRow]:
     for e in world.spp_users:
-        f = e.fields
-        doc = {
-            "nickname": f["entityId"],
-            "name": f"{f['lastName']}, {f['firstName']}",
-            "addr.first": f["firstName"],
-            "addr.last": f["lastName"],
-            "addr.email": f["email"],
-        }
+        doc = _person(e.fields)
         yield _imported("User", e, doc)
 
 
@@ -200,11 +204,7 @@ def _vendor_user_rows(world: World) -> Iterator[StoreRow]:
         vendor, f = user.parent, user.fields
         assert vendor is not None and user.spp_created is not None and user.spp_updated is not None
         doc = {
-            "nickname": f["entityId"],
-            "name": f"{f['lastName']}, {f['firstName']}",
-            "addr.first": f["firstName"],
-            "addr.last": f["lastName"],
-            "addr.email": f["email"],
+            **_person(f),
             "active": "1",
             "externalid": VENDOR_USER.import_external_id.replace("{internalId}", str(vendor.ns_id)),
             VENDOR_USER.netsuite_id_field: str(vendor.ns_id),

@@ -72,6 +72,21 @@ def test_employees_match_by_e_mail_first() -> None:
     assert employee.linking_workflow("export") == "employees_import"  # NetSuite masters employees
 
 
+# entities declared after another of the same SPP type, with their own NetSuite ID field
+SECOND = (
+    "credit_memo",
+    "support_case",
+    "other_charge_item",
+    "vendor_user",
+    "wbs",
+    "vendor_bill",
+    "purchase_order",
+    "purchase_bill",
+    "vendor_credit",
+    "arm_revenue_transaction",
+)
+
+
 def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None:
     assert set(registry.ENTITY_NAMES) == {
         "employee",
@@ -94,15 +109,8 @@ def test_the_entities_the_shipped_mappings_and_the_local_services_know() -> None
         "support_case",
         "purchase_request",
         "revenue_transaction",
-        "other_charge_item",
-        "vendor_user",
         "revenue_rule",
-        "wbs",
-        "vendor_bill",
-        "purchase_order",
-        "purchase_bill",
-        "vendor_credit",
-        "arm_revenue_transaction",
+        *SECOND,
     }
     assert registry.entity("time_entry").external_id("export") == "spp-task-{id}"
     assert registry.entity("expense_report").external_id("export") == "spp-envelope-{id}"
@@ -212,21 +220,6 @@ def test_the_local_spp_service_knows_every_declared_object_type() -> None:
     assert list(OBJECT_TYPES) == list(registry.SPP_OBJECT_TYPES)
     for name, otype in OBJECT_TYPES.items():
         assert otype.netsuite_id_field == registry.spp_object_type(name).netsuite_id_field
-
-
-# entities declared after another of the same SPP type, with their own NetSuite ID field
-SECOND = (
-    "credit_memo",
-    "support_case",
-    "other_charge_item",
-    "vendor_user",
-    "wbs",
-    "vendor_bill",
-    "purchase_order",
-    "purchase_bill",
-    "vendor_credit",
-    "arm_revenue_transaction",
-)
 
 
 def test_the_seeds_pair_the_registrys_entities() -> None:
