@@ -945,6 +945,16 @@ def custom_record_type(script_id: str) -> CustomRecordTypeInfo:
         raise UnknownName("custom record type", str(script_id), CUSTOM_RECORD_TYPES) from None
 
 
+def custom_record_type_id(entity_name: str) -> str | None:
+    """The internalId of the custom record type an entity's NetSuite records are of (the ``recType``
+    every search and write of them names); None for an entity of another record type, or a name the
+    registry does not declare (OneView rows)."""
+    declared = ENTITIES.get(entity_name)
+    if declared is None or declared.custom_record_type is None:
+        return None
+    return custom_record_type(declared.custom_record_type).internal_id
+
+
 def record_type(system: str, name: str) -> RecordTypeInfo | SppObjectType:
     """The record type ``name`` of ``system`` ("netsuite" or "spp")."""
     if system == "netsuite":

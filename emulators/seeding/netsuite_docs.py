@@ -261,21 +261,25 @@ def _credit_memo_rows(world: World) -> Iterator[StoreRow]:
     return _invoice_rows(world, credits=True)
 
 
+def _project_sale(sale: Entity) -> dict[str, Any]:
+    """A transaction NetSuite made for a project's customer (a sales order, a credit memo)."""
+    project = sale.parent
+    assert project is not None and project.parent is not None
+    f = sale.netsuite_fields()
+    return {
+        "entity": ref(project.parent),
+        "job": ref(project),
+        "tranId": f["tranId"],
+        "tranDate": ns_datetime(f["tranDate"]),
+        "total": f["total"],
+        "memo": f["memo"],
+        "subsidiary": dict(SUBSIDIARY),
+    }
+
+
 def _sales_order_rows(world: World) -> Iterator[StoreRow]:
     for number, order in enumerate(world.sales_orders, start=1):
-        project = order.parent
-        assert project is not None and project.parent is not None
-        f = order.netsuite_fields()
-        doc = {
-            "entity": ref(project.parent),
-            "job": ref(project),
-            "tranId": f["tranId"],
-            "tranDate": ns_datetime(f["tranDate"]),
-            "total": f["total"],
-            "memo": f["memo"],
-            "subsidiary": dict(SUBSIDIARY),
-            "customFieldList": {REVENUE_RULE_FIELD: revenue_rule(number)},
-        }
+        doc = {**_project_sale(order), "customFieldList": {REVENUE_RULE_FIELD: revenue_rule(number)}}
         yield _entity_row("salesOrder", order, doc)
 
 
@@ -420,19 +424,7 @@ def _other_charge_item_rows(world: World) -> Iterator[StoreRow]:
 def _netsuite_credit_memo_rows(world: World) -> Iterator[StoreRow]:
     """Credit memos raised in NetSuite: no externalId (SPP did not send them), one item-less total."""
     for memo in world.netsuite_credit_memos:
-        project = memo.parent
-        assert project is not None and project.parent is not None
-        f = memo.netsuite_fields()
-        doc = {
-            "entity": ref(project.parent),
-            "job": ref(project),
-            "tranId": f["tranId"],
-            "tranDate": ns_datetime(f["tranDate"]),
-            "total": f["total"],
-            "memo": f["memo"],
-            "subsidiary": dict(SUBSIDIARY),
-        }
-        yield _entity_row("creditMemo", memo, doc)
+        yield _entity_row("creditMemo", memo, _project_sale(memo))
 
 
 def _opportunity_rows(world: World) -> Iterator[StoreRow]:

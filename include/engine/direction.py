@@ -132,9 +132,7 @@ class Import(Direction):
         )
 
     def written_external_id(self, workflow: Workflow, source_id: str) -> str | None:
-        # An update-only import writes onto records made elsewhere (an envelope SPP exported, marked
-        # reimbursed): it needs no create key, and their externalid is not its to change.
-        return workflow.external_id_for(source_id) if workflow.policy.create else None
+        return workflow.external_id_for(source_id) if workflow.stamps_external_id else None
 
     def identity(
         self, workflow: Workflow, target: dict[str, Any], target_id: str | None, source_id: str
@@ -192,10 +190,9 @@ class Export(Direction):
 
     def _typed(self, workflow: Workflow, doc: dict[str, Any]) -> dict[str, Any]:
         """A custom record names its type (``recType``) in every write; the entity declares which."""
-        declared = registry.ENTITIES.get(workflow.entity)  # OneView rows are no registry entity
-        type_name = declared.custom_record_type if declared is not None else None
-        if type_name is not None and workflow.target.type == "customRecord":
-            doc["recType"] = {"internalId": registry.custom_record_type(type_name).internal_id}
+        type_id = registry.custom_record_type_id(workflow.entity)
+        if type_id is not None and workflow.target.type == "customRecord":
+            doc["recType"] = {"internalId": type_id}
         return doc
 
     def recorded_target_id(self, workflow: Workflow, doc: dict[str, Any]) -> str | None:
@@ -216,10 +213,15 @@ class Export(Direction):
         return bool(workflow.netsuite_id_field)
 
     def marks_exports(self, workflow: Workflow) -> bool:
-        declared = registry.ENTITIES.get(workflow.entity)  # OneView rows are no registry entity
-        if declared is not None and declared.shares_source_records:  # the mark is another export's
+        if _shares_source_records(workflow):  # SPP keeps one mark per object: another export's
             return False
         return bool(workflow.netsuite_id_field) and not workflow.policy.update
+
+    def skips_exported_by_id(self, workflow: Workflow) -> bool:
+        """A create-only export without the marks (``shares_source_records``): its incremental reads
+        leave out the records whose own NetSuite ID field is set, as the marks would."""
+        shared = _shares_source_records(workflow)
+        return shared and bool(workflow.netsuite_id_field) and not workflow.policy.update
 
 
 class OneView(Export):
@@ -287,6 +289,11 @@ def _report(workflow: Workflow) -> ReportSpec:
 
 IMPORT, EXPORT, ONEVIEW = Import(), Export(), OneView()
 DIRECTIONS: dict[str, Direction] = {d.name: d for d in (IMPORT, EXPORT, ONEVIEW)}
+
+
+def _shares_source_records(workflow: Workflow) -> bool:
+    declared = registry.ENTITIES.get(workflow.entity)  # OneView rows are no registry entity
+    return declared is not None and declared.shares_source_records
 
 
 def direction_of(workflow: Workflow) -> Direction:

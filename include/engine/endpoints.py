@@ -118,12 +118,12 @@ class NetSuiteSource:
         the entity's custom record type)."""
         kwargs: dict[str, Any] = {}
         if self.workflow.source.type == "customRecord":
-            type_name = registry.entity(self.workflow.entity).custom_record_type
-            if type_name is None:
+            type_id = registry.custom_record_type_id(self.workflow.entity)
+            if type_id is None:
                 raise ValueError(
                     f"{self.workflow.id}: entity {self.workflow.entity!r} names no custom record type"
                 )
-            kwargs["custom_record_type_id"] = registry.custom_record_type(type_name).internal_id
+            kwargs["custom_record_type_id"] = type_id
         filters = self.workflow.source.equals_filters()
         if "isInactive" in filters:
             kwargs["is_inactive"] = bool(filters["isInactive"])
@@ -171,12 +171,9 @@ class NetSuiteTarget:
         self.record_type: str = workflow.target.type
         self._natural: dict[str, dict[str, list[str]]] = {}  # field -> normalised value -> ids
         # custom records are searched within their type (the entity's, e.g. the ARM transactions')
-        declared = registry.ENTITIES.get(workflow.entity)  # OneView rows are no registry entity
-        type_name = declared.custom_record_type if declared is not None else None
+        type_id = registry.custom_record_type_id(workflow.entity)
         self._scope: dict[str, Any] = (
-            {"custom_record_type_id": registry.custom_record_type(type_name).internal_id}
-            if type_name and self.record_type == "customRecord"
-            else {}
+            {"custom_record_type_id": type_id} if type_id and self.record_type == "customRecord" else {}
         )
 
     def lookup(self, field: str, values: list[str], *, natural: bool) -> dict[str, list[str]]:
@@ -277,7 +274,7 @@ class SppSource:
         # keep them out (full windows read everything, to link records exported by others).
         fresh_only = window.mode == "incremental" and self._create_only()
         # Without the marks (another export owns them) the records' own NetSuite ID field tells the same.
-        skip_exported = window.mode == "incremental" and self._create_only_unmarked()
+        skip_exported = window.mode == "incremental" and EXPORT.skips_exported_by_id(self.workflow)
         window_read: Iterable[dict[str, Any]] = ()
         if window.mode != "records":
             # the related types' changes and the first page of the window travel in one request
@@ -333,13 +330,6 @@ class SppSource:
     def _create_only(self) -> bool:
         """Records are written once and marked exported by the pullback (``Export.marks_exports``)."""
         return EXPORT.marks_exports(self.workflow)
-
-    def _create_only_unmarked(self) -> bool:
-        """Records are written once, but the exported mark belongs to another export of theirs."""
-        wf = self.workflow
-        declared = registry.ENTITIES.get(wf.entity)
-        shared = declared is not None and declared.shares_source_records
-        return shared and bool(wf.netsuite_id_field) and not wf.policy.update
 
     def _attach_children(self, docs: list[dict[str, Any]]) -> None:
         for sub in self.workflow.sublists:

@@ -485,6 +485,13 @@ class Workflow:
     pullbacks: tuple[tuple[str, str], ...] = ()
 
     @property
+    def stamps_external_id(self) -> bool:
+        """Writes carry the workflow's external id. Not an update-only import: it writes onto records
+        made elsewhere (an envelope SPP exported, marked reimbursed), needs no create key, and their
+        externalid is not its to change."""
+        return not (self.is_import and not self.policy.create)
+
+    @property
     def is_oneview(self) -> bool:
         """A published SPP report (OData) into NetSuite custom records."""
         return self.direction == "oneview"

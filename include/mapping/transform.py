@@ -175,7 +175,7 @@ def transform(workflow: Workflow, records: Sequence[Mapping[str, Any]], resolve:
         if external_id is None:
             errors[position].append(f"external id template {workflow.external_id!r} has an empty field")
         elif workflow.is_import:
-            if workflow.policy.create:  # update-only imports leave the record's own externalid alone
+            if workflow.stamps_external_id:
                 target["externalid"] = external_id
             target[workflow.netsuite_id_field] = ids[position]
         else:

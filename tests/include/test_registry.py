@@ -248,3 +248,12 @@ def test_lookup_errors_survive_pickling() -> None:
         registry.spp_object_type("Custmer")
     copy = pickle.loads(pickle.dumps(caught.value))
     assert (type(copy), str(copy), copy.system) == (UnknownRecordType, str(caught.value), "spp")
+
+
+def test_an_entitys_custom_record_type_id_is_the_declared_types() -> None:
+    assert registry.custom_record_type_id("cost_center") == "1"
+    assert registry.custom_record_type_id("arm_revenue_transaction") == (
+        registry.custom_record_type("customrecord_oa_arm_revenue_transaction").internal_id
+    )
+    assert registry.custom_record_type_id("customer") is None  # not a custom record entity
+    assert registry.custom_record_type_id("oneview_backlog") is None  # no registry entity

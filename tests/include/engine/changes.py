@@ -104,11 +104,9 @@ def netsuite_search(world: World, target: str | Workflow, **criteria: Any) -> It
     """Search a NetSuite record type, or a workflow's target (a custom record type within its type)."""
     if isinstance(target, str):
         return world.netsuite.search(target, **criteria)
-    declared = registry.ENTITIES.get(target.entity)
-    if target.target.type == "customRecord" and declared is not None and declared.custom_record_type:
-        criteria["custom_record_type_id"] = registry.custom_record_type(
-            declared.custom_record_type
-        ).internal_id
+    type_id = registry.custom_record_type_id(target.entity)
+    if target.target.type == "customRecord" and type_id is not None:
+        criteria["custom_record_type_id"] = type_id
     return world.netsuite.search(target.target.type, **criteria)
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from include import registry
+
 from .changes import (
     _added,
     _approve,
@@ -354,8 +356,9 @@ def test_arm_records_carry_the_recognised_amount_on_the_linked_project(world: Wo
     assert new_transaction in created and len(created) == summary.created
     sources = {d["id"]: d for d in world.spp.read("Revenue_recognition_transaction", ids=created)}
     ids = {spp_id: sources[spp_id][field] for spp_id in created}
+    type_id = registry.custom_record_type_id(wf.entity)
     records = world.netsuite.get_list(
-        "customRecord", internal_ids=list(ids.values()), custom_record_type_id="3"
+        "customRecord", internal_ids=list(ids.values()), custom_record_type_id=type_id
     )
     for (spp_id, netsuite_id), record in zip(ids.items(), records, strict=True):
         assert record is not None and record["internalId"] == netsuite_id
