@@ -16,6 +16,7 @@ from include.state.records import (
     PlanProgress,
     RecordError,
     RunRecord,
+    SenderKey,
     StagedBatch,
     StagedPlan,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "PlanProgress",
     "RecordError",
     "RunRecord",
+    "SenderKey",
     "StagedBatch",
     "StagedPlan",
     "StagedPlans",

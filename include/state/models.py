@@ -168,7 +168,7 @@ record_error = Table(
     Index(None, "workflow", "created_at"),
 )
 
-EVENT_PENDING, EVENT_TAKEN, EVENT_DONE = "pending", "taken", "done"
+EVENT_PENDING, EVENT_TAKEN, EVENT_DONE, EVENT_FAILED = "pending", "taken", "done", "failed"
 
 event_queue = Table(
     "event_queue",
@@ -182,15 +182,40 @@ event_queue = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("taken_at", UTCDateTime),
     Column("acked_at", UTCDateTime),
+    Column("not_before", UTCDateTime),  # a failed attempt's backoff: not taken again before this
+    Column("target_id", String(64)),  # the record written on the target, once done
+    Column("error", Text),  # the last attempt's error (the target system's message)
     Index(None, "status", "id"),
-    # At most one *pending* event per dedupe key; once taken, a new change may queue again.
-    Index(
-        "uq_event_queue_pending_dedupe_key",
-        "dedupe_key",
-        unique=True,
-        sqlite_where=text("status = 'pending'"),
-        postgresql_where=text("status = 'pending'"),
-    ),
+    # A notice delivered twice (same dedupe key) is one event, whatever became of the first.
+    Index("uq_event_queue_dedupe_key", "dedupe_key", unique=True),
+)
+
+SCHEME_HMAC, SCHEME_JWT = "hmac", "jwt"
+
+# The keys of the systems that send events: an SPP sender's HMAC key (only its SHA-256 digest, see
+# include/events/signatures.py) or a NetSuite sender's X.509 certificate (public key). A sender may
+# hold several at once while it rotates; a retired key signs nothing.
+event_sender_key = Table(
+    "event_sender_key",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("sender", String(64), nullable=False),
+    Column("scheme", String(8), nullable=False),
+    Column("key_id", String(64), nullable=False, unique=True),
+    Column("secret_sha256", String(64)),
+    Column("certificate", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("retired_at", UTCDateTime),
+)
+
+# Token ids (``jti``) already accepted, until the token would have expired anyway.
+event_replay = Table(
+    "event_replay",
+    metadata,
+    Column("sender", String(64), primary_key=True),
+    Column("jti", String(128), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
 )
 
 PLAN_PLANNING, PLAN_COMPLETE, PLAN_FAILED = "planning", "complete", "failed"

@@ -79,7 +79,8 @@ class RecordError:
 
 @dataclass
 class Event:
-    """A queued change notification for (future) real-time processing."""
+    """A queued change notification (real-time sync, single-record export): its type (the system
+    it came from), what it names (``payload``), where it stands and, once settled, what came of it."""
 
     id: int
     event_type: str
@@ -90,6 +91,23 @@ class Event:
     created_at: dt.datetime
     taken_at: dt.datetime | None = None
     acked_at: dt.datetime | None = None
+    not_before: dt.datetime | None = None
+    target_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SenderKey:
+    """A key a system signs its events with: an HMAC key's SHA-256 digest, or an X.509 certificate."""
+
+    sender: str
+    scheme: str  # "hmac" | "jwt"
+    key_id: str
+    secret_sha256: str | None
+    certificate: str | None
+    created_at: dt.datetime
+    retired_at: dt.datetime | None = None
+    id: int | None = None
 
 
 @dataclass

@@ -22,7 +22,7 @@ from include.state import models as m
 from include.state.engine import Transactions, chunked, default_url, make_engine, utcnow
 from include.state.migrate import ensure_schema
 from include.state.plans import StagedPlans
-from include.state.records import Claim, CrossReference, Event, RecordError, RunRecord
+from include.state.records import Claim, CrossReference, Event, RecordError, RunRecord, SenderKey
 
 RUNNING = "running"
 
@@ -371,33 +371,78 @@ class StateStore:
 
     # -- event queue -----------------------------------------------------------------------
     def enqueue(self, event_type: str, payload: dict[str, Any], dedupe_key: str | None = None) -> int | None:
-        """Queue an event; returns its id, or ``None`` if an event with ``dedupe_key`` is already pending."""
-        t = m.event_queue
-        with self._write() as conn:
-            stmt = (
-                self._insert(conn, t)
-                .values(
-                    event_type=event_type,
-                    payload=payload,
-                    dedupe_key=dedupe_key,
-                    status=m.EVENT_PENDING,
-                    attempts=0,
-                    created_at=utcnow(),
-                )
-                .on_conflict_do_nothing()
-                .returning(t.c.id)
-            )
-            return conn.execute(stmt).scalar()
+        """Queue an event; returns its id, or ``None`` if an event with ``dedupe_key`` was queued before."""
+        [(event_id, duplicate)] = self.enqueue_many([(event_type, payload, dedupe_key)])
+        return None if duplicate else event_id
 
-    def dequeue(self, limit: int = 100, event_types: Iterable[str] | None = None) -> list[Event]:
-        """Take up to ``limit`` pending events, oldest first; no two callers ever get the same event.
+    def enqueue_many(
+        self, events: Iterable[tuple[str, dict[str, Any], str | None]]
+    ) -> list[tuple[int, bool]]:
+        """Queue ``(event_type, payload, dedupe_key)`` events in one transaction: when it returns,
+        they are committed. Returns ``(id, duplicate)`` per event; a duplicate (its dedupe key was
+        queued before, whatever became of it) keeps the first one's id and is not queued again."""
+        t = m.event_queue
+        out: list[tuple[int, bool]] = []
+        now = utcnow()
+        with self._write() as conn:
+            for event_type, payload, dedupe_key in events:
+                stmt = (
+                    self._insert(conn, t)
+                    .values(
+                        event_type=event_type,
+                        payload=payload,
+                        dedupe_key=dedupe_key,
+                        status=m.EVENT_PENDING,
+                        attempts=0,
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(t.c.id)
+                )
+                new_id = conn.execute(stmt).scalar()
+                if new_id is not None:
+                    out.append((int(new_id), False))
+                    continue
+                earlier = conn.execute(select(t.c.id).where(t.c.dedupe_key == dedupe_key)).scalar_one()
+                out.append((int(earlier), True))
+        return out
+
+    def event(self, event_id: int) -> Event | None:
+        """One event as it stands now (``None`` if there is no such id)."""
+        with self._read() as conn:
+            row = conn.execute(select(m.event_queue).where(m.event_queue.c.id == int(event_id))).first()
+        return None if row is None else Event(**row._asdict())
+
+    def _due(self, now: dt.datetime, lease_s: float) -> Any:
+        """Events a consumer may take: pending and past their backoff, or taken by a consumer that
+        did not settle them within ``lease_s`` (it died: its events go to the next one)."""
+        t = m.event_queue
+        pending = (t.c.status == m.EVENT_PENDING) & (t.c.not_before.is_(None) | (t.c.not_before <= now))
+        abandoned = (t.c.status == m.EVENT_TAKEN) & (t.c.taken_at < now - dt.timedelta(seconds=lease_s))
+        return pending | abandoned
+
+    def events_due(self, event_types: Iterable[str] | None = None, lease_s: float = 600.0) -> int:
+        """How many events a consumer could take now."""
+        t = m.event_queue
+        stmt = select(func.count()).select_from(t).where(self._due(utcnow(), lease_s))
+        if event_types is not None:
+            stmt = stmt.where(t.c.event_type.in_(list(event_types)))
+        with self._read() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def dequeue(
+        self, limit: int = 100, event_types: Iterable[str] | None = None, lease_s: float = 600.0
+    ) -> list[Event]:
+        """Take up to ``limit`` due events (``_due``), oldest first; no two callers ever get the same one.
 
         PostgreSQL skips rows other transactions have locked (``FOR UPDATE SKIP LOCKED``); SQLite
-        writers are serialized by ``BEGIN IMMEDIATE``. The ``status = 'pending'`` guard on the
-        update keeps the claim correct either way.
+        writers are serialized by ``BEGIN IMMEDIATE``. The due guard on the update keeps the claim
+        correct either way.
         """
         t = m.event_queue
-        pick = select(t.c.id).where(t.c.status == m.EVENT_PENDING).order_by(t.c.id).limit(limit)
+        now = utcnow()
+        due = self._due(now, lease_s)
+        pick = select(t.c.id).where(due).order_by(t.c.id).limit(limit)
         if event_types is not None:
             pick = pick.where(t.c.event_type.in_(list(event_types)))
         with self._write() as conn:
@@ -408,24 +453,111 @@ class StateStore:
                 return []
             taken = conn.execute(
                 update(t)
-                .where(t.c.id.in_(ids), t.c.status == m.EVENT_PENDING)
-                .values(status=m.EVENT_TAKEN, taken_at=utcnow(), attempts=t.c.attempts + 1)
+                .where(t.c.id.in_(ids), due)
+                .values(status=m.EVENT_TAKEN, taken_at=now, attempts=t.c.attempts + 1)
                 .returning(*t.c)
             ).all()
         return sorted((Event(**row._asdict()) for row in taken), key=lambda e: e.id)
 
     def ack(self, event_ids: Iterable[int]) -> None:
         """Mark taken events as processed."""
+        self.settle_events(done={int(i): None for i in event_ids})
+
+    def settle_events(
+        self,
+        *,
+        done: dict[int, str | None] | None = None,
+        retry: dict[int, tuple[str, dt.datetime]] | None = None,
+        failed: dict[int, str] | None = None,
+    ) -> None:
+        """Record what came of taken events, in one transaction: ``done`` (event id → the target
+        record's id, if one was written), ``retry`` (→ error, not before when), ``failed`` (→ error:
+        parked for good). A settled event is not settled again (``done`` stays done)."""
         t = m.event_queue
-        ids = list(dict.fromkeys(int(i) for i in event_ids))
         now = utcnow()
+        open_ = t.c.status.not_in([m.EVENT_DONE, m.EVENT_FAILED])
         with self._write() as conn:
-            for chunk in chunked(ids):
+            for event_id, target_id in (done or {}).items():
                 conn.execute(
                     update(t)
-                    .where(t.c.id.in_(chunk), t.c.status != m.EVENT_DONE)
-                    .values(status=m.EVENT_DONE, acked_at=now)
+                    .where(t.c.id == event_id, open_)
+                    .values(status=m.EVENT_DONE, acked_at=now, target_id=target_id)
                 )
+            for event_id, (error, not_before) in (retry or {}).items():
+                conn.execute(
+                    update(t)
+                    .where(t.c.id == event_id, open_)
+                    .values(status=m.EVENT_PENDING, error=error, not_before=not_before)
+                )
+            for event_id, error in (failed or {}).items():
+                conn.execute(
+                    update(t)
+                    .where(t.c.id == event_id, open_)
+                    .values(status=m.EVENT_FAILED, acked_at=now, error=error)
+                )
+
+    # -- event senders -----------------------------------------------------------------------
+    def add_sender_key(
+        self,
+        sender: str,
+        scheme: str,
+        key_id: str,
+        *,
+        secret_sha256: str | None = None,
+        certificate: str | None = None,
+    ) -> SenderKey:
+        """Register a key ``sender`` signs its events with (its earlier keys stay valid: rotation)."""
+        t = m.event_sender_key
+        values = dict(
+            sender=sender,
+            scheme=scheme,
+            key_id=key_id,
+            secret_sha256=secret_sha256,
+            certificate=certificate,
+            created_at=utcnow(),
+        )
+        with self._write() as conn:
+            new_id = conn.execute(insert(t).values(**values).returning(t.c.id)).scalar_one()
+        return SenderKey(id=int(new_id), **values)  # type: ignore[arg-type]
+
+    def sender_key(self, key_id: str) -> SenderKey | None:
+        """The active (not retired) key with this id."""
+        t = m.event_sender_key
+        with self._read() as conn:
+            row = conn.execute(select(t).where(t.c.key_id == key_id, t.c.retired_at.is_(None))).first()
+        return None if row is None else SenderKey(**row._asdict())
+
+    def sender_keys(self, sender: str | None = None) -> list[SenderKey]:
+        """Every key, retired ones included, oldest first."""
+        t = m.event_sender_key
+        stmt = select(t).order_by(t.c.id)
+        if sender is not None:
+            stmt = stmt.where(t.c.sender == sender)
+        with self._read() as conn:
+            return [SenderKey(**row._asdict()) for row in conn.execute(stmt)]
+
+    def retire_sender_key(self, key_id: str) -> bool:
+        """Stop accepting a key; returns whether an active key was retired."""
+        t = m.event_sender_key
+        with self._write() as conn:
+            result = conn.execute(
+                update(t).where(t.c.key_id == key_id, t.c.retired_at.is_(None)).values(retired_at=utcnow())
+            )
+        return bool(result.rowcount)
+
+    def remember_token(self, sender: str, jti: str, expires_at: dt.datetime) -> bool:
+        """Record a token id as used; ``False`` if ``sender`` used it before (a replay). Ids of
+        tokens that have expired are forgotten: an expired token is refused by its ``exp``."""
+        t = m.event_replay
+        with self._write() as conn:
+            conn.execute(delete(t).where(t.c.expires_at < utcnow()))
+            stmt = (
+                self._insert(conn, t)
+                .values(sender=sender, jti=jti, expires_at=expires_at)
+                .on_conflict_do_nothing()
+                .returning(t.c.jti)
+            )
+            return conn.execute(stmt).scalar() is not None
 
 
 def _xref_id(value: Any) -> str | None:

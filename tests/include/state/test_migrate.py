@@ -21,6 +21,8 @@ TABLES = {
     "run_log",
     "record_error",
     "event_queue",
+    "event_sender_key",
+    "event_replay",
     "staged_plans",
     "staged_batches",
     VERSION_TABLE,

@@ -275,14 +275,67 @@ class TestEventQueue:
         assert [e.id for e in store.dequeue(limit=10)] == ids[3:]
         assert store.dequeue() == []
 
-    def test_a_pending_duplicate_is_not_queued_twice(self, store: StateStore) -> None:
-        first = store.enqueue("customer.changed", {"id": 1}, dedupe_key="customer:1")
+    def test_a_redelivered_notice_is_one_event_whatever_became_of_the_first(self, store: StateStore) -> None:
+        first = store.enqueue("customer.changed", {"id": 1}, dedupe_key="customer:1:t1")
         assert first is not None
-        assert store.enqueue("customer.changed", {"id": 1}, dedupe_key="customer:1") is None
+        assert store.enqueue("customer.changed", {"id": 1}, dedupe_key="customer:1:t1") is None
         assert [e.id for e in store.dequeue()] == [first]
-        # Once taken, a new change to the same record must be processed again.
-        again = store.enqueue("customer.changed", {"id": 1}, dedupe_key="customer:1")
+        store.ack([first])
+        assert store.enqueue_many([("customer.changed", {"id": 1}, "customer:1:t1")]) == [(first, True)]
+        # a later change to the same record carries another key, and is an event of its own
+        again = store.enqueue("customer.changed", {"id": 1}, dedupe_key="customer:1:t2")
         assert again is not None and again != first
+
+    def test_a_retried_event_waits_out_its_backoff(self, store: StateStore) -> None:
+        event_id = store.enqueue("spp", {"id": 1})
+        assert event_id is not None
+        [taken] = store.dequeue()
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+        store.settle_events(retry={taken.id: ("NetSuite said no", later)})
+        assert store.dequeue() == [] and store.events_due() == 0
+        assert store.event(event_id).error == "NetSuite said no"  # type: ignore[union-attr]
+        store.settle_events(retry={taken.id: ("again", dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))})
+        [again] = store.dequeue()
+        assert again.id == event_id and again.attempts == 2
+
+    def test_events_a_dead_consumer_took_go_to_the_next_one(self, store: StateStore) -> None:
+        event_id = store.enqueue("spp", {"id": 1})
+        assert [e.id for e in store.dequeue(lease_s=600)] == [event_id]
+        assert store.dequeue(lease_s=600) == []
+        assert [e.id for e in store.dequeue(lease_s=0)] == [event_id]  # its lease ran out
+
+    def test_settled_events_stay_settled(self, store: StateStore) -> None:
+        ok, bad = store.enqueue("spp", {"id": 1}), store.enqueue("spp", {"id": 2})
+        assert ok is not None and bad is not None
+        store.dequeue()
+        store.settle_events(done={ok: "55"}, failed={bad: "customer C-1 is not linked"})
+        store.settle_events(
+            retry={ok: ("late", dt.datetime.now(dt.UTC)), bad: ("late", dt.datetime.now(dt.UTC))}
+        )
+        done, failed = store.event(ok), store.event(bad)
+        assert done is not None and (done.status, done.target_id) == ("done", "55")
+        assert failed is not None and (failed.status, failed.error) == (
+            "failed",
+            "customer C-1 is not linked",
+        )
+        assert store.dequeue(lease_s=0) == []
+
+
+class TestEventSenders:
+    def test_keys_rotate_and_retire(self, store: StateStore) -> None:
+        old = store.add_sender_key("spp-prod", "hmac", "k1", secret_sha256="a" * 64)
+        store.add_sender_key("spp-prod", "hmac", "k2", secret_sha256="b" * 64)
+        assert store.sender_key("k1") == old
+        assert store.retire_sender_key("k1") is True
+        assert store.sender_key("k1") is None and store.retire_sender_key("k1") is False
+        assert store.sender_key("k2") is not None
+        assert [k.key_id for k in store.sender_keys("spp-prod")] == ["k1", "k2"]
+
+    def test_a_token_id_is_accepted_once(self, store: StateStore) -> None:
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+        assert store.remember_token("ns", "jti-1", soon) is True
+        assert store.remember_token("ns", "jti-1", soon) is False
+        assert store.remember_token("other", "jti-1", soon) is True
 
     def test_acked_events_are_done(self, store: StateStore) -> None:
         store.enqueue("a", {})
