@@ -44,9 +44,12 @@ class DrainReport:
     taken: int = 0
     done: int = 0
     retried: int = 0
-    failed: int = 0
     runs: list[RunSummary] = field(default_factory=list)
-    parked: dict[int, str] = field(default_factory=dict)  # event id → error, newly failed for good
+    parked: dict[int, str] = field(default_factory=dict)  # event id → error, failed for good now
+
+    @property
+    def failed(self) -> int:
+        return len(self.parked)
 
     def line(self) -> str:
         return (
@@ -160,6 +163,5 @@ def drain(
         else:
             retry[event.id] = (message, now + backoff(event.attempts, backoff_s))
     state.settle_events(done=done, retry=retry, failed=failed)
-    report.done, report.retried, report.failed = len(done), len(retry), len(failed)
-    report.parked = failed
+    report.done, report.retried, report.parked = len(done), len(retry), failed
     return report

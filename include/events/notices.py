@@ -78,13 +78,6 @@ def parse_notices(body: bytes, system: EventSystem, sender: str) -> list[Notice]
     return [_notice(data, "notice", system, sender)]
 
 
-def single_record(system: EventSystem, record_type: str, record_id: str, sender: str) -> Notice:
-    """The notice of a single-record export asked for now (by a user or a form script)."""
-    now = dt.datetime.now(dt.UTC).isoformat()
-    item = {"record_type": record_type, "id": record_id, "action": "export", "occurred_at": now}
-    return _notice(item, "record", system, sender)
-
-
 def _notice(item: Any, where: str, system: EventSystem, sender: str) -> Notice:
     if not isinstance(item, dict):
         raise NoticeError(f"{where}: an object expected, got {type(item).__name__}")

@@ -119,7 +119,9 @@ def test_a_netsuite_sender_signs_with_its_registered_certificate(state: StateSto
     assert (sender.name, sender.scheme) == ("netsuite-prod", "jwt")
 
 
-@pytest.mark.parametrize("fault", ["wrong_key", "expired", "too_long", "other_body", "replayed", "hs256"])
+@pytest.mark.parametrize(
+    "fault", ["wrong_key", "expired", "too_long", "future", "other_body", "replayed", "hs256"]
+)
 def test_bad_netsuite_tokens_are_refused(state: StateStore, fault: str) -> None:
     key, pem = _certificate()
     sig.register_certificate_sender(state, "netsuite-prod", "ns-1", pem)
@@ -131,6 +133,8 @@ def test_bad_netsuite_tokens_are_refused(state: StateStore, fault: str) -> None:
         headers = _token(key, b"{}", iat=now - 600, exp=now - 300)
     elif fault == "too_long":
         headers = _token(key, b"{}", exp=now + 3600)
+    elif fault == "future":
+        headers = _token(key, b"{}", iat=now + 600, exp=now + 840)
     elif fault == "other_body":
         headers = _token(key, b'{"other": true}')
     elif fault == "replayed":
@@ -163,3 +167,15 @@ def test_notices_are_strict_and_name_what_is_wrong() -> None:
             parse_notices(json.dumps({"events": [bad]}).encode(), "spp", "spp-prod")
     with pytest.raises(NoticeError, match="not JSON"):
         parse_notices(b"<xml/>", "spp", "spp-prod")
+
+
+def test_a_notice_sent_twice_queues_one_event(state: StateStore) -> None:
+    body = json.dumps(
+        {"record_type": "Customer", "id": "3", "action": "save", "occurred_at": "2026-12-07T10:00:00Z"}
+    ).encode()
+    first = [n.queued() for n in parse_notices(body, "spp", "spp-prod")]
+    again = [n.queued() for n in parse_notices(body, "spp", "spp-prod")]
+    [(event_id, duplicate)] = state.enqueue_many(first)
+    assert not duplicate and state.enqueue_many(again) == [(event_id, True)]
+    event = state.event(event_id)
+    assert event is not None and event.event_type == "spp" and event.payload["id"] == "3"
